@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `authtrail` command. TypeScript sources run through tsx, so the CLI, the local runtime and
+// the Lambda handlers are the same files with no build step.
+import { register } from 'tsx/esm/api';
+import { OFFLINE_ENV } from '../scripts/offline-env.mjs';
+
+for (const [k, v] of Object.entries(OFFLINE_ENV)) process.env[k] ??= v;
+register();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

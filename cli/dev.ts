@@ -1,0 +1,23 @@
+import { loadConfig } from '../local/config-file.ts';
+import { homeDir, startLocal } from '../local/dev.ts';
+
+export async function dev(): Promise<number> {
+  const { config, path } = loadConfig();
+  const home = homeDir();
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  console.log(`authtrail: config ${path ?? '(built-in demo config)'}; state in ${home}`);
+  const collector = await startLocal({ config, home, port });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const shutdown = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`authtrail: ${sig}, stopping`);
+      collector.stop().finally(resolve);
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,40 @@
+/**
+ * `npx authtrail <command>` (CONTRACT §7).
+ */
+import { ConfigError } from '../lambdas/core/config.ts';
+import { StandInError } from '../local/standins.ts';
+import { dev } from './dev.ts';
+import { quarantine } from './quarantine.ts';
+import { send } from './send.ts';
+
+const USAGE = `usage: authtrail <command>
+
+  dev                          run the collector locally (what npm start runs)
+  send <sourceId> <file>       post a file of vendor events to the running collector
+  quarantine [--json]          list quarantined bodies and events with their reasons
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'dev': return await dev();
+      case 'send': return await send(args);
+      case 'quarantine': return await quarantine(args);
+      case undefined: case 'help': case '--help': case '-h':
+        process.stdout.write(USAGE);
+        return command ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) { process.stderr.write(`authtrail: ${err.message}\n\n${USAGE}`); return 2; }
+    if (err instanceof ConfigError || err instanceof StandInError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
+    process.stderr.write(`authtrail: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return 1;
+  }
+}

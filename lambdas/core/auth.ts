@@ -1,0 +1,58 @@
+/**
+ * Webhook authentication (CONTRACT §2 `auth`). Comparisons run in constant time over
+ * fixed-length digests, so neither content nor length of a secret leaks through timing.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { SourceAuth } from './config.ts';
+
+export type Headers = Readonly<Record<string, string | undefined>>;
+
+const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
+export const constantTimeEqual = (a: string | Buffer, b: string | Buffer) => timingSafeEqual(digest(a), digest(b));
+
+/** The secret value a source's auth refers to (inline or in Secrets Manager). */
+export function secretRef(auth: SourceAuth): { value?: string | undefined; arn?: string | undefined } | null {
+  switch (auth.type) {
+    case 'shared-secret':
+    case 'hmac-sha256':
+      return { value: auth.secret, arn: auth.secretArn };
+    case 'google-channel-token':
+      return { value: auth.token, arn: auth.tokenArn };
+    case 'none':
+      return null;
+  }
+}
+
+/**
+ * True when the request proves knowledge of the source's secret. `secret` is the resolved value
+ * (null for `none`). Any failure is just `false`: the caller answers 401 without detail.
+ */
+export function verifyRequest(auth: SourceAuth, secret: string | null, headers: Headers, rawBody: Buffer, nowMs: number): boolean {
+  switch (auth.type) {
+    case 'none':
+      return true;
+    case 'shared-secret': {
+      const got = headers[auth.header];
+      return !!secret && typeof got === 'string' && constantTimeEqual(got, secret);
+    }
+    case 'google-channel-token': {
+      const got = headers['x-goog-channel-token'];
+      return !!secret && typeof got === 'string' && constantTimeEqual(got, secret);
+    }
+    case 'hmac-sha256': {
+      const sent = headers[auth.header]?.trim().replace(/^sha256=/i, '');
+      if (!secret || !sent) return false;
+      const mac = createHmac('sha256', secret);
+      if (auth.timestampHeader) {
+        const ts = headers[auth.timestampHeader]?.trim();
+        const tsMs = ts && /^\d+$/.test(ts) ? (ts.length > 11 ? Number(ts) : Number(ts) * 1000) : NaN;
+        if (!Number.isFinite(tsMs) || Math.abs(nowMs - tsMs) > auth.toleranceSeconds * 1000) return false;
+        mac.update(`${ts}.`);
+      }
+      const expected = mac.update(rawBody).digest();
+      const candidates = [expected.toString('hex'), expected.toString('base64'), expected.toString('base64url')];
+      // Evaluate every candidate so timing does not depend on which encoding matched.
+      return candidates.map((c) => constantTimeEqual(c, /^[0-9A-F]+$/.test(sent) ? sent.toLowerCase() : sent)).some(Boolean);
+    }
+  }
+}

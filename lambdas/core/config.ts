@@ -1,0 +1,126 @@
+/**
+ * `authtrail.config.json` (CONTRACT §2): one file, read by the CDK app and the local runtime,
+ * validated here so that a bad field is named at start-up, not discovered at the first webhook.
+ */
+import { z } from 'zod';
+import { SourceKind } from './event.ts';
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"');
+const SecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'expected a Secrets Manager secret ARN');
+
+export const SharedSecretAuth = z.strictObject({
+  type: z.literal('shared-secret'),
+  header: z.string().min(1).default('authorization').transform((h) => h.toLowerCase()),
+  secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
+  secretArn: SecretArn.optional(),
+});
+export const HmacAuth = z.strictObject({
+  type: z.literal('hmac-sha256'),
+  header: z.string().min(1).transform((h) => h.toLowerCase()),
+  secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
+  secretArn: SecretArn.optional(),
+  timestampHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  toleranceSeconds: z.number().int().positive().max(86_400).default(300),
+});
+export const GoogleChannelAuth = z.strictObject({
+  type: z.literal('google-channel-token'),
+  token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+  tokenArn: SecretArn.optional(),
+});
+export const NoAuth = z.strictObject({ type: z.literal('none') });
+export const SourceAuth = z.discriminatedUnion('type', [SharedSecretAuth, HmacAuth, GoogleChannelAuth, NoAuth]);
+export type SourceAuth = z.infer<typeof SourceAuth>;
+
+export const Source = z.strictObject({
+  id: Id,
+  tenant: Id,
+  kind: SourceKind,
+  name: z.string().optional(),
+  auth: SourceAuth.optional(),
+  allowUnauthenticated: z.boolean().default(false),
+  eventbridge: z.strictObject({ bus: z.string().min(1).optional(), source: z.string().min(1).optional() }).optional(),
+  // Pull settings are vendor-specific (credentials differ per vendor); the pollers validate their own part.
+  pull: z.looseObject({ baseUrl: z.url().optional(), intervalSeconds: z.number().int().min(30).max(86_400).default(60) }).optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const Retention = z.strictObject({
+  hotDays: z.number().int().min(1).max(3650).default(90),
+  archiveDays: z.number().int().min(1).max(36_500).default(2555),
+  infrequentAccessAfterDays: z.number().int().min(30).default(30),
+  glacierAfterDays: z.number().int().min(1).default(180),
+  quarantineDays: z.number().int().min(1).default(400),
+  objectLock: z.enum(['governance', 'compliance']).optional(),
+});
+export type Retention = z.infer<typeof Retention>;
+
+export const Config = z
+  .strictObject({
+    $schema: z.string().optional(),
+    tenants: z.array(z.strictObject({ id: Id, name: z.string().min(1) })).min(1, 'at least one tenant is needed'),
+    sources: z.array(Source),
+    retention: Retention.default(Retention.parse({})),
+    // Rule thresholds arrive with the detector; kept as given until then.
+    alerts: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const tenants = new Set<string>();
+    cfg.tenants.forEach((t, i) => {
+      if (tenants.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
+      tenants.add(t.id);
+    });
+    const ids = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      ids.add(s.id);
+      if (!tenants.has(s.tenant)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'tenant'], message: `unknown tenant "${s.tenant}"` });
+      const a = s.auth;
+      if (a?.type === 'none' && !s.allowUnauthenticated)
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'type'], message: '"none" needs "allowUnauthenticated": true on the source' });
+      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && !a.secret === !a.secretArn)
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'secret'], message: 'give exactly one of "secret" or "secretArn"' });
+      if (a?.type === 'google-channel-token' && !a.token === !a.tokenArn)
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'token'], message: 'give exactly one of "token" or "tokenArn"' });
+    });
+    cfg.sources.forEach((s, i) => {
+      if (s.eventbridge && !s.eventbridge.source && (cfg.sources.filter((o) => o.kind === s.kind && o.eventbridge).length > 1))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'eventbridge', 'source'], message: `several ${s.kind} sources use EventBridge: each needs its own "source" to route by` });
+    });
+  });
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Formats zod issues as `path.to.field: message`, one per line. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('\n');
+}
+
+export function parseConfig(input: unknown, origin = 'authtrail.config.json'): Config {
+  const r = Config.safeParse(input);
+  if (!r.success) throw new ConfigError(`${origin} is invalid:\n${describeIssues(r.error.issues)}`, { cause: r.error });
+  return r.data;
+}
+
+/** The config the deployed Lambdas carry: inline secrets are removed (they live in Secrets Manager). */
+export function runtimeConfig(cfg: Config): Config {
+  return {
+    ...cfg,
+    sources: cfg.sources.map((s) => {
+      if (!s.auth) return s;
+      const { secret: _s, token: _t, ...auth } = s.auth as Record<string, unknown>;
+      return { ...s, auth: auth as SourceAuth };
+    }),
+  };
+}
+
+export function findSource(cfg: Config, sourceId: string): Source | undefined {
+  return cfg.sources.find((s) => s.id === sourceId);
+}

@@ -1,0 +1,94 @@
+/**
+ * The canonical event (CONTRACT §4, schema version 1): one flat row per authentication-relevant
+ * event, whatever identity provider sent it. Types come from the schema, never a hand-written twin.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+
+export const SOURCE_KINDS = [
+  'okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'onelogin', 'jumpcloud',
+  'keycloak', 'aws_signin', 'generic',
+] as const;
+export const SourceKind = z.enum(SOURCE_KINDS);
+export type SourceKind = z.infer<typeof SourceKind>;
+
+export const CATEGORIES = [
+  'login', 'logout', 'sso', 'mfa_challenge', 'mfa_verify', 'mfa_bypass', 'factor_enroll',
+  'factor_remove', 'factor_reset', 'lockout', 'unlock', 'fraud_report', 'admin', 'other',
+] as const;
+export const Category = z.enum(CATEGORIES);
+export type Category = z.infer<typeof Category>;
+
+export const OUTCOMES = ['success', 'failure', 'denied', 'fraud', 'challenge', 'error', 'unknown'] as const;
+export const Outcome = z.enum(OUTCOMES);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const FACTORS = [
+  'push', 'sms', 'voice', 'totp', 'hardware_token', 'webauthn', 'u2f', 'biometric', 'email',
+  'password', 'bypass_code', 'certificate', 'security_question', 'remembered_device',
+  'external_idp', 'other', 'unknown',
+] as const;
+export const Factor = z.enum(FACTORS);
+export type Factor = z.infer<typeof Factor>;
+
+/** ISO 8601 UTC with exactly three fraction digits, as every stored time is written. */
+export const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const IsoMillis = z.string().regex(ISO_MILLIS, 'expected ISO 8601 UTC with milliseconds');
+
+const str = z.string().nullable();
+
+export const AuthEvent = z.object({
+  tenant: z.string().min(1),
+  source_id: z.string().min(1),
+  source: SourceKind,
+  event_uid: z.string().min(1).max(512),
+  event_time: IsoMillis,
+  ingest_time: IsoMillis,
+  raw_event_type: str,
+  category: Category.nullable(),
+  outcome: Outcome.nullable(),
+  reason: str,
+  is_mfa: z.boolean().nullable(),
+  factor: Factor.nullable(),
+  factor_raw: str,
+  user_id: str,
+  user_login: str,
+  user_email: str,
+  actor_id: str,
+  actor_login: str,
+  src_ip: str,
+  user_agent: str,
+  os: str,
+  browser: str,
+  device_id: str,
+  device_name: str,
+  geo_country: z.string().regex(/^[A-Z]{2}$/, 'expected ISO 3166-1 alpha-2').nullable(),
+  geo_region: str,
+  geo_city: str,
+  geo_lat: z.number().min(-90).max(90).nullable(),
+  geo_lon: z.number().min(-180).max(180).nullable(),
+  session_id: str,
+  correlation_id: str,
+  app_id: str,
+  app_name: str,
+  risk_level: str,
+  raw: str,
+});
+export type AuthEvent = z.infer<typeof AuthEvent>;
+
+/** Column order of the canonical event: the archive, the DuckDB table and the docs use it. */
+export const AUTH_EVENT_FIELDS = Object.keys(AuthEvent.shape) as (keyof AuthEvent)[];
+
+/** What a normalizer fills in; the pipeline adds tenant, source ids and ingest time. */
+export type NormalizedFields = Omit<AuthEvent, 'tenant' | 'source_id' | 'source' | 'ingest_time'>;
+
+/** Every optional field null: a normalizer spreads this first so no field is ever missing. */
+export const EMPTY_FIELDS: Omit<NormalizedFields, 'event_uid' | 'event_time'> = {
+  raw_event_type: null, category: null, outcome: null, reason: null, is_mfa: null, factor: null,
+  factor_raw: null, user_id: null, user_login: null, user_email: null, actor_id: null,
+  actor_login: null, src_ip: null, user_agent: null, os: null, browser: null, device_id: null,
+  device_name: null, geo_country: null, geo_region: null, geo_city: null, geo_lat: null,
+  geo_lon: null, session_id: null, correlation_id: null, app_id: null, app_name: null,
+  risk_level: null, raw: null,
+};

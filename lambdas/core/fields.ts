@@ -1,0 +1,98 @@
+/**
+ * Small, pure field converters every normalizer shares: times to UTC milliseconds, IPs without
+ * ports, countries to ISO alpha-2. Vendors differ in exactly these details.
+ */
+import countries from 'i18n-iso-countries';
+import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
+
+countries.registerLocale(en);
+
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * ISO 8601 (any fraction length, `Z` or an offset; no zone means UTC) or epoch seconds /
+ * milliseconds / microseconds → `YYYY-MM-DDTHH:mm:ss.SSSZ`, or null if it is not a time.
+ */
+export function toIsoMillis(value: unknown): string | null {
+  if (typeof value === 'number') return fromEpoch(value);
+  if (typeof value !== 'string') return null;
+  const s = value.trim();
+  if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s));
+  const m = ISO_LIKE.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, se, frac = '', zone = 'Z'] = m;
+  const ms = Number((frac + '000').slice(0, 3));
+  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), ms);
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(se) > 60) return null;
+  if (zone.toUpperCase() !== 'Z') {
+    const z = zone.replace(':', '');
+    const sign = z.startsWith('-') ? -1 : 1;
+    t -= sign * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
+  }
+  return isoOrNull(t);
+}
+
+function fromEpoch(n: number): string | null {
+  if (!Number.isFinite(n) || n <= 0) return null;
+  // Pick the unit by magnitude: seconds until year 5138, then milliseconds, then microseconds.
+  const ms = n < 1e11 ? n * 1000 : n < 1e14 ? n : n / 1000;
+  return isoOrNull(Math.floor(ms));
+}
+
+function isoOrNull(ms: number): string | null {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999 ? null : d.toISOString();
+}
+
+/** `198.51.100.7:443` → `198.51.100.7`; `[2001:db8::1]:443` → `2001:db8::1`; junk → null. */
+export function cleanIp(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  let s = value.trim();
+  if (!s) return null;
+  // X-Forwarded-For style lists: the first address is the client.
+  if (s.includes(',')) s = s.split(',')[0]!.trim();
+  const bracketed = /^\[([0-9a-f:.]+)\](?::\d+)?$/i.exec(s);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?$/.exec(s);
+  if (v4) return v4[1]!;
+  if (/^[0-9a-f:.]+$/i.test(s) && s.includes(':')) return s.toLowerCase();
+  return null;
+}
+
+const COUNTRY_ALIASES: Record<string, string> = {
+  'south korea': 'KR', 'north korea': 'KP', russia: 'RU', 'czech republic': 'CZ', 'ivory coast': 'CI',
+  uk: 'GB', 'great britain': 'GB', england: 'GB', scotland: 'GB', wales: 'GB', 'northern ireland': 'GB',
+  vietnam: 'VN', laos: 'LA', syria: 'SY', iran: 'IR', taiwan: 'TW', bolivia: 'BO', venezuela: 'VE',
+  tanzania: 'TZ', moldova: 'MD', 'hong kong': 'HK', macau: 'MO', 'the netherlands': 'NL', turkey: 'TR',
+};
+
+/** A country as any vendor sends it (`US`, `USA`, `840`, `United States`) → ISO alpha-2, or null. */
+export function toCountryCode(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const s = value.trim();
+  if (!s || /^(unknown|null|n\/a|-)$/i.test(s)) return null;
+  if (/^[A-Za-z]{2}$/.test(s)) return countries.isValid(s.toUpperCase()) ? s.toUpperCase() : null;
+  if (/^[A-Za-z]{3}$/.test(s)) return countries.alpha3ToAlpha2(s.toUpperCase()) ?? null;
+  if (/^\d{3}$/.test(s)) return countries.numericToAlpha2(s) ?? null;
+  return COUNTRY_ALIASES[s.toLowerCase()] ?? countries.getAlpha2Code(s, 'en') ?? null;
+}
+
+/** A trimmed non-empty string, or null (vendors send "", "null", "UNKNOWN" for nothing). */
+export function text(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const s = value.trim();
+    return s && !/^(null|undefined|unknown)$/i.test(s) ? s : null;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+export function num(value: unknown): number | null {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+export const looksLikeEmail = (s: string | null): s is string => !!s && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s);
+
+export const lat = (v: unknown) => { const n = num(v); return n !== null && n >= -90 && n <= 90 ? n : null; };
+export const lon = (v: unknown) => { const n = num(v); return n !== null && n >= -180 && n <= 180 ? n : null; };

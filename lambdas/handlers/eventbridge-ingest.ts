@@ -1,0 +1,32 @@
+/**
+ * EventBridge target for vendor partner buses (Okta log streaming, Auth0) and AWS sign-in
+ * events. Routes each event to its configured source and runs the shared pipeline; a storage
+ * failure throws, so EventBridge's retry policy and the target DLQ take over.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { isEnvelope, routeEventBridge } from '../core/eventbridge.ts';
+import type { IngestResult } from '../core/ingest.ts';
+import { config, ingest, logger } from './runtime.ts';
+
+export async function ingestEnvelopes(input: unknown): Promise<IngestResult> {
+  const envelopes = Array.isArray(input) ? input : [input];
+  const total: IngestResult = { accepted: 0, duplicates: 0, quarantined: 0 };
+  for (const env of envelopes) {
+    const source = isEnvelope(env) ? routeEventBridge(config, env) : undefined;
+    const r = source
+      ? await ingest.ingestPayload(source, env)
+      : await ingest.quarantineUnrouted(env, isEnvelope(env) ? `no configured source matches EventBridge source "${env.source}"` : 'not an EventBridge event envelope');
+    total.accepted += r.accepted;
+    total.duplicates += r.duplicates;
+    total.quarantined += r.quarantined;
+  }
+  return total;
+}
+
+export const handler = middy(async (event: EventBridgeEvent<string, unknown>) => {
+  const r = await ingestEnvelopes(event);
+  logger.info('eventbridge ingest', { eventSource: event.source, ...r });
+  return r;
+}).use(injectLambdaContext(logger));

@@ -1,0 +1,31 @@
+/**
+ * What every handler builds once per process: config, logger, metrics and the ingest pipeline
+ * over the real adapters. Environment is validated here, at cold start, naming the bad variable.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { parseConfig } from '../core/config.ts';
+import { createIngest } from '../core/ingest.ts';
+import { documentClient, s3Client } from '../adapters/clients.ts';
+import { dynamoHotStore } from '../adapters/hot-store.ts';
+import { s3Quarantine } from '../adapters/quarantine.ts';
+import { resolveSecret } from '../adapters/secrets.ts';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+}
+
+export const logger = new Logger({ serviceName: 'authtrail' });
+export const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail' });
+
+// In AWS the bundler inlines the (secret-free) config here; locally the runtime sets it.
+export const config = parseConfig(JSON.parse(env('AUTHTRAIL_RUNTIME_CONFIG')), 'AUTHTRAIL_RUNTIME_CONFIG');
+
+export const ingest = createIngest({
+  config,
+  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), hotDays: config.retention.hotDays }),
+  quarantine: s3Quarantine({ client: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
+  secrets: resolveSecret,
+});

@@ -1,0 +1,13 @@
+/** The registry of vendor normalizers: the only place that knows which module serves which kind. */
+import type { SourceKind } from '../core/event.ts';
+import type { Normalizer } from '../core/normalizer.ts';
+import { generic } from './generic.ts';
+import { okta } from './okta.ts';
+
+const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, generic };
+
+export function normalizerFor(kind: SourceKind): Normalizer | undefined {
+  return NORMALIZERS[kind];
+}
+
+export const SUPPORTED_KINDS = Object.keys(NORMALIZERS) as SourceKind[];

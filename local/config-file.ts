@@ -1,0 +1,46 @@
+/**
+ * Reads `authtrail.config.json` (or `$AUTHTRAIL_CONFIG`) for the CDK app, the local runtime and
+ * the CLI. No file means the demo config, whose secrets the README documents.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, parseConfig, type Config } from '../lambdas/core/config.ts';
+
+export const DEMO_CONFIG = {
+  tenants: [{ id: 'demo', name: 'Demo Tenant' }],
+  sources: [
+    {
+      id: 'demo-okta', tenant: 'demo', kind: 'okta',
+      auth: { type: 'shared-secret', header: 'authorization', secret: 'demo-okta-secret' },
+      eventbridge: {},
+    },
+    {
+      id: 'demo-generic', tenant: 'demo', kind: 'generic',
+      auth: { type: 'shared-secret', header: 'authorization', secret: 'demo-generic-secret' },
+    },
+  ],
+  retention: { hotDays: 90, archiveDays: 2555, infrequentAccessAfterDays: 30, glacierAfterDays: 180 },
+  alerts: {},
+} as const;
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** The file read, or null for the demo config. */
+  readonly path: string | null;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const explicit = env.AUTHTRAIL_CONFIG;
+  const path = resolve(cwd, explicit ?? 'authtrail.config.json');
+  if (!existsSync(path)) {
+    if (explicit) throw new ConfigError(`AUTHTRAIL_CONFIG points to ${path}, which does not exist`);
+    return { config: parseConfig(DEMO_CONFIG, 'the demo config'), path: null };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return { config: parseConfig(raw, path), path };
+}

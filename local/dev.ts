@@ -1,0 +1,91 @@
+/**
+ * `authtrail dev`: the collector on this machine. Starts the stand-ins, creates the resources,
+ * points the Lambda handlers at them and serves the API. All state lives in AUTHTRAIL_HOME.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../lambdas/core/config.ts';
+import { createApiServer } from './api-server.ts';
+import { ensureBucket, ensureTable } from './resources.ts';
+import { LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
+
+export const LOCAL_NAMES = { table: 'authtrail-events', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
+
+export interface Endpoints {
+  api: string; dynamodb: string; s3: string; sns: string; region: string;
+  bucket: string; table: string; topicArn: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export const homeDir = (env: NodeJS.ProcessEnv = process.env) => resolve(env.AUTHTRAIL_HOME ?? '.authtrail');
+export const endpointsFile = (home: string) => join(home, 'endpoints.json');
+
+export interface LocalCollector {
+  readonly endpoints: Endpoints;
+  stop(): Promise<void>;
+}
+
+export async function startLocal(o: { config: Config; home: string; port: number; log?: (line: string) => void }): Promise<LocalCollector> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  mkdirSync(o.home, { recursive: true });
+  const running: Running[] = [];
+  let server: Server | undefined;
+  const stop = async () => {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections();
+    await Promise.allSettled(running.map((s) => s.stop()));
+    rmSync(endpointsFile(o.home), { force: true });
+  };
+  try {
+    const [ddb, s3, sns] = await Promise.all([
+      startDynamoDbLocal(join(o.home, 'dynamodb')).then((r) => (running.push(r), r)),
+      startS3(join(o.home, 's3')).then((r) => (running.push(r), r)),
+      startSns(LOCAL_NAMES.topic).then((r) => (running.push(r), r)),
+    ]);
+    const ddbClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const s3Client = new S3Client({ endpoint: s3.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    await Promise.all([ensureTable(ddbClient, LOCAL_NAMES.table), ensureBucket(s3Client, LOCAL_NAMES.bucket)]);
+    ddbClient.destroy();
+    s3Client.destroy();
+
+    // The handlers read their settings from the environment, exactly as in Lambda.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AUTHTRAIL_RUNTIME_CONFIG: JSON.stringify(o.config),
+      AUTHTRAIL_TABLE: LOCAL_NAMES.table,
+      AUTHTRAIL_BUCKET: LOCAL_NAMES.bucket,
+      AUTHTRAIL_TOPIC_ARN: sns.topicArn,
+      AUTHTRAIL_DYNAMODB_ENDPOINT: ddb.endpoint,
+      AUTHTRAIL_S3_ENDPOINT: s3.endpoint,
+      AUTHTRAIL_SNS_ENDPOINT: sns.endpoint,
+      ...Object.fromEntries(['DYNAMODB', 'S3', 'SNS'].flatMap((s) => [[`AUTHTRAIL_${s}_ACCESS_KEY`, LOCAL_CREDENTIALS.accessKeyId], [`AUTHTRAIL_${s}_SECRET_KEY`, LOCAL_CREDENTIALS.secretAccessKey]])),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    const http = await import('../lambdas/handlers/http-ingest.ts');
+    const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
+
+    server = createApiServer({
+      httpHandler: http.handler,
+      eventBridge: eb.ingestEnvelopes,
+      onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),
+    });
+    await new Promise<void>((res, rej) => { server!.once('error', rej); server!.listen(o.port, '127.0.0.1', () => res()); });
+    const port = (server.address() as { port: number }).port;
+    const endpoints: Endpoints = {
+      api: `http://127.0.0.1:${port}`, dynamodb: ddb.endpoint, s3: s3.endpoint, sns: sns.endpoint, region: REGION,
+      bucket: LOCAL_NAMES.bucket, table: LOCAL_NAMES.table, topicArn: sns.topicArn, credentials: { ...LOCAL_CREDENTIALS },
+    };
+    const file = endpointsFile(o.home);
+    writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2));
+    renameSync(`${file}.tmp`, file);
+    log(`authtrail ready on ${endpoints.api}`);
+    return { endpoints, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Creates the collector's resources on the stand-ins, idempotently: the hot table (same keys,
+ * indexes, stream and TTL as the CDK table), the archive bucket and the alert topic.
+ */
+import {
+  CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException,
+  UpdateTimeToLiveCommand, type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { INDEX_PROJECTION, TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
+
+export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
+  const keys = new Set<string>([TABLE_LAYOUT.partitionKey, ...TABLE_LAYOUT.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  const indexes: GlobalSecondaryIndex[] = TABLE_LAYOUT.indexes.map((i) => ({
+    IndexName: i.name,
+    KeySchema: [{ AttributeName: i.partitionKey, KeyType: 'HASH' }, { AttributeName: i.sortKey, KeyType: 'RANGE' }],
+    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...INDEX_PROJECTION] },
+  }));
+  try {
+    await client.send(new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...keys].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: indexes,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    }));
+    await client.send(new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: TABLE_LAYOUT.ttlAttribute },
+    }));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  await client.send(new DescribeTableCommand({ TableName: table }));
+}
+
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}

