@@ -1,4 +1,4 @@
-import { loadConfig } from '../local/config-file.ts';
+import { loadConfig } from '../infra/config.ts';
 import { homeDir, startLocal } from '../local/dev.ts';
 
 export async function dev(): Promise<number> {

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { findSource, type Source } from '../lambdas/core/config.ts';
 import { MAX_BODY_BYTES } from '../lambdas/core/ingest.ts';
-import { loadConfig } from '../local/config-file.ts';
+import { loadConfig } from '../infra/config.ts';
 import { readEndpoints } from './endpoints.ts';
 import { UsageError } from './main.ts';
 

@@ -10,14 +10,14 @@ export type Headers = Readonly<Record<string, string | undefined>>;
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 export const constantTimeEqual = (a: string | Buffer, b: string | Buffer) => timingSafeEqual(digest(a), digest(b));
 
-/** The secret value a source's auth refers to (inline or in Secrets Manager). */
+/** The secret a source's auth refers to: inline, or a Secrets Manager id (ARN or name). */
 export function secretRef(auth: SourceAuth): { value?: string | undefined; arn?: string | undefined } | null {
   switch (auth.type) {
     case 'shared-secret':
     case 'hmac-sha256':
-      return { value: auth.secret, arn: auth.secretArn };
+      return { value: auth.secret, arn: auth.secretArn ?? auth.secretName };
     case 'google-channel-token':
-      return { value: auth.token, arn: auth.tokenArn };
+      return { value: auth.token, arn: auth.tokenArn ?? auth.tokenName };
     case 'none':
       return null;
   }

@@ -13,12 +13,15 @@ export const SharedSecretAuth = z.strictObject({
   header: z.string().min(1).default('authorization').transform((h) => h.toLowerCase()),
   secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
   secretArn: SecretArn.optional(),
+  /** Set by the CDK app for secrets it generates in Secrets Manager (by name). */
+  secretName: z.string().min(1).optional(),
 });
 export const HmacAuth = z.strictObject({
   type: z.literal('hmac-sha256'),
   header: z.string().min(1).transform((h) => h.toLowerCase()),
   secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
   secretArn: SecretArn.optional(),
+  secretName: z.string().min(1).optional(),
   timestampHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
   toleranceSeconds: z.number().int().positive().max(86_400).default(300),
 });
@@ -26,6 +29,7 @@ export const GoogleChannelAuth = z.strictObject({
   type: z.literal('google-channel-token'),
   token: z.string().min(8, 'a token needs at least 8 characters').optional(),
   tokenArn: SecretArn.optional(),
+  tokenName: z.string().min(1).optional(),
 });
 export const NoAuth = z.strictObject({ type: z.literal('none') });
 export const SourceAuth = z.discriminatedUnion('type', [SharedSecretAuth, HmacAuth, GoogleChannelAuth, NoAuth]);
@@ -77,9 +81,10 @@ export const Config = z
       const a = s.auth;
       if (a?.type === 'none' && !s.allowUnauthenticated)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'type'], message: '"none" needs "allowUnauthenticated": true on the source' });
-      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && !a.secret === !a.secretArn)
+      const given = (...xs: unknown[]) => xs.filter((x) => x !== undefined).length;
+      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && given(a.secret, a.secretArn, a.secretName) !== 1)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'secret'], message: 'give exactly one of "secret" or "secretArn"' });
-      if (a?.type === 'google-channel-token' && !a.token === !a.tokenArn)
+      if (a?.type === 'google-channel-token' && given(a.token, a.tokenArn, a.tokenName) !== 1)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'token'], message: 'give exactly one of "token" or "tokenArn"' });
     });
     cfg.sources.forEach((s, i) => {
@@ -109,17 +114,32 @@ export function parseConfig(input: unknown, origin = 'authtrail.config.json'): C
   return r.data;
 }
 
-/** The config the deployed Lambdas carry: inline secrets are removed (they live in Secrets Manager). */
-export function runtimeConfig(cfg: Config): Config {
+/**
+ * The config the deployed Lambdas carry. Inline secrets never reach a template or a bundle:
+ * `generatedSecretName(sourceId)` names the Secrets Manager secret the CDK app creates instead.
+ */
+export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: string) => string): Config {
   return {
     ...cfg,
     sources: cfg.sources.map((s) => {
-      if (!s.auth) return s;
-      const { secret: _s, token: _t, ...auth } = s.auth as Record<string, unknown>;
-      return { ...s, auth: auth as SourceAuth };
+      const a = s.auth;
+      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && a.secret !== undefined) {
+        const { secret: _s, ...rest } = a;
+        return { ...s, auth: { ...rest, secretName: generatedSecretName(s.id) } };
+      }
+      if (a?.type === 'google-channel-token' && a.token !== undefined) {
+        const { token: _t, ...rest } = a;
+        return { ...s, auth: { ...rest, tokenName: generatedSecretName(s.id) } };
+      }
+      return s;
     }),
   };
 }
+
+/** Sources whose inline secret the CDK app replaces with a generated Secrets Manager secret. */
+export const hasInlineSecret = (s: Source) =>
+  (s.auth?.type === 'shared-secret' || s.auth?.type === 'hmac-sha256') ? s.auth.secret !== undefined
+    : s.auth?.type === 'google-channel-token' ? s.auth.token !== undefined : false;
 
 export function findSource(cfg: Config, sourceId: string): Source | undefined {
   return cfg.sources.find((s) => s.id === sourceId);

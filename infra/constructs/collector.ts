@@ -1,0 +1,240 @@
+/**
+ * The stateless half of authtrail: the webhook API, the EventBridge intake, the alert topic and
+ * the dead-letter queues. It can be destroyed and redeployed at will; the data lives in
+ * `AuthTrailStorage`.
+ */
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration, Names } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import { archiveBucketName } from './storage.ts';
+import { hasInlineSecret, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
+import { eventSourcePrefixes } from '../../lambdas/core/eventbridge.ts';
+
+const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
+
+export interface AuthTrailCollectorProps {
+  /** The validated `authtrail.config.json`. */
+  readonly config: Config;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+  /**
+   * The deployment name the storage was created with (it names the archive bucket).
+   * @default 'authtrail'
+   */
+  readonly deploymentName?: string;
+  /**
+   * Steady-state request rate the webhook API accepts before answering 429.
+   * @default 200
+   */
+  readonly throttleRateLimit?: number;
+  /** @default 400 */
+  readonly throttleBurstLimit?: number;
+  /**
+   * Retention of the Lambda and API access log groups.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class AuthTrailCollector extends Construct {
+  public readonly api: apigw.HttpApi;
+  public readonly ingestFunction: NodejsFunction;
+  public readonly eventBridgeFunction: NodejsFunction;
+  public readonly alertTopic: sns.Topic;
+  public readonly eventBridgeDlq: sqs.Queue;
+  public readonly rules: events.Rule[] = [];
+  /** Secrets Manager secrets generated for sources whose config holds an inline secret. */
+  public readonly sourceSecrets: Record<string, secretsmanager.ISecret> = {};
+
+  private readonly logRetention: logs.RetentionDays;
+  private readonly key: kms.IKey;
+  private readonly table: dynamodb.ITable;
+  private readonly archiveBucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: AuthTrailCollectorProps) {
+    super(scope, id);
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const { config } = props;
+    // Referenced by attributes, so that grants land on this stack's roles only and never edit the
+    // stateful stack's key or bucket policy (which would tie the two stacks in a cycle).
+    const key = (this.key = kms.Key.fromKeyArn(this, 'Key', props.key.keyArn));
+    this.table = dynamodb.Table.fromTableAttributes(this, 'HotTable', {
+      tableArn: props.table.tableArn, tableStreamArn: props.table.tableStreamArn, encryptionKey: key,
+    });
+    this.archiveBucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
+
+    const secretPrefix = `authtrail/${Names.uniqueResourceName(this, { maxLength: 40 })}/source/`;
+    const secretName = (sourceId: string) => `${secretPrefix}${sourceId}`;
+    for (const source of config.sources.filter(hasInlineSecret)) {
+      // A secret written in authtrail.config.json must not reach the template: in AWS a fresh
+      // one is generated; the operator reads it from Secrets Manager and pastes it into the IdP.
+      const secret = new secretsmanager.Secret(this, `SourceSecret-${source.id}`, {
+        secretName: secretName(source.id),
+        description: `authtrail webhook secret of source ${source.id}`,
+        encryptionKey: key,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      acknowledge(secret, 'A webhook secret is pasted into the identity provider by hand; automatic rotation would break delivery. Rotate with the README procedure.', 'AwsSolutions-SMG4');
+      this.sourceSecrets[source.id] = secret;
+      Annotations.of(secret).addInfo(`source ${source.id}: the inline secret of authtrail.config.json is not deployed; read the generated one from Secrets Manager (${secretName(source.id)})`);
+    }
+    const deployed = runtimeConfig(config, secretName);
+
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: 'authtrail alerts',
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    this.ingestFunction = this.handler('IngestFunction', 'http-ingest', deployed, 'Webhook intake: authenticate, normalize, store');
+    this.eventBridgeFunction = this.handler('EventBridgeFunction', 'eventbridge-ingest', deployed, 'EventBridge intake: route, normalize, store');
+
+    this.eventBridgeDlq = this.queue('EventBridgeDlq');
+    this.eventBridgeFunction.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
+
+    for (const fn of [this.ingestFunction, this.eventBridgeFunction]) {
+      // Existence checks and batched puts only: no Scan, Query, Delete or Update.
+      this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable');
+      key.grantEncryptDecrypt(fn);
+      this.archiveBucket.grantPut(fn, 'quarantine/*');
+      for (const s of Object.values(this.sourceSecrets)) s.grantRead(fn);
+      for (const src of config.sources) {
+        const a = src.auth;
+        const arn = a?.type === 'google-channel-token' ? a.tokenArn : a && 'secretArn' in a ? a.secretArn : undefined;
+        if (arn) secretsmanager.Secret.fromSecretCompleteArn(this, `Imported-${fn.node.id}-${src.id}`, arn).grantRead(fn);
+      }
+    }
+
+    // The HTTP API: one Lambda integration for every route; per-source auth happens in the handler
+    // because identity providers can send only a static header or an HMAC, not SigV4 or a JWT.
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention });
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'authtrail webhook intake',
+      createDefaultStage: true,
+    });
+    const integration = new HttpLambdaIntegration('Ingest', this.ingestFunction, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
+    this.api.addRoutes({ path: '/v1/ingest/{sourceId}', methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration });
+    this.api.addRoutes({ path: '/v1/health', methods: [apigw.HttpMethod.GET], integration });
+    const stage = this.api.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // Request metadata only: no bodies, no auth headers.
+      format: JSON.stringify({
+        requestId: '$context.requestId', ip: '$context.identity.sourceIp', time: '$context.requestTime',
+        method: '$context.httpMethod', path: '$context.path', status: '$context.status',
+        length: '$context.responseLength', latency: '$context.integrationLatency', error: '$context.integrationErrorMessage',
+      }),
+    };
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: props.throttleRateLimit ?? 200,
+      throttlingBurstLimit: props.throttleBurstLimit ?? 400,
+    };
+    acknowledge(this.api, 'Identity providers authenticate per source with a shared secret, HMAC signature or channel token, verified in constant time by the ingest Lambda; they cannot sign with SigV4 or present a JWT.', 'AwsSolutions-APIG4');
+
+    // EventBridge intake: one rule per source that streams through EventBridge, on its bus.
+    for (const source of config.sources.filter((s) => s.eventbridge)) {
+      const prefixes = eventSourcePrefixes(source);
+      if (!prefixes.length) throw new Error(`source ${source.id}: kind ${source.kind} has no well-known EventBridge source; set eventbridge.source`);
+      const busName = source.eventbridge!.bus;
+      const bus = busName ? events.EventBus.fromEventBusName(this, `Bus-${source.id}`, busName) : undefined;
+      const rule = new events.Rule(this, `Rule-${source.id}`, {
+        description: `authtrail: ${source.kind} events of source ${source.id}`,
+        ...(bus ? { eventBus: bus } : {}),
+        eventPattern: { source: events.Match.anyOf(...prefixes.map((p) => (p.endsWith('/') ? events.Match.prefix(p) : events.Match.exactString(p)))) },
+      });
+      rule.addTarget(new targets.LambdaFunction(this.eventBridgeFunction, {
+        deadLetterQueue: this.eventBridgeDlq,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(24),
+      }));
+      this.rules.push(rule);
+    }
+
+    new cloudwatch.Alarm(this, 'EventBridgeDlqAlarm', {
+      alarmDescription: 'authtrail: EventBridge events could not be delivered to the intake; replay them from the DLQ',
+      metric: this.eventBridgeDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The webhook URL of one source, to paste into the identity provider. */
+  public sourceUrl(sourceId: string): string {
+    return `${this.api.apiEndpoint}/v1/ingest/${sourceId}`;
+  }
+
+  /** A dead-letter queue: KMS-encrypted, TLS-only, two weeks to replay from. */
+  private queue(id: string): sqs.Queue {
+    const q = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(q, 'This queue is itself a dead-letter queue (of an EventBridge target and a Lambda async config).', 'AwsSolutions-SQS3');
+    return q;
+  }
+
+  /** A handler Lambda: latest Node.js on arm64, bundled locally by esbuild with the SDK inside. */
+  private handler(id: string, name: string, deployed: Config, description: string): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention });
+    const fn = new NodejsFunction(this, id, {
+      entry: entry(name),
+      handler: 'handler',
+      description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      // API Gateway gives up on an integration after 30 s.
+      timeout: Duration.seconds(29),
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        AUTHTRAIL_TABLE: this.table.tableName,
+        AUTHTRAIL_BUCKET: this.archiveBucket.bucketName,
+        AUTHTRAIL_KMS_KEY_ID: this.key.keyArn,
+        AUTHTRAIL_TOPIC_ARN: this.alertTopic.topicArn,
+        POWERTOOLS_SERVICE_NAME: 'authtrail',
+        POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Bundle the SDK version the tests ran, not whatever the Lambda runtime ships.
+        externalModules: [],
+        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+        // The secret-free config is compiled into the bundle: no size limit, no runtime fetch.
+        define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(deployed)) },
+        forceDockerBundling: false,
+      },
+    });
+    acknowledge(fn, 'AWSLambdaBasicExecutionRole only allows writing logs.', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');
+    acknowledge(fn, 'X-Ray accepts trace segments only on Resource "*".', 'AwsSolutions-IAM5[Resource::*]');
+    acknowledge(fn, 'CDK grant actions for one KMS key and quarantine writes (multipart abort) to one bucket prefix.',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'AwsSolutions-IAM5[Action::s3:Abort*]');
+    acknowledge(fn, 'Quarantine objects are written under quarantine/ with unique names: the key cannot be known in advance.',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${this.archiveBucket.bucketName.replace(/\$\{Token\[AWS\.(\w+)\.\d+\]\}/g, '<AWS::$1>')}/quarantine/*]`);
+    return fn;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The stateful half of authtrail: KMS key, hot table and archive bucket. Everything here is
+ * RETAIN and deletion-protected: redeploying or deleting the stateless stack never loses events.
+ */
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import type { Retention } from '../../lambdas/core/config.ts';
+import { INDEX_PROJECTION, TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
+
+/**
+ * The archive bucket's name: predictable for auditors and IAM policies, unique per deployment
+ * name, account and region. The stateless stack derives it too, so no cross-stack export is needed.
+ */
+export const archiveBucketName = (deploymentName: string) => `${deploymentName}-archive-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+
+export interface AuthTrailStorageProps {
+  /**
+   * Distinguishes several authtrail deployments in one account and region (bucket names).
+   * @default 'authtrail'
+   */
+  readonly deploymentName?: string;
+  /** Hot TTL, archive lifecycle and optional Object Lock. */
+  readonly retention: Retention;
+  /**
+   * What happens to the table, bucket and key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class AuthTrailStorage extends Construct {
+  public readonly key: kms.Key;
+  public readonly table: dynamodb.Table;
+  public readonly archiveBucket: s3.Bucket;
+  public readonly accessLogsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AuthTrailStorageProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const r = props.retention;
+    if (r.glacierAfterDays <= r.infrequentAccessAfterDays)
+      throw new Error(`retention.glacierAfterDays (${r.glacierAfterDays}) must be later than retention.infrequentAccessAfterDays (${r.infrequentAccessAfterDays})`);
+    if (r.archiveDays <= r.glacierAfterDays)
+      throw new Error(`retention.archiveDays (${r.archiveDays}) must be later than retention.glacierAfterDays (${r.glacierAfterDays})`);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'authtrail: hot table, archive, alerts and queues',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    this.table = new dynamodb.Table(this, 'HotTable', {
+      partitionKey: { name: TABLE_LAYOUT.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    for (const index of TABLE_LAYOUT.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...INDEX_PROJECTION],
+      });
+    }
+
+    // S3 server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(Math.max(365, r.hotDays)) }],
+      removalPolicy,
+    });
+    acknowledge(this.accessLogsBucket, 'This is the access-log bucket itself; logging it to itself would loop.', 'AwsSolutions-S1');
+
+    const tiering = (prefix: string): s3.LifecycleRule => ({
+      id: `tier-${prefix.replace(/\/$/, '')}`,
+      prefix,
+      transitions: [
+        { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(r.infrequentAccessAfterDays) },
+        { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(r.glacierAfterDays) },
+      ],
+      expiration: Duration.days(r.archiveDays),
+    });
+    this.archiveBucket = new s3.Bucket(this, 'Archive', {
+      bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'archive/',
+      ...(r.objectLock
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention: r.objectLock === 'compliance'
+              ? s3.ObjectLockRetention.compliance(Duration.days(r.archiveDays))
+              : s3.ObjectLockRetention.governance(Duration.days(r.archiveDays)),
+          }
+        : {}),
+      lifecycleRules: [
+        tiering('events/'),
+        tiering('alerts/'),
+        { id: 'expire-quarantine', prefix: 'quarantine/', expiration: Duration.days(r.quarantineDays) },
+        { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+      removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Config } from '../../lambdas/core/config.ts';
+import { AuthTrailCollector } from '../constructs/collector.ts';
+import type { AuthTrailStorage } from '../constructs/storage.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: Config;
+  readonly storage: AuthTrailStorage;
+}
+
+/** Compute and wiring: safe to destroy and redeploy. */
+export class StatelessStack extends Stack {
+  public readonly collector: AuthTrailCollector;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { storage, config } = props;
+    this.collector = new AuthTrailCollector(this, 'Collector', { config, table: storage.table, key: storage.key });
+    new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint, description: 'Base URL of the webhook API' });
+    for (const s of config.sources.filter((x) => x.auth)) {
+      new CfnOutput(this, `WebhookUrl-${s.id}`, { value: this.collector.sourceUrl(s.id), description: `Paste into ${s.kind} as the webhook / event hook URL of source ${s.id}` });
+    }
+    for (const [id, secret] of Object.entries(this.collector.sourceSecrets)) {
+      new CfnOutput(this, `SecretArn-${id}`, { value: secret.secretArn, description: `The webhook secret of source ${id} (aws secretsmanager get-secret-value --secret-id ...)` });
+    }
+    new CfnOutput(this, 'AlertTopicArn', { value: this.collector.alertTopic.topicArn });
+  }
+}
