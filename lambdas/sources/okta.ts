@@ -54,7 +54,7 @@ export const OktaLogEvent = z.looseObject({
 export type OktaLogEvent = z.infer<typeof OktaLogEvent>;
 
 /** eventType → category, and an outcome that the event type itself implies (it wins over `outcome.result`). */
-const EVENT_TYPES: Record<string, { category: Category; outcome?: Outcome; mfa?: boolean }> = {
+const EVENT_TYPES: Record<string, { category: Category; outcome?: Outcome; mfa?: boolean; factor?: Factor }> = {
   'user.session.start': { category: 'login' },
   'user.session.end': { category: 'logout' },
   'user.session.clear': { category: 'logout' },
@@ -68,13 +68,13 @@ const EVENT_TYPES: Record<string, { category: Category; outcome?: Outcome; mfa?:
   'user.authentication.slo': { category: 'logout' },
   'user.authentication.auth_via_mfa': { category: 'mfa_verify', mfa: true },
   'user.authentication.verify': { category: 'mfa_verify', mfa: true },
-  'system.push.send_factor_verify_push': { category: 'mfa_challenge', outcome: 'challenge', mfa: true },
-  'system.sms.send_factor_verify_message': { category: 'mfa_challenge', outcome: 'challenge', mfa: true },
-  'system.voice.send_mfa_challenge_call': { category: 'mfa_challenge', outcome: 'challenge', mfa: true },
-  'system.email.mfa_challenge.sent_message': { category: 'mfa_challenge', outcome: 'challenge', mfa: true },
-  'user.mfa.okta_verify.deny_push': { category: 'mfa_verify', outcome: 'denied', mfa: true },
-  'user.mfa.okta_verify.deny_push_upgrade_needed': { category: 'mfa_verify', outcome: 'denied', mfa: true },
-  'user.mfa.attempt_bypass': { category: 'mfa_bypass', mfa: true },
+  'system.push.send_factor_verify_push': { category: 'mfa_challenge', outcome: 'challenge', mfa: true, factor: 'push' },
+  'system.sms.send_factor_verify_message': { category: 'mfa_challenge', outcome: 'challenge', mfa: true, factor: 'sms' },
+  'system.voice.send_mfa_challenge_call': { category: 'mfa_challenge', outcome: 'challenge', mfa: true, factor: 'voice' },
+  'system.email.mfa_challenge.sent_message': { category: 'mfa_challenge', outcome: 'challenge', mfa: true, factor: 'email' },
+  'user.mfa.okta_verify.deny_push': { category: 'mfa_verify', outcome: 'denied', mfa: true, factor: 'push' },
+  'user.mfa.okta_verify.deny_push_upgrade_needed': { category: 'mfa_verify', outcome: 'denied', mfa: true, factor: 'push' },
+  'user.mfa.attempt_bypass': { category: 'mfa_bypass', mfa: true, factor: 'bypass_code' },
   'user.mfa.factor.activate': { category: 'factor_enroll' },
   'user.mfa.factor.deactivate': { category: 'factor_remove' },
   'user.mfa.factor.reset_all': { category: 'factor_reset' },
@@ -159,7 +159,7 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   const enrollment = targets.find((t) => t.type === 'AuthenticatorEnrollment' || t.type === 'Authenticator');
   const methodUsed = text(enrollment?.detailEntry?.['methodTypeUsed']);
   const factorRaw = debugString(debug, 'factor') ?? methodUsed ?? text(enrollment?.displayName) ?? text(e.authenticationContext?.credentialType);
-  const factor = e.eventType === 'user.mfa.attempt_bypass' ? 'bypass_code' : oktaFactor(factorRaw);
+  const factor = type?.factor ?? oktaFactor(factorRaw);
 
   const result = text(e.outcome?.result)?.toUpperCase() ?? null;
   const outcome: Outcome = type?.outcome ?? (result ? RESULTS[result] ?? 'unknown' : 'unknown');
@@ -194,7 +194,8 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
     os: text(client?.userAgent?.os) ?? text(e.device?.os_platform),
     browser: text(client?.userAgent?.browser),
     device_id: text(e.device?.id) ?? debugString(debug, 'deviceFingerprint'),
-    device_name: text(e.device?.name) ?? text(client?.device),
+    // `client.device` is a device class ("Computer", "Mobile"), not a name.
+    device_name: text(e.device?.name),
     geo_country: toCountryCode(geo?.country),
     geo_region: text(geo?.state),
     geo_city: text(geo?.city),
