@@ -2,7 +2,9 @@
  * Small, pure field converters every normalizer shares: times to UTC milliseconds, IPs without
  * ports, countries to ISO alpha-2. Vendors differ in exactly these details.
  */
-import countries from 'i18n-iso-countries';
+// The package's Node entry registers all 80 locales (~1 MB); its plain entry registers none, and
+// only English names are needed to read vendors' country names.
+import countries from 'i18n-iso-countries/index.js';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 
 countries.registerLocale(en);

@@ -20,8 +20,11 @@ function env(name: string): string {
 export const logger = new Logger({ serviceName: 'authtrail' });
 export const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail' });
 
-// In AWS the bundler inlines the (secret-free) config here; locally the runtime sets it.
-export const config = parseConfig(JSON.parse(env('AUTHTRAIL_RUNTIME_CONFIG')), 'AUTHTRAIL_RUNTIME_CONFIG');
+// In AWS the bundler inlines the (secret-free) config at this exact expression; locally the
+// runtime sets the variable. Keep it a literal `process.env.X` so esbuild's define can replace it.
+const runtimeConfigJson = process.env.AUTHTRAIL_RUNTIME_CONFIG;
+if (!runtimeConfigJson) throw new Error('environment variable AUTHTRAIL_RUNTIME_CONFIG is not set');
+export const config = parseConfig(JSON.parse(runtimeConfigJson), 'AUTHTRAIL_RUNTIME_CONFIG');
 
 export const ingest = createIngest({
   config,
