@@ -8,3 +8,6 @@ for (const [k, v] of Object.entries(OFFLINE_ENV)) process.env[k] ??= v;
 register();
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Output is flushed by now; a stray handle (an SDK socket, a stand-in that failed half-way)
+// must not keep a finished command alive.
+setTimeout(() => process.exit(), 1000).unref();

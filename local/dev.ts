@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../lambdas/core/config.ts';
 import { createApiServer } from './api-server.ts';
 import { ensureBucket, ensureTable } from './resources.ts';
-import { LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
+import { checkJava, LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
 export const LOCAL_NAMES = { table: 'authtrail-events', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
 
@@ -30,6 +30,7 @@ export interface LocalCollector {
 
 export async function startLocal(o: { config: Config; home: string; port: number; log?: (line: string) => void }): Promise<LocalCollector> {
   const log = o.log ?? ((l: string) => console.log(l));
+  checkJava();
   mkdirSync(o.home, { recursive: true });
   const running: Running[] = [];
   let server: Server | undefined;
@@ -40,11 +41,16 @@ export async function startLocal(o: { config: Config; home: string; port: number
     rmSync(endpointsFile(o.home), { force: true });
   };
   try {
-    const [ddb, s3, sns] = await Promise.all([
+    // allSettled, so that a stand-in that fails does not leave the others running unnoticed.
+    const started = await Promise.allSettled([
       startDynamoDbLocal(join(o.home, 'dynamodb')).then((r) => (running.push(r), r)),
       startS3(join(o.home, 's3')).then((r) => (running.push(r), r)),
       startSns(LOCAL_NAMES.topic).then((r) => (running.push(r), r)),
     ]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [ddb, s3, sns] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof startDynamoDbLocal>>, Running, Awaited<ReturnType<typeof startSns>>];
     const ddbClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     const s3Client = new S3Client({ endpoint: s3.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
     await Promise.all([ensureTable(ddbClient, LOCAL_NAMES.table), ensureBucket(s3Client, LOCAL_NAMES.bucket)]);
