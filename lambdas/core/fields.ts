@@ -68,9 +68,20 @@ const COUNTRY_ALIASES: Record<string, string> = {
   tanzania: 'TZ', moldova: 'MD', 'hong kong': 'HK', macau: 'MO', 'the netherlands': 'NL', turkey: 'TR',
 };
 
+const countryCache = new Map<string, string | null>();
+
 /** A country as any vendor sends it (`US`, `USA`, `840`, `United States`) → ISO alpha-2, or null. */
 export function toCountryCode(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  // The library scans every name per lookup; vendors repeat a few hundred values at most.
+  const hit = countryCache.get(value);
+  if (hit !== undefined) return hit;
+  const code = lookupCountry(value);
+  if (countryCache.size < 4096) countryCache.set(value, code);
+  return code;
+}
+
+function lookupCountry(value: string): string | null {
   const s = value.trim();
   if (!s || /^(unknown|null|n\/a|-)$/i.test(s)) return null;
   if (/^[A-Za-z]{2}$/.test(s)) return countries.isValid(s.toUpperCase()) ? s.toUpperCase() : null;
