@@ -4,13 +4,23 @@
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { dev } from './dev.ts';
+import { flush } from './flush.ts';
 import { quarantine } from './quarantine.ts';
+import { query } from './query.ts';
+import { verify } from './verify.ts';
+import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
 
 const USAGE = `usage: authtrail <command>
 
   dev                          run the collector locally (what npm start runs)
   send <sourceId> <file>       post a file of vendor events to the running collector
+  flush                        archive everything the running collector holds pending, now
+  query "<SQL>" [--json]       run SQL over the archive (tables events, alerts); --athena: in Athena
+  query --named <name> [--param key=value ...] [--json] [--athena]
+                               run one of the auditor queries in queries/
+  verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                               check the archive against its digest chain (exit 1 on any finding)
   quarantine [--json]          list quarantined bodies and events with their reasons
 `;
 
@@ -24,6 +34,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'dev': return await dev();
       case 'send': return await send(args);
+      case 'flush': return await flush();
+      case 'query': return await query(args);
+      case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
@@ -33,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) { process.stderr.write(`authtrail: ${err.message}\n\n${USAGE}`); return 2; }
-    if (err instanceof ConfigError || err instanceof StandInError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
+    if (err instanceof ConfigError || err instanceof StandInError || err instanceof QueryParamError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
     process.stderr.write(`authtrail: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return 1;
   }

@@ -70,12 +70,17 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; onError?: (err: unknown) => void }): Server {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
       if (tooLarge) return send(res, 413, { error: 'payload_too_large', message: `the body exceeds ${MAX_BODY_BYTES} bytes; send smaller batches` });
+      // Local-only control route behind `authtrail flush` (the server listens on loopback only).
+      if (url.pathname === '/_local/flush') {
+        if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
+        return send(res, 200, await o.flush());
+      }
       if (url.pathname === '/v1/eventbridge') {
         if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
         let input: unknown;

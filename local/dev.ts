@@ -9,14 +9,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../lambdas/core/config.ts';
 import { createApiServer } from './api-server.ts';
-import { ensureBucket, ensureTable } from './resources.ts';
+import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
+import { startStreamPoller } from './stream-poller.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkJava, LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
-export const LOCAL_NAMES = { table: 'authtrail-events', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
+export const LOCAL_NAMES = { table: 'authtrail-events', stateTable: 'authtrail-state', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
 
 export interface Endpoints {
   api: string; dynamodb: string; s3: string; sns: string; region: string;
-  bucket: string; table: string; topicArn: string;
+  bucket: string; table: string; stateTable: string; topicArn: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -34,9 +36,12 @@ export async function startLocal(o: { config: Config; home: string; port: number
   mkdirSync(o.home, { recursive: true });
   const running: Running[] = [];
   let server: Server | undefined;
+  let poller: ReturnType<typeof startStreamPoller> | undefined;
   const stop = async () => {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections();
+    // Stream consumers stop before the stand-ins they read from and write to.
+    await poller?.stop();
     await Promise.allSettled(running.map((s) => s.stop()));
     rmSync(endpointsFile(o.home), { force: true });
   };
@@ -53,8 +58,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       Awaited<ReturnType<typeof startDynamoDbLocal>>, Running, Awaited<ReturnType<typeof startSns>>];
     const ddbClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     const s3Client = new S3Client({ endpoint: s3.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-    await Promise.all([ensureTable(ddbClient, LOCAL_NAMES.table), ensureBucket(s3Client, LOCAL_NAMES.bucket)]);
-    ddbClient.destroy();
+    await Promise.all([ensureTable(ddbClient, LOCAL_NAMES.table), ensureStateTable(ddbClient, LOCAL_NAMES.stateTable), ensureBucket(s3Client, LOCAL_NAMES.bucket)]);
     s3Client.destroy();
 
     // The handlers read their settings from the environment, exactly as in Lambda.
@@ -62,6 +66,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       AWS_REGION: REGION,
       AUTHTRAIL_RUNTIME_CONFIG: JSON.stringify(o.config),
       AUTHTRAIL_TABLE: LOCAL_NAMES.table,
+      AUTHTRAIL_STATE_TABLE: LOCAL_NAMES.stateTable,
       AUTHTRAIL_BUCKET: LOCAL_NAMES.bucket,
       AUTHTRAIL_TOPIC_ARN: sns.topicArn,
       AUTHTRAIL_DYNAMODB_ENDPOINT: ddb.endpoint,
@@ -73,17 +78,30 @@ export async function startLocal(o: { config: Config; home: string; port: number
     });
     const http = await import('../lambdas/handlers/http-ingest.ts');
     const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
+    const archiver = await import('../lambdas/handlers/archiver.ts');
+
+    poller = startStreamPoller({
+      endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, table: LOCAL_NAMES.table,
+      state: { client: DynamoDBDocumentClient.from(ddbClient), table: LOCAL_NAMES.stateTable },
+      // The deployed event-source filter passes INSERT records only.
+      consumers: [{ name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' }],
+      batchSize: Number(process.env.AUTHTRAIL_LOCAL_BATCH_SIZE ?? 10_000),
+      windowMs: Number(process.env.AUTHTRAIL_LOCAL_BATCH_WINDOW_MS ?? 10_000),
+      onError: (err) => console.error(`authtrail: stream consumer: ${(err as Error).message}`),
+    });
+    const activePoller = poller;
 
     server = createApiServer({
       httpHandler: http.handler,
       eventBridge: eb.ingestEnvelopes,
+      flush: async () => ({ delivered: await activePoller.flush() }),
       onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),
     });
     await new Promise<void>((res, rej) => { server!.once('error', rej); server!.listen(o.port, '127.0.0.1', () => res()); });
     const port = (server.address() as { port: number }).port;
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${port}`, dynamodb: ddb.endpoint, s3: s3.endpoint, sns: sns.endpoint, region: REGION,
-      bucket: LOCAL_NAMES.bucket, table: LOCAL_NAMES.table, topicArn: sns.topicArn, credentials: { ...LOCAL_CREDENTIALS },
+      bucket: LOCAL_NAMES.bucket, table: LOCAL_NAMES.table, stateTable: LOCAL_NAMES.stateTable, topicArn: sns.topicArn, credentials: { ...LOCAL_CREDENTIALS },
     };
     const file = endpointsFile(o.home);
     writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2));

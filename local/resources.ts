@@ -35,6 +35,21 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
   await client.send(new DescribeTableCommand({ TableName: table }));
 }
 
+/** The state table: one `pk` string key and a TTL, like the CDK definition. */
+export async function ensureStateTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }));
+    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires_at' } }));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+}
+
 export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));

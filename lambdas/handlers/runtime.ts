@@ -2,8 +2,6 @@
  * What every handler builds once per process: config, logger, metrics and the ingest pipeline
  * over the real adapters. Environment is validated here, at cold start, naming the bad variable.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parseConfig } from '../core/config.ts';
 import { createIngest } from '../core/ingest.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
@@ -11,14 +9,9 @@ import { dynamoHotStore } from '../adapters/hot-store.ts';
 import { s3Quarantine } from '../adapters/quarantine.ts';
 import { resolveSecret } from '../adapters/secrets.ts';
 
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
+import { env, logger, metrics } from './observability.ts';
 
-export const logger = new Logger({ serviceName: 'authtrail' });
-export const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail' });
+export { logger, metrics };
 
 // In AWS the bundler inlines the (secret-free) config at this exact expression; locally the
 // runtime sets the variable. Keep it a literal `process.env.X` so esbuild's define can replace it.

@@ -1,0 +1,44 @@
+/**
+ * The auditors' queries (`queries/*.sql`): header comments name the query, the audit question it
+ * answers and its parameters with defaults (`-- param: from = 1970-01-01  description`). The
+ * body uses `{{param}}` placeholders, filled with validated literals, so one file runs unchanged
+ * in Athena (Trino) and DuckDB.
+ */
+export interface QueryParam { readonly name: string; readonly default: string; readonly description: string }
+export interface NamedQuery { readonly name: string; readonly question: string; readonly params: readonly QueryParam[]; readonly sql: string }
+
+export class QueryParamError extends Error {
+  override name = 'QueryParamError';
+}
+
+export function parseNamedQuery(text: string, fileName: string): NamedQuery {
+  const header = text.split('\n').filter((l) => l.startsWith('--')).map((l) => l.slice(2).trim());
+  const field = (k: string) => header.find((l) => l.startsWith(`${k}:`))?.slice(k.length + 1).trim();
+  const name = field('name');
+  if (!name) throw new Error(`${fileName}: the header has no "-- name:" line`);
+  const params = header.filter((l) => l.startsWith('param:')).map((l) => {
+    const m = /^param:\s*(\w+)\s*=\s*(''|\S+)\s*(.*)$/.exec(l);
+    if (!m) throw new Error(`${fileName}: cannot read "${l}"; expected "-- param: name = default  description"`);
+    return { name: m[1]!, default: m[2] === "''" ? '' : m[2]!, description: m[3]!.trim() };
+  });
+  const sql = text.split('\n').filter((l) => !l.startsWith('--')).join('\n').trim();
+  for (const [, p] of sql.matchAll(/\{\{(\w+)\}\}/g)) {
+    if (!params.some((x) => x.name === p)) throw new Error(`${fileName}: {{${p}}} is used but not declared as a param`);
+  }
+  return { name, question: field('question') ?? '', params, sql };
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const SAFE = /^[A-Za-z0-9@._:+\- ]{0,200}$/;
+
+/** Fills the placeholders; dates must be dates, other values a conservative character set. */
+export function renderNamedQuery(q: NamedQuery, given: Readonly<Record<string, string>> = {}): string {
+  for (const k of Object.keys(given)) if (!q.params.some((p) => p.name === k)) throw new QueryParamError(`query ${q.name} has no parameter "${k}" (it takes: ${q.params.map((p) => p.name).join(', ')})`);
+  const values = Object.fromEntries(q.params.map((p) => {
+    const v = given[p.name] ?? p.default;
+    if ((p.name === 'from' || p.name === 'to') && !DATE.test(v)) throw new QueryParamError(`--param ${p.name}=${v}: expected a date YYYY-MM-DD`);
+    if (!SAFE.test(v)) throw new QueryParamError(`--param ${p.name}: only letters, digits, spaces and @ . _ : + - are allowed`);
+    return [p.name, v];
+  }));
+  return q.sql.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k]!);
+}

@@ -1,0 +1,55 @@
+/**
+ * Archiver, on the hot table's stream (INSERT records only, by the event-source filter): one
+ * batch of new events → Parquet objects per tenant and day + chained digests. A failure reports
+ * the batch's first record, so the whole batch is retried (and bisected); the writer has removed
+ * what it wrote, so nothing is archived twice.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { itemToEvent } from '../core/archive.ts';
+import type { AuthEvent } from '../core/event.ts';
+import { archiveWriter } from '../adapters/archive-writer.ts';
+import { documentClient, s3Client } from '../adapters/clients.ts';
+import { dynamoDigestHeads } from '../adapters/state.ts';
+import { env, logger, metrics } from './observability.ts';
+
+const writer = archiveWriter({
+  s3: s3Client(),
+  bucket: env('AUTHTRAIL_BUCKET'),
+  heads: dynamoDigestHeads({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }),
+  kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID,
+});
+
+/** New events of a batch; TTL deletions and updates never reach the archive. */
+export function newEvents(records: readonly DynamoDBRecord[]): AuthEvent[] {
+  const out: AuthEvent[] = [];
+  for (const r of records) {
+    if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
+    const e = itemToEvent(unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>));
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+export async function archiveRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const events = newEvents(event.Records);
+  if (!events.length) return { batchItemFailures: [] };
+  try {
+    const r = await writer.archive(events);
+    metrics.addMetric('EventsArchived', MetricUnit.Count, r.rows);
+    metrics.addMetric('ArchiveObjects', MetricUnit.Count, r.objects);
+    logger.info('archived', { ...r, records: event.Records.length });
+    return { batchItemFailures: [] };
+  } catch (err) {
+    logger.error('archive batch failed; it will be retried', { error: err as Error, records: event.Records.length });
+    const first = event.Records[0]?.dynamodb?.SequenceNumber;
+    return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
+  }
+}
+
+export const handler = middy(archiveRecords).use(injectLambdaContext(logger)).use(logMetrics(metrics));

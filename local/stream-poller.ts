@@ -1,0 +1,202 @@
+/**
+ * Reads DynamoDB Local's stream the way Lambda's event-source mapping does: per shard, in order,
+ * batches bounded by count, payload (6 MB) and a batching window, INSERT-only filtering, partial
+ * batch failures honoured by not advancing the checkpoint. Checkpoints live in the state table,
+ * so a restart resumes where the last successful batch ended.
+ */
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand, DynamoDBStreamsClient, ExpiredIteratorException, GetRecordsCommand, GetShardIteratorCommand,
+  type _Record as StreamRecord, type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export interface StreamConsumer {
+  readonly name: string;
+  handle(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse>;
+  /** Like the deployed event-source filter; records it rejects still advance the checkpoint. */
+  accept?(record: DynamoDBRecord): boolean;
+}
+
+export interface PollerOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  readonly table: string;
+  readonly state: { client: DynamoDBDocumentClient; table: string };
+  readonly consumers: readonly StreamConsumer[];
+  readonly batchSize?: number;
+  readonly maxBatchBytes?: number;
+  readonly windowMs?: number;
+  readonly pollMs?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+interface Buffered { shardId: string; record: DynamoDBRecord; size: number }
+
+/** The SDK's stream record → the shape Lambda hands a function (epoch-second creation time). */
+function toLambdaRecord(r: StreamRecord, arn: string): DynamoDBRecord {
+  const d = r.dynamodb ?? {};
+  return {
+    eventID: r.eventID, eventName: r.eventName as DynamoDBRecord['eventName'], eventVersion: r.eventVersion,
+    eventSource: 'aws:dynamodb', awsRegion: r.awsRegion, eventSourceARN: arn,
+    dynamodb: {
+      ...(d as unknown as NonNullable<DynamoDBRecord['dynamodb']>),
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
+    },
+  } as DynamoDBRecord;
+}
+
+export function startStreamPoller(o: PollerOptions) {
+  const batchSize = o.batchSize ?? 10_000;
+  const maxBatchBytes = o.maxBatchBytes ?? 5 * 1024 * 1024;
+  const windowMs = o.windowMs ?? 5_000;
+  const pollMs = o.pollMs ?? 500;
+  const clientConfig = { endpoint: o.endpoint, region: o.region, credentials: o.credentials };
+  const streams = new DynamoDBStreamsClient(clientConfig);
+  const ddb = new DynamoDBClient(clientConfig);
+  const checkpointKey = (consumer: string, shardId: string) => `stream-checkpoint#${consumer}#${shardId}`;
+
+  let streamArn: string | undefined;
+  const iterators = new Map<string, string | null>(); // `${consumer}|${shard}` → iterator (null: shard closed and drained)
+  const buffers = new Map<string, { items: Buffered[]; since: number }>(o.consumers.map((c) => [c.name, { items: [], since: 0 }]));
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+
+  async function shards(): Promise<Shard[]> {
+    if (!streamArn) {
+      const t = await ddb.send(new DescribeTableCommand({ TableName: o.table }));
+      streamArn = t.Table?.LatestStreamArn;
+      if (!streamArn) throw new Error(`table ${o.table} has no stream`);
+    }
+    const out: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const r = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+      out.push(...(r.StreamDescription?.Shards ?? []));
+      start = r.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return out;
+  }
+
+  async function iterator(consumer: string, shardId: string): Promise<string | null> {
+    const k = `${consumer}|${shardId}`;
+    if (iterators.has(k)) return iterators.get(k)!;
+    const cp = (await o.state.client.send(new GetCommand({ TableName: o.state.table, Key: { pk: checkpointKey(consumer, shardId) }, ConsistentRead: true }))).Item;
+    if (cp?.['closed']) { iterators.set(k, null); return null; }
+    const r = await streams.send(new GetShardIteratorCommand({
+      StreamArn: streamArn, ShardId: shardId,
+      ...(cp?.['seq'] ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cp['seq'] as string } : { ShardIteratorType: 'TRIM_HORIZON' }),
+    }));
+    iterators.set(k, r.ShardIterator ?? null);
+    return r.ShardIterator ?? null;
+  }
+
+  /** Reads every shard until it has nothing new, into each consumer's buffer. */
+  async function read(): Promise<void> {
+    for (const shard of await shards()) {
+      const shardId = shard.ShardId!;
+      for (const c of o.consumers) {
+        const buf = buffers.get(c.name)!;
+        const k = `${c.name}|${shardId}`;
+        // Keep reading while records come and the buffer has room for a batch.
+        for (let pages = 0; pages < 100 && buf.items.length < batchSize * 2; pages++) {
+          const it = await iterator(c.name, shardId);
+          if (!it) break;
+          let r;
+          try {
+            r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
+          } catch (err) {
+            if (err instanceof ExpiredIteratorException || (err as { name?: string }).name === 'ExpiredIteratorException') { iterators.delete(k); continue; }
+            throw err;
+          }
+          const records = r.Records ?? [];
+          if (records.length && !buf.items.length) buf.since = Date.now();
+          for (const rec of records) buf.items.push({ shardId, record: toLambdaRecord(rec, streamArn!), size: rec.dynamodb?.SizeBytes ?? 0 });
+          iterators.set(k, r.NextShardIterator ?? null);
+          if (!r.NextShardIterator) {
+            // A closed shard is done once its records are delivered (the checkpoint marks it then).
+            buf.items.push({ shardId, record: { eventName: undefined } as unknown as DynamoDBRecord, size: -1 });
+            break;
+          }
+          if (!records.length) break;
+        }
+      }
+    }
+  }
+
+  async function commit(consumer: string, delivered: Buffered[]): Promise<void> {
+    const last = new Map<string, { seq?: string; closed?: boolean }>();
+    for (const b of delivered) {
+      const cur = last.get(b.shardId) ?? {};
+      if (b.size === -1) cur.closed = true;
+      else cur.seq = b.record.dynamodb?.SequenceNumber ?? cur.seq;
+      last.set(b.shardId, cur);
+    }
+    for (const [shardId, v] of last) {
+      const prev = (await o.state.client.send(new GetCommand({ TableName: o.state.table, Key: { pk: checkpointKey(consumer, shardId) }, ConsistentRead: true }))).Item;
+      await o.state.client.send(new PutCommand({ TableName: o.state.table, Item: { pk: checkpointKey(consumer, shardId), seq: v.seq ?? prev?.['seq'], closed: !!v.closed, updated: new Date().toISOString() } }));
+    }
+  }
+
+  /** Delivers full batches (or everything, when forced or the window has passed). */
+  async function deliver(force: boolean): Promise<number> {
+    let delivered = 0;
+    for (const c of o.consumers) {
+      const buf = buffers.get(c.name)!;
+      while (buf.items.length && (force || buf.items.length >= batchSize || Date.now() - buf.since >= windowMs)) {
+        let bytes = 0;
+        let n = 0;
+        while (n < buf.items.length && n < batchSize && (n === 0 || bytes + buf.items[n]!.size <= maxBatchBytes)) bytes += Math.max(0, buf.items[n++]!.size);
+        const batch = buf.items.slice(0, n);
+        const records = batch.filter((b) => b.size !== -1).map((b) => b.record).filter((r) => (c.accept ? c.accept(r) : true));
+        if (records.length) {
+          const res = await c.handle({ Records: records });
+          if (res.batchItemFailures.length) throw new Error(`${c.name}: ${res.batchItemFailures.length} record(s) failed; the batch stays pending and is retried`);
+        }
+        await commit(c.name, batch);
+        buf.items.splice(0, n);
+        buf.since = Date.now();
+        delivered += records.length;
+      }
+    }
+    return delivered;
+  }
+
+  async function cycle(force: boolean): Promise<number> {
+    await read();
+    return deliver(force);
+  }
+
+  // Cycles never overlap: each waits for the previous one.
+  const enqueue = (force: boolean) => {
+    const next = running.then(() => cycle(force));
+    running = next.then(() => undefined, () => undefined);
+    return next;
+  };
+
+  const timer = setInterval(() => {
+    if (!stopped) enqueue(false).catch((err) => o.onError?.(err));
+  }, pollMs);
+
+  return {
+    /** Reads everything the stream holds and delivers it now; resolves with the records delivered. */
+    async flush(): Promise<number> {
+      let total = 0;
+      for (let i = 0; i < 50; i++) {
+        const n = await enqueue(true);
+        total += n;
+        if (n === 0 && [...buffers.values()].every((b) => !b.items.length)) break;
+      }
+      return total;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      streams.destroy();
+      ddb.destroy();
+    },
+  };
+}
