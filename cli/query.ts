@@ -7,7 +7,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { renderNamedQuery } from '../lambdas/core/named-queries.ts';
 import { openArchiveDb, runSql, syncArchive } from '../local/archive-db.ts';
 import { homeDir } from '../local/dev.ts';
-import { loadNamedQueries } from '../local/queries.ts';
+import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
 import { localS3, readEndpoints } from './endpoints.ts';
 import { UsageError } from './main.ts';

@@ -9,3 +9,11 @@ import type { IConstruct } from 'constructs';
 export function acknowledge(scope: IConstruct, reason: string, ...ids: string[]): void {
   for (const id of ids) Validations.of(scope).acknowledge({ id, reason });
 }
+
+/**
+ * How cdk-nag spells a name built from pseudo parameters (`${Token[AWS.AccountId.8]}` →
+ * `<AWS::AccountId>`), for acknowledging a finding on a resource ARN.
+ */
+export function nagResource(tokenized: string): string {
+  return tokenized.replace(/\$\{Token\[AWS\.(\w+)\.\d+\]\}/g, '<AWS::$1>');
+}

@@ -22,10 +22,11 @@ export class AuthTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthTrailProps) {
     super(scope, id);
-    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN });
+    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id), removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN });
     this.collector = new AuthTrailCollector(this, 'Collector', {
       config: props.config,
       table: this.storage.table,
+      stateTable: this.storage.stateTable,
       key: this.storage.key,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint });

@@ -11,17 +11,19 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.ts';
-import { archiveBucketName } from './storage.ts';
+import { acknowledge, nagResource } from '../nag.ts';
+import { archiveBucketName } from '../names.ts';
 import { hasInlineSecret, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
 import { eventSourcePrefixes } from '../../lambdas/core/eventbridge.ts';
 
@@ -31,6 +33,7 @@ export interface AuthTrailCollectorProps {
   /** The validated `authtrail.config.json`. */
   readonly config: Config;
   readonly table: dynamodb.ITable;
+  readonly stateTable: dynamodb.ITable;
   readonly key: kms.IKey;
   /**
    * The deployment name the storage was created with (it names the archive bucket).
@@ -57,6 +60,8 @@ export class AuthTrailCollector extends Construct {
   public readonly eventBridgeFunction: NodejsFunction;
   public readonly alertTopic: sns.Topic;
   public readonly eventBridgeDlq: sqs.Queue;
+  public readonly archiverFunction: NodejsFunction;
+  public readonly archiverDlq: sqs.Queue;
   public readonly rules: events.Rule[] = [];
   /** Secrets Manager secrets generated for sources whose config holds an inline secret. */
   public readonly sourceSecrets: Record<string, secretsmanager.ISecret> = {};
@@ -64,6 +69,7 @@ export class AuthTrailCollector extends Construct {
   private readonly logRetention: logs.RetentionDays;
   private readonly key: kms.IKey;
   private readonly table: dynamodb.ITable;
+  private readonly stateTable: dynamodb.ITable;
   private readonly archiveBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: AuthTrailCollectorProps) {
@@ -76,6 +82,7 @@ export class AuthTrailCollector extends Construct {
     this.table = dynamodb.Table.fromTableAttributes(this, 'HotTable', {
       tableArn: props.table.tableArn, tableStreamArn: props.table.tableStreamArn, encryptionKey: key,
     });
+    this.stateTable = dynamodb.Table.fromTableAttributes(this, 'StateTable', { tableArn: props.stateTable.tableArn, encryptionKey: key });
     this.archiveBucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
 
     const secretPrefix = `authtrail/${Names.uniqueResourceName(this, { maxLength: 40 })}/source/`;
@@ -165,9 +172,53 @@ export class AuthTrailCollector extends Construct {
       this.rules.push(rule);
     }
 
-    new cloudwatch.Alarm(this, 'EventBridgeDlqAlarm', {
-      alarmDescription: 'authtrail: EventBridge events could not be delivered to the intake; replay them from the DLQ',
-      metric: this.eventBridgeDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    this.dlqAlarm('EventBridgeDlqAlarm', this.eventBridgeDlq, 'EventBridge events could not be delivered to the intake; replay them from the DLQ');
+
+    // The archiver: new events only (INSERT; redeliveries are MODIFY, TTL expiry REMOVE), in
+    // large batches so that each tenant-day gets few, large Parquet objects.
+    this.archiverFunction = this.handler('ArchiverFunction', 'archiver', deployed, 'Archive new events to S3 as Parquet, with chained digests', {
+      timeout: Duration.minutes(5), memorySize: 1024,
+    });
+    this.archiverDlq = this.queue('ArchiverDlq');
+    this.archiverFunction.addEventSource(new DynamoEventSource(this.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      // Lambda also caps a batch at 6 MB of records: ~3,000 Okta events.
+      batchSize: 10_000,
+      maxBatchingWindow: Duration.minutes(5),
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      onFailure: new SqsDlq(this.archiverDlq),
+    }));
+    this.archiveBucket.grantPut(this.archiverFunction, 'events/*');
+    this.archiveBucket.grantPut(this.archiverFunction, 'digests/*');
+    // Rolling back a failed batch only adds delete markers: no s3:DeleteObjectVersion, so no
+    // version of an archived object can ever be destroyed by authtrail.
+    this.archiverFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:DeleteObject'],
+      resources: ['events/*', 'digests/*'].map((p) => this.archiveBucket.arnForObjects(p)),
+    }));
+    this.stateTable.grant(this.archiverFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    key.grantEncryptDecrypt(this.archiverFunction);
+    acknowledge(this.archiverFunction, 'Archive objects and digests get content-derived names under events/ and digests/: the keys cannot be known in advance.',
+      ...['events', 'digests'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/${p}/*]`));
+    this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
+    new cloudwatch.Alarm(this, 'ArchiverErrorsAlarm', {
+      alarmDescription: 'authtrail: the archiver is failing',
+      metric: this.archiverFunction.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private dlqAlarm(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: `authtrail: ${description}`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -188,12 +239,12 @@ export class AuthTrailCollector extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(q, 'This queue is itself a dead-letter queue (of an EventBridge target and a Lambda async config).', 'AwsSolutions-SQS3');
+    acknowledge(q, 'This queue is itself a dead-letter queue (of an EventBridge target, a Lambda async config or a stream event source).', 'AwsSolutions-SQS3');
     return q;
   }
 
   /** A handler Lambda: latest Node.js on arm64, bundled locally by esbuild with the SDK inside. */
-  private handler(id: string, name: string, deployed: Config, description: string): NodejsFunction {
+  private handler(id: string, name: string, deployed: Config, description: string, sizing: { timeout?: Duration; memorySize?: number } = {}): NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention });
     const fn = new NodejsFunction(this, id, {
       entry: entry(name),
@@ -201,13 +252,14 @@ export class AuthTrailCollector extends Construct {
       description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: sizing.memorySize ?? 512,
       // API Gateway gives up on an integration after 30 s.
-      timeout: Duration.seconds(29),
+      timeout: sizing.timeout ?? Duration.seconds(29),
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         AUTHTRAIL_TABLE: this.table.tableName,
+        AUTHTRAIL_STATE_TABLE: this.stateTable.tableName,
         AUTHTRAIL_BUCKET: this.archiveBucket.bucketName,
         AUTHTRAIL_KMS_KEY_ID: this.key.keyArn,
         AUTHTRAIL_TOPIC_ARN: this.alertTopic.topicArn,
@@ -234,7 +286,7 @@ export class AuthTrailCollector extends Construct {
     acknowledge(fn, 'CDK grant actions for one KMS key and quarantine writes (multipart abort) to one bucket prefix.',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'AwsSolutions-IAM5[Action::s3:Abort*]');
     acknowledge(fn, 'Quarantine objects are written under quarantine/ with unique names: the key cannot be known in advance.',
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${this.archiveBucket.bucketName.replace(/\$\{Token\[AWS\.(\w+)\.\d+\]\}/g, '<AWS::$1>')}/quarantine/*]`);
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/quarantine/*]`);
     return fn;
   }
 }

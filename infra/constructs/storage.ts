@@ -2,20 +2,16 @@
  * The stateful half of authtrail: KMS key, hot table and archive bucket. Everything here is
  * RETAIN and deletion-protected: redeploying or deleting the stateless stack never loses events.
  */
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
+import { AuthTrailAnalytics } from './analytics.ts';
+import { archiveBucketName } from '../names.ts';
 import type { Retention } from '../../lambdas/core/config.ts';
 import { INDEX_PROJECTION, TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
-
-/**
- * The archive bucket's name: predictable for auditors and IAM policies, unique per deployment
- * name, account and region. The stateless stack derives it too, so no cross-stack export is needed.
- */
-export const archiveBucketName = (deploymentName: string) => `${deploymentName}-archive-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 
 export interface AuthTrailStorageProps {
   /**
@@ -25,6 +21,13 @@ export interface AuthTrailStorageProps {
   readonly deploymentName?: string;
   /** Hot TTL, archive lifecycle and optional Object Lock. */
   readonly retention: Retention;
+  /** Tenant ids: the Glue tables' `tenant` partition projection. */
+  readonly tenants: readonly string[];
+  /**
+   * Athena cancels a query that would scan more than this many bytes.
+   * @default 10 GiB
+   */
+  readonly bytesScannedCutoffPerQuery?: number;
   /**
    * What happens to the table, bucket and key when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -35,7 +38,10 @@ export interface AuthTrailStorageProps {
 export class AuthTrailStorage extends Construct {
   public readonly key: kms.Key;
   public readonly table: dynamodb.Table;
+  /** Bookkeeping that must survive redeploys: digest chain heads, cursors, rule state. */
+  public readonly stateTable: dynamodb.Table;
   public readonly archiveBucket: s3.Bucket;
+  public readonly analytics: AuthTrailAnalytics;
   public readonly accessLogsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: AuthTrailStorageProps) {
@@ -73,6 +79,17 @@ export class AuthTrailStorage extends Construct {
         nonKeyAttributes: [...INDEX_PROJECTION],
       });
     }
+
+    this.stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expires_at',
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
 
     // S3 server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -119,6 +136,15 @@ export class AuthTrailStorage extends Construct {
         { id: 'expire-quarantine', prefix: 'quarantine/', expiration: Duration.days(r.quarantineDays) },
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
+      removalPolicy,
+    });
+
+    this.analytics = new AuthTrailAnalytics(this, 'Analytics', {
+      deploymentName: props.deploymentName ?? 'authtrail',
+      tenants: props.tenants,
+      accessLogsBucket: this.accessLogsBucket,
+      key: this.key,
+      bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
       removalPolicy,
     });
   }

@@ -13,6 +13,6 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
-    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention });
+    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id) });
   }
 }

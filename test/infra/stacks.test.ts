@@ -16,7 +16,7 @@ describe('infra: what an auditor asks about', () => {
 
   it('hot table: on-demand, stream NEW_IMAGE, TTL, PITR, customer KMS key, retained and deletion-protected', () => {
     const t = s.templates.stateful;
-    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    t.resourceCountIs('AWS::DynamoDB::Table', 2);
     t.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
@@ -86,7 +86,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 2);
+    assert.equal(fns.length, 3);
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -96,7 +96,8 @@ describe('infra: what an auditor asks about', () => {
   });
 
   it('ingest IAM: batched reads and writes on the table, puts under quarantine/ only', () => {
-    const policies = JSON.stringify(s.templates.stateless.findResources('AWS::IAM::Policy'));
+    const policies = JSON.stringify(Object.entries(s.templates.stateless.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('IngestFunction')));
+    assert.ok(policies.length > 100);
     assert.match(policies, /dynamodb:BatchWriteItem/);
     assert.doesNotMatch(policies, /dynamodb:(Scan|DeleteItem|\*)/);
     assert.match(policies, /\/quarantine\/\*/);
@@ -128,18 +129,141 @@ describe('infra: what an auditor asks about', () => {
   });
 });
 
+describe('infra: archive, retention and the auditors\' Athena', () => {
+  let s: Synth;
+  before(() => { s = synth(); });
+
+  it('archiver: INSERT records only, large batches, per-record failures, bisect, retries, DLQ with alarms', () => {
+    const t = s.templates.stateless;
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10000,
+      MaximumBatchingWindowInSeconds: 300,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    const alarms = JSON.stringify(t.findResources('AWS::CloudWatch::Alarm'));
+    assert.match(alarms, /ArchiverDlq/);
+    assert.match(alarms, /"MetricName":"Errors"/);
+    const archiverPolicy = JSON.stringify(Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('ArchiverFunction')));
+    assert.match(archiverPolicy, /\/events\/\*/);
+    assert.match(archiverPolicy, /"s3:DeleteObject"/);
+    assert.doesNotMatch(archiverPolicy, /DeleteObjectVersion|s3:DeleteObject\*/, 'the archiver can never destroy an object version');
+  });
+
+  it('state table: PITR, customer KMS key, TTL, retained', () => {
+    s.templates.stateful.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: Match.objectLike({ SSEType: 'KMS' }),
+        StreamSpecification: Match.absent(),
+      }),
+    });
+  });
+
+  it('Glue: events and alerts tables with partition projection (tenant enum of the configured tenants, dt date range), no crawler', () => {
+    const t = s.templates.stateful;
+    t.resourceCountIs('AWS::Glue::Crawler', 0);
+    t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'authtrail' } });
+    t.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'authtrail',
+      TableInput: Match.objectLike({
+        Name: 'events',
+        PartitionKeys: [{ Name: 'tenant', Type: 'string' }, { Name: 'dt', Type: 'string' }],
+        Parameters: Match.objectLike({
+          'projection.enabled': 'true',
+          'projection.tenant.type': 'enum',
+          'projection.tenant.values': 'acme,globex',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': '2020-01-01,NOW',
+          'storage.location.template': Match.anyValue(),
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: Match.arrayWith([
+            { Name: 'event_time', Type: 'timestamp' }, { Name: 'is_mfa', Type: 'boolean' },
+            { Name: 'geo_lat', Type: 'double' }, { Name: 'raw', Type: 'string' },
+          ]),
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        }),
+      }),
+    });
+    const events = Object.values(t.findResources('AWS::Glue::Table')).find((r) => r.Properties.TableInput.Name === 'events')!;
+    const cols = events.Properties.TableInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name);
+    assert.ok(!cols.includes('tenant') && !cols.includes('dt'), 'partition columns are not data columns');
+    t.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'alerts' }) });
+  });
+
+  it('Athena: workgroup with enforced, KMS-encrypted results, a bytes-scanned cutoff, and every shipped query installed', () => {
+    const t = s.templates.stateful;
+    t.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'authtrail',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+        ResultConfiguration: { OutputLocation: Match.anyValue(), EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() } },
+      }),
+    });
+    const names = Object.values(t.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties.Name).sort();
+    const files = readdirSync(new URL('../../queries/', import.meta.url)).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
+    assert.deepEqual(names, files);
+    for (const q of Object.values(t.findResources('AWS::Athena::NamedQuery'))) assert.doesNotMatch(q.Properties.QueryString, /\{\{/);
+  });
+
+  it('Athena results bucket: its own lifecycle, KMS, public access blocked', () => {
+    s.templates.stateful.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'athena-results/' }),
+    });
+  });
+
+  it('auditor policy: queries in the workgroup, reads of events/ and alerts/ only, no writes to the archive', () => {
+    const policies = Object.values(s.templates.stateful.findResources('AWS::IAM::ManagedPolicy'));
+    assert.equal(policies.length, 1);
+    const doc = policies[0]!.Properties.PolicyDocument;
+    const text = JSON.stringify(doc);
+    assert.match(text, /athena:StartQueryExecution/);
+    assert.match(text, /workgroup\/authtrail/);
+    assert.match(text, /\/events\/\*/);
+    assert.match(text, /\/alerts\/\*/);
+    const archiveWrites = doc.Statement.filter((st: { Action: string | string[]; Resource: unknown }) =>
+      [st.Action].flat().some((a) => /s3:(Put|Delete)/.test(a)) && JSON.stringify(st.Resource).includes('-archive-'));
+    assert.deepEqual(archiveWrites, []);
+    assert.doesNotMatch(text, /quarantine|digests/);
+  });
+
+  it('Object Lock when retention asks for it, with the archive period as default retention', () => {
+    const locked = synth({ ...TEST_CONFIG, retention: { ...TEST_CONFIG.retention, objectLock: 'compliance' } });
+    locked.templates.stateful.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: TEST_CONFIG.retention.archiveDays } } },
+    });
+  });
+});
+
 describe('infra: bundling (esbuild, offline)', () => {
   it('bundles each handler as one ESM file, without the inline secrets, under 1.5 MB (target: 1 MB, see bench)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.ok(assets.length >= 2);
+    assert.equal(assets.length, 3);
+    let withConfig = 0;
     for (const a of assets) {
       const file = join(outdir, a, 'index.mjs');
       const code = readFileSync(file, 'utf8');
       assert.ok(!code.includes('plain-inline-secret-do-not-deploy') && !code.includes('another-inline-secret'), `${a} holds an inline secret`);
-      assert.ok(code.includes('globex-okta-AbCdEf') && code.includes('acme-okta'), `${a}: the secret-free config is compiled in`);
+      if (code.includes('globex-okta-AbCdEf') && code.includes('acme-okta')) withConfig++;
       assert.ok(statSync(file).size < 1.5 * 1024 * 1024, `${a} is ${statSync(file).size} bytes`);
     }
+    assert.equal(withConfig, 2, 'the secret-free config is compiled into both intake handlers');
   });
 });
