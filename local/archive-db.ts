@@ -69,8 +69,30 @@ export async function openArchiveDb(dir: string): Promise<{ connection: DuckDBCo
   return { connection: c, close: () => { c.closeSync(); db.closeSync(); } };
 }
 
-/** Runs SQL and returns plain JSON rows (timestamps as `YYYY-MM-DD HH:MM:SS.sss`, numbers as numbers). */
+const INTEGERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+
+/** DuckDB's `2026-11-20 10:15:30.123` → the contract's `2026-11-20T10:15:30.123Z`. */
+function isoTimestamp(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(v);
+  return m ? `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z` : v;
+}
+
+/**
+ * Runs SQL and returns plain JSON rows: counts as numbers (DuckDB hands them over as strings,
+ * being 64-bit), timestamps in the contract's ISO form.
+ */
 export async function runSql(c: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const r = await c.runAndReadAll(sql);
-  return r.getRowObjectsJson() as Record<string, unknown>[];
+  const names = r.columnNames();
+  const types = r.columnTypes().map((t) => t.toString());
+  return (r.getRowObjectsJson() as Record<string, unknown>[]).map((row) => {
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
+      const v = row[k];
+      if (INTEGERS.has(types[i]!) && typeof v === 'string' && Number.isSafeInteger(Number(v))) row[k] = Number(v);
+      else if (types[i]!.startsWith('TIMESTAMP')) row[k] = isoTimestamp(v);
+    }
+    return row;
+  });
 }

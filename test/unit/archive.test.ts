@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ARCHIVE_COLUMNS, archiveKey, groupByPartition, itemToEvent } from '../../lambdas/core/archive.ts';
+import { eventsToParquet } from '../../lambdas/core/parquet.ts';
+import { toItem } from '../../lambdas/adapters/hot-store.ts';
+import { openArchiveDb, runSql } from '../../local/archive-db.ts';
+import { ev } from '../helpers/events.ts';
+
+describe('archive format', () => {
+  it('groups by tenant and event_time day, so a late event lands in the day it happened', () => {
+    const g = groupByPartition([
+      ev({ event_uid: '1', event_time: '2026-11-22T00:00:01.000Z' }),
+      ev({ event_uid: '2', event_time: '2026-10-01T23:59:59.999Z', ingest_time: '2026-11-22T00:00:02.000Z' }),
+      ev({ event_uid: '3', event_time: '2026-11-22T10:00:00.000Z', tenant: 'globex' }),
+      ev({ event_uid: '4', event_time: '2026-11-22T11:00:00.000Z' }),
+    ]);
+    assert.deepEqual([...g.keys()].sort(), ['acme/2026-10-01', 'acme/2026-11-22', 'globex/2026-11-22']);
+    assert.deepEqual(g.get('acme/2026-11-22')!.events.map((e) => e.event_uid), ['1', '4']);
+  });
+
+  it('names objects after their content, under the partition path', () => {
+    const body = eventsToParquet([ev({ event_uid: '1', event_time: '2026-11-22T00:00:01.000Z' })]);
+    const a = archiveKey('acme', '2026-11-22', body);
+    assert.match(a.key, /^events\/tenant=acme\/dt=2026-11-22\/part-[0-9a-f]{32}\.parquet$/);
+    assert.deepEqual(archiveKey('acme', '2026-11-22', body), a);
+    assert.equal(a.sha256.length, 64);
+  });
+
+  it('round-trips a hot item through the stream image', () => {
+    const e = ev({ event_uid: 'x', event_time: '2026-11-22T00:00:01.000Z', geo_lat: 1.5, is_mfa: false });
+    assert.deepEqual(itemToEvent(toItem(e, 90)), e);
+    assert.equal(itemToEvent({ pk: 'digest-head#acme' }), null);
+  });
+
+  it('writes typed Parquet that DuckDB reads back with CONTRACT types, partition columns from the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authtrail-parquet-'));
+    const events = [
+      ev({ event_uid: 'b', event_time: '2026-11-22T10:15:30.123Z', is_mfa: true, geo_lat: 52.52, geo_lon: 13.405, user_login: 'jo@example.com', raw: '{"ü":"ñ"}' }),
+      ev({ event_uid: 'a', event_time: '2026-11-22T09:00:00.000Z' }),
+    ];
+    const body = eventsToParquet(events);
+    const { key } = archiveKey('acme', '2026-11-22', body);
+    mkdirSync(join(dir, 'events/tenant=acme/dt=2026-11-22'), { recursive: true });
+    writeFileSync(join(dir, key), body);
+    const db = await openArchiveDb(dir);
+    try {
+      const types = await runSql(db.connection, 'DESCRIBE events');
+      const typeOf = Object.fromEntries(types.map((r) => [r['column_name'], r['column_type']]));
+      assert.equal(typeOf['event_time'], 'TIMESTAMP');
+      assert.equal(typeOf['ingest_time'], 'TIMESTAMP');
+      assert.equal(typeOf['is_mfa'], 'BOOLEAN');
+      assert.equal(typeOf['geo_lat'], 'DOUBLE');
+      assert.equal(typeOf['raw'], 'VARCHAR');
+      assert.deepEqual(types.map((r) => r['column_name']), [...ARCHIVE_COLUMNS.map((c) => c.name), 'tenant', 'dt']);
+      const rows = await runSql(db.connection, 'SELECT event_uid, event_time, is_mfa, geo_lat, user_login, raw, tenant, dt, count(*) OVER () n FROM events ORDER BY event_uid');
+      assert.deepEqual(rows, [
+        { event_uid: 'a', event_time: '2026-11-22T09:00:00.000Z', is_mfa: null, geo_lat: null, user_login: null, raw: '{"id":"a"}', tenant: 'acme', dt: '2026-11-22', n: 2 },
+        { event_uid: 'b', event_time: '2026-11-22T10:15:30.123Z', is_mfa: true, geo_lat: 52.52, user_login: 'jo@example.com', raw: '{"ü":"ñ"}', tenant: 'acme', dt: '2026-11-22', n: 2 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('exposes empty, typed events and alerts tables on an empty archive', async () => {
+    const db = await openArchiveDb(mkdtempSync(join(tmpdir(), 'authtrail-empty-')));
+    try {
+      assert.deepEqual(await runSql(db.connection, 'SELECT count(*)::INTEGER n FROM events'), [{ n: 0 }]);
+      assert.deepEqual(await runSql(db.connection, 'SELECT count(*)::INTEGER n FROM alerts'), [{ n: 0 }]);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { parseNamedQuery, QueryParamError, renderNamedQuery } from '../../lambdas/core/named-queries.ts';
+import { loadNamedQueries } from '../../infra/queries.ts';
+import { runAthena } from '../../cli/athena.ts';
+import { parseQueryArgs } from '../../cli/query.ts';
+
+describe('named queries', () => {
+  it('every shipped query has a name, a question and from/to/tenant parameters', () => {
+    const qs = loadNamedQueries();
+    assert.ok(qs.length >= 10);
+    for (const q of qs) {
+      assert.ok(q.question.length > 20, q.name);
+      assert.deepEqual(q.params.map((p) => p.name).sort(), ['from', 'tenant', 'to'], q.name);
+      assert.doesNotMatch(renderNamedQuery(q), /\{\{/);
+    }
+  });
+  it('fills parameters with validated literals only', () => {
+    const q = parseNamedQuery("-- name: t\n-- param: from = 1970-01-01 first day\n-- param: tenant = '' tenant\nSELECT 1 WHERE dt >= '{{from}}' AND '{{tenant}}' = ''", 't.sql');
+    assert.equal(renderNamedQuery(q, { from: '2026-11-01' }), "SELECT 1 WHERE dt >= '2026-11-01' AND '' = ''");
+    assert.throws(() => renderNamedQuery(q, { from: "2026-11-01' OR '1'='1" }), QueryParamError);
+    assert.throws(() => renderNamedQuery(q, { tenant: "x' OR 1=1 --" }), QueryParamError);
+    assert.throws(() => renderNamedQuery(q, { nope: 'x' }), /has no parameter "nope"/);
+  });
+  it('refuses a placeholder without a declared parameter', () => {
+    assert.throws(() => parseNamedQuery('-- name: t\nSELECT {{x}}', 't.sql'), /\{\{x\}\} is used but not declared/);
+  });
+  it('reads the command line', () => {
+    assert.deepEqual(parseQueryArgs(['--named', 'lockouts', '--param', 'tenant=acme', '--json']), { sql: undefined, named: 'lockouts', json: true, athena: false, params: { tenant: 'acme' } });
+    assert.throws(() => parseQueryArgs(['select 1', '--named', 'x']), /either/);
+    assert.throws(() => parseQueryArgs(['select 1', '--param', 'a=b']), /--param goes with --named/);
+  });
+});
+
+describe('query --athena', () => {
+  const athena = new AthenaClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const mock = mockClient(athena);
+
+  it('runs in the authtrail workgroup and database, waits, and pages through the results', async () => {
+    mock.reset();
+    mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    mock.on(GetQueryExecutionCommand)
+      .resolvesOnce({ QueryExecution: { Status: { State: 'RUNNING' } } })
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    const cols = { ColumnInfo: [{ Name: 'tenant', Type: 'varchar' }, { Name: 'n', Type: 'bigint' }] };
+    mock.on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: undefined }).resolves({
+      ResultSet: { ResultSetMetadata: cols, Rows: [{ Data: [{ VarCharValue: 'tenant' }, { VarCharValue: 'n' }] }, { Data: [{ VarCharValue: 'acme' }, { VarCharValue: '3' }] }] }, NextToken: 'p2',
+    });
+    mock.on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: 'p2' }).resolves({
+      ResultSet: { ResultSetMetadata: cols, Rows: [{ Data: [{ VarCharValue: 'globex' }, {}] }] },
+    });
+    const rows = await runAthena('SELECT tenant, count(*) n FROM events GROUP BY 1', { client: athena, pollMs: 1 });
+    assert.deepEqual(rows, [{ tenant: 'acme', n: '3' }, { tenant: 'globex', n: null }]);
+    const start = mock.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
+    assert.deepEqual([start.WorkGroup, start.QueryExecutionContext?.Database], ['authtrail', 'authtrail']);
+  });
+
+  it('reports a failed query with Athena\'s reason', async () => {
+    mock.reset();
+    mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-2' });
+    mock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'Query exhausted bytes scanned limit' } } });
+    await assert.rejects(runAthena('SELECT 1', { client: athena, pollMs: 1 }), /FAILED: Query exhausted bytes scanned limit/);
+  });
+});
