@@ -15,6 +15,20 @@ export const DEMO_CONFIG = {
       eventbridge: {},
     },
     {
+      id: 'demo-entra', tenant: 'demo', kind: 'entra',
+      auth: { type: 'shared-secret', header: 'x-authtrail-key', secret: 'demo-entra-secret' },
+    },
+    {
+      id: 'demo-auth0', tenant: 'demo', kind: 'auth0',
+      auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer demo-auth0-secret' },
+      eventbridge: {},
+    },
+    {
+      id: 'demo-keycloak', tenant: 'demo', kind: 'keycloak',
+      auth: { type: 'hmac-sha256', header: 'x-keycloak-signature', secret: 'demo-keycloak-secret' },
+    },
+    { id: 'demo-aws', tenant: 'demo', kind: 'aws_signin', eventbridge: {} },
+    {
       id: 'demo-generic', tenant: 'demo', kind: 'generic',
       auth: { type: 'shared-secret', header: 'authorization', secret: 'demo-generic-secret' },
     },

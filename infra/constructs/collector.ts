@@ -162,7 +162,8 @@ export class AuthTrailCollector extends Construct {
       const rule = new events.Rule(this, `Rule-${source.id}`, {
         description: `authtrail: ${source.kind} events of source ${source.id}`,
         ...(bus ? { eventBus: bus } : {}),
-        eventPattern: { source: events.Match.anyOf(...prefixes.map((p) => (p.endsWith('/') ? events.Match.prefix(p) : events.Match.exactString(p)))) },
+        // Prefix matching, exactly like the router: `aws.sso` covers `aws.sso-directory`.
+        eventPattern: { source: events.Match.anyOf(...prefixes.map((p) => events.Match.prefix(p))) },
       });
       rule.addTarget(new targets.LambdaFunction(this.eventBridgeFunction, {
         deadLetterQueue: this.eventBridgeDlq,

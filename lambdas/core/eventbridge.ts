@@ -9,6 +9,7 @@ import type { SourceKind } from './event.ts';
 export const WELL_KNOWN_EVENT_SOURCES: Partial<Record<SourceKind, readonly string[]>> = {
   okta: ['aws.partner/okta.com/'],
   auth0: ['aws.partner/auth0.com/'],
+  // `aws.sso` also matches `aws.sso-directory` (Identity Center MFA device changes).
   aws_signin: ['aws.signin', 'aws.sso'],
 };
 
