@@ -5,6 +5,7 @@ import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { dev } from './dev.ts';
 import { flush } from './flush.ts';
+import { poll } from './poll.ts';
 import { quarantine } from './quarantine.ts';
 import { query } from './query.ts';
 import { verify } from './verify.ts';
@@ -15,6 +16,7 @@ const USAGE = `usage: authtrail <command>
 
   dev                          run the collector locally (what npm start runs)
   send <sourceId> <file>       post a file of vendor events to the running collector
+  poll <sourceId>              run one poll of a pull source now (against its baseUrl)
   flush                        archive everything the running collector holds pending, now
   query "<SQL>" [--json]       run SQL over the archive (tables events, alerts); --athena: in Athena
   query --named <name> [--param key=value ...] [--json] [--athena]
@@ -35,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'dev': return await dev();
       case 'send': return await send(args);
       case 'flush': return await flush();
+      case 'poll': return await poll(args);
       case 'query': return await query(args);
       case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);

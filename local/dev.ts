@@ -37,7 +37,9 @@ export async function startLocal(o: { config: Config; home: string; port: number
   const running: Running[] = [];
   let server: Server | undefined;
   let poller: ReturnType<typeof startStreamPoller> | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const stop = async () => {
+    for (const t of timers) clearInterval(t);
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections();
     // Stream consumers stop before the stand-ins they read from and write to.
@@ -79,6 +81,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const http = await import('../lambdas/handlers/http-ingest.ts');
     const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
     const archiver = await import('../lambdas/handlers/archiver.ts');
+    const pullHandler = await import('../lambdas/handlers/poller.ts');
 
     poller = startStreamPoller({
       endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, table: LOCAL_NAMES.table,
@@ -91,10 +94,23 @@ export async function startLocal(o: { config: Config; home: string; port: number
     });
     const activePoller = poller;
 
+    // Pull sources poll on their interval, as EventBridge Scheduler would; one run at a time each.
+    const polling = new Set<string>();
+    const pollOnce = async (sourceId: string) => {
+      if (polling.has(sourceId)) return { skipped: 'a poll of this source is already running' };
+      polling.add(sourceId);
+      try { return await pullHandler.pollSource(sourceId); } finally { polling.delete(sourceId); }
+    };
+    for (const src of o.config.sources.filter((x) => x.pull && x.pull['baseUrl'])) {
+      const every = Math.max(30, Number(src.pull!['intervalSeconds'] ?? 60)) * 1000;
+      timers.push(setInterval(() => { pollOnce(src.id).catch((err) => console.error(`authtrail: poll ${src.id}: ${(err as Error).message}`)); }, every));
+    }
+
     server = createApiServer({
       httpHandler: http.handler,
       eventBridge: eb.ingestEnvelopes,
       flush: async () => ({ delivered: await activePoller.flush() }),
+      poll: pollOnce,
       onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),
     });
     await new Promise<void>((res, rej) => { server!.once('error', rej); server!.listen(o.port, '127.0.0.1', () => res()); });

@@ -3,12 +3,13 @@ import type { SourceKind } from '../core/event.ts';
 import type { Normalizer } from '../core/normalizer.ts';
 import { auth0 } from './auth0.ts';
 import { awsSignin } from './aws-signin.ts';
+import { duo } from './duo.ts';
 import { entra } from './entra.ts';
 import { generic } from './generic.ts';
 import { keycloak } from './keycloak.ts';
 import { okta } from './okta.ts';
 
-const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, entra, auth0, keycloak, aws_signin: awsSignin, generic };
+const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, auth0, keycloak, aws_signin: awsSignin, generic };
 
 export function normalizerFor(kind: SourceKind): Normalizer | undefined {
   return NORMALIZERS[kind];

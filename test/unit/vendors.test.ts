@@ -11,7 +11,7 @@ import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } 
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
-const VENDORS: SourceKind[] = ['okta', 'entra', 'auth0', 'keycloak', 'aws_signin'];
+const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'auth0', 'keycloak', 'aws_signin'];
 const complete = (e: object, source: SourceKind) => ({ tenant: 't', source_id: 's', source, ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 
 function normalizeFile(kind: SourceKind, file: string) {
@@ -64,7 +64,9 @@ describe('one meaning across vendors', () => {
       pick('okta', 'event-hook.json', 'a0f3b1c2-1111-11f1-9a4b-000000000002'),
       pick('entra', 'diagnostic-signins.json', 'e1a00002-0000-4000-8000-000000000002'),
       pick('auth0', 'log-stream.json', '90020261120100130789000000000000000000000000000000000003'),
+      pick('duo', 'authlogs-page.json', '4b1c7c7a-0002-4000-8000-000000000002'),
     ]) assert.deepEqual([e.outcome, e.factor, e.is_mfa], ['denied', 'push', true], e.event_uid);
+    assert.equal(pick('duo', 'authlogs-page.json', '4b1c7c7a-0007-4000-8000-000000000007').outcome, 'failure', 'an unanswered push is not a denial');
   });
   it('an MFA prompt sent is a challenge, never a failure', () => {
     for (const e of [
@@ -77,6 +79,7 @@ describe('one meaning across vendors', () => {
   it('a user\'s fraud report is fraud', () => {
     assert.equal(pick('okta', 'event-hook.json', 'a0f3b1c2-1111-11f1-9a4b-000000000007').outcome, 'fraud');
     assert.equal(pick('entra', 'diagnostic-signins.json', 'e1a00004-0000-4000-8000-000000000004').outcome, 'fraud');
+    assert.equal(pick('duo', 'authlogs-page.json', '4b1c7c7a-0003-4000-8000-000000000003').outcome, 'fraud');
   });
   it('an admin\'s factor change has the admin as actor and the affected user as user', () => {
     for (const [e, user, actor] of [
@@ -92,6 +95,8 @@ describe('one meaning across vendors', () => {
   });
   it('bypass codes, lockouts and failed second factors', () => {
     assert.deepEqual(pick('auth0', 'log-stream.json', '90020261120110000000000000000000000000000000000000000004').category, 'mfa_bypass');
+    assert.deepEqual([pick('duo', 'authlogs-page.json', '4b1c7c7a-0004-4000-8000-000000000004').category, pick('duo', 'authlogs-page.json', '4b1c7c7a-0004-4000-8000-000000000004').factor], ['mfa_bypass', 'bypass_code']);
+    assert.equal(pick('duo', 'authlogs-page.json', '4b1c7c7a-0005-4000-8000-000000000005').category, 'lockout');
     assert.equal(pick('entra', 'diagnostic-signins.json', 'e1a00005-0000-4000-8000-000000000005').category, 'lockout');
     const kc = eventsOf('keycloak', 'webhook.json');
     assert.equal([...kc.values()].find((e) => e.reason === 'user_temporarily_disabled')?.category, 'lockout');

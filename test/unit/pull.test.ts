@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonParams, duoCanonical, duoDate, duoSign } from '../../lambdas/sources/duo.ts';
+import { nextLink } from '../../lambdas/sources/okta.ts';
+import { retryAfterMs, retryingFetch } from '../../lambdas/adapters/http.ts';
+import { resolvePullSettings } from '../../lambdas/adapters/pull-settings.ts';
+import { duoPuller } from '../../lambdas/sources/duo.ts';
+import { parseConfig } from '../../lambdas/core/config.ts';
+import { runPoll, type Cursor } from '../../lambdas/core/pull.ts';
+
+describe('Duo request signing (the vectors of Duo\'s own client tests)', () => {
+  it('canonicalizes parameters like Python quote(…, "~"), sorted', () => {
+    assert.equal(canonParams({ realname: 'First Last', username: 'root' }), 'realname=First%20Last&username=root');
+    assert.equal(canonParams({}), '');
+    assert.equal(canonParams({ punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~', whitespace: '\t\n\x0b\x0c\r ' }),
+      'punctuation=%21%22%23%24%25%26%27%28%29%2A%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~&whitespace=%09%0A%0B%0C%0D%20');
+    assert.equal(canonParams({ '\u7449\u7e4b': 'b', '\u469a\u287b': 'a' }), '%E4%9A%9A%E2%A1%BB=a&%E7%91%89%E7%B9%8B=b');
+  });
+  it('signs version 2 exactly as Duo\'s published vector', () => {
+    const params = {
+      '\u469a\u287b\u35d0\u8ef3\u6727\u502a\u0810\ud091\xc8\uc170': '\u0f45\u1a76\u341a\u654c\uc23f\u9b09\uabe2\u8343\u1b27\u60d0',
+      '\u7449\u7e4b\uccfb\u59ff\ufe5f\u83b7\uadcc\u900c\ucfd1\u7813': '\u8db7\u5022\u92d3\u42ef\u207d\u8730\uacfe\u5617\u0946\u4e30',
+      '\u7470\u9314\u901c\u9eae\u40d8\u4201\u82d8\u8c70\u1d31\ua042': '\u17d9\u0ba8\u9358\uaadf\ua42a\u48be\ufb96\u6fe9\ub7ff\u32f3',
+      '\uc2c5\u2c1d\u2620\u3617\u96b3F\u8605\u20e8\uac21\u5934': '\ufba9\u41aa\ubd83\u840b\u2615\u3e6e\u652d\ua8b5\ud56bU',
+    };
+    const req = { ikey: 'test_ikey', skey: 'gtdfxv9YgVBYcF6dl2Eq17KUQJN2PLM2ODVTkvoT', method: 'PoSt', host: 'foO.BAr52.cOm', path: '/Foo/BaR2/qux', params, date: 'Fri, 07 Dec 2012 17:18:00 -0000' };
+    assert.ok(duoCanonical(req, 2).startsWith('Fri, 07 Dec 2012 17:18:00 -0000\nPOST\nfoo.bar52.com\n/Foo/BaR2/qux\n%E4%9A%9A%E2%A1%BB%E3%97%90'));
+    assert.equal(duoSign(req, 2), `Basic ${Buffer.from('test_ikey:f01811cbbf9561623ab45b893096267fd46a5178').toString('base64')}`);
+  });
+  it('version 5 adds the body and header hashes and uses HMAC-SHA512', () => {
+    const req = { ikey: 'DIKEY', skey: 'secret', method: 'GET', host: 'api-x.example.com', path: '/admin/v2/logs/authentication', params: { limit: '1000' }, date: duoDate(new Date('2026-11-20T10:00:00Z')) };
+    assert.equal(req.date, 'Fri, 20 Nov 2026 10:00:00 -0000');
+    const lines = duoCanonical(req, 5).split('\n');
+    assert.equal(lines.length, 7);
+    assert.equal(lines[5], lines[6], 'empty body and no X-Duo headers hash alike');
+    assert.equal(Buffer.from(duoSign(req).slice(6), 'base64').toString().split(':')[1]!.length, 128);
+  });
+});
+
+describe('paging helpers', () => {
+  it('reads Okta\'s Link header', () => {
+    assert.equal(nextLink('<https://x.okta.com/api/v1/logs?limit=2>; rel="self", <https://x.okta.com/api/v1/logs?after=abc&limit=2>; rel="next"'), 'https://x.okta.com/api/v1/logs?after=abc&limit=2');
+    assert.equal(nextLink('<https://x/api/v1/logs>; rel="self"'), null);
+    assert.equal(nextLink(null), null);
+  });
+  it('reads Retry-After as seconds or a date', () => {
+    assert.equal(retryAfterMs('3'), 3000);
+    assert.equal(retryAfterMs(new Date(Date.parse('2026-11-20T10:00:10Z')).toUTCString(), Date.parse('2026-11-20T10:00:00Z')), 10_000);
+    assert.equal(retryAfterMs(null), null);
+  });
+});
+
+describe('retrying fetch', () => {
+  const responses = (...list: (number | [number, Record<string, string>])[]) => {
+    const calls: string[] = [];
+    const impl = (async (url: string) => {
+      calls.push(url);
+      const next = list.shift() ?? 200;
+      const [status, headers] = Array.isArray(next) ? next : [next, {}];
+      return new Response(status === 200 ? '[]' : 'busy', { status, headers });
+    }) as unknown as typeof fetch;
+    return { impl, calls };
+  };
+  it('waits out a 429 with Retry-After and a 5xx, then succeeds', async () => {
+    const r = responses([429, { 'retry-after': '0' }], 503, 200);
+    const res = await retryingFetch({ fetchImpl: r.impl, baseDelayMs: 1 })('https://vendor.example.com/x');
+    assert.equal(res.status, 200);
+    assert.equal(r.calls.length, 3);
+  });
+  it('gives up after its attempts, and refuses a wait longer than the run affords', async () => {
+    await assert.rejects(retryingFetch({ fetchImpl: responses(500, 500, 500).impl, attempts: 3, baseDelayMs: 1 })('https://vendor.example.com/x'), /giving up after 3 attempts \(HTTP 500\)/);
+    await assert.rejects(retryingFetch({ fetchImpl: responses([429, { 'retry-after': '3600' }]).impl, maxWaitMs: 1000 })('https://vendor.example.com/x'), /asks to wait 3600 s; resuming next run/);
+  });
+  it('does not retry a 4xx other than 429', async () => {
+    const r = responses(401);
+    assert.equal((await retryingFetch({ fetchImpl: r.impl })('https://vendor.example.com/x')).status, 401);
+    assert.equal(r.calls.length, 1);
+  });
+});
+
+describe('pull settings and the bounded runner', () => {
+  const cfg = parseConfig({
+    tenants: [{ id: 'a', name: 'A' }],
+    sources: [{ id: 'a-duo', tenant: 'a', kind: 'duo', pull: { baseUrl: 'https://api-x.example.com', integrationKey: 'DIKEY', secretKeySecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:duo-AbCdEf' } }],
+  });
+  it('resolves credentials from Secrets Manager and names a missing field', async () => {
+    const s = await resolvePullSettings(cfg.sources[0]!, duoPuller, async (ref) => (ref.arn?.includes('duo') ? 'the-skey' : ''));
+    assert.equal(s.secretKey, 'the-skey');
+    const bare = { ...cfg.sources[0]!, pull: { baseUrl: 'https://api-x.example.com', intervalSeconds: 60 } };
+    await assert.rejects(resolvePullSettings(bare, duoPuller, async () => ''), /pull\.integrationKey/);
+  });
+  it('stores each page before moving the cursor, and stops at maxPages with more to do', async () => {
+    const saved: Cursor[] = [];
+    const stored: number[] = [];
+    let n = 0;
+    const puller = { kind: 'duo' as const, settings: duoPuller.settings, fetchPage: async () => ({ items: [{ i: ++n }], cursor: { page: n }, done: false }) };
+    const r = await runPoll({
+      source: cfg.sources[0]!, puller, settings: {} as never, http: async () => { throw new Error('unused'); },
+      cursors: { get: async () => null, put: async (_id, c) => { assert.equal(stored.length, saved.length + 1, 'stored first'); saved.push(c); } },
+      store: async (_s, items) => { stored.push(items.length); return { accepted: items.length, duplicates: 0, quarantined: 0 }; },
+      maxPages: 3,
+    });
+    assert.deepEqual([r.pages, r.accepted, r.more], [3, 3, true]);
+    assert.deepEqual(saved, [{ page: 1 }, { page: 2 }, { page: 3 }]);
+  });
+});
