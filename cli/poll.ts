@@ -8,7 +8,12 @@ export async function poll(args: string[]): Promise<number> {
   const e = readEndpoints();
   const res = await fetch(`${e.api}/_local/poll/${encodeURIComponent(sourceId)}`, { method: 'POST' });
   const body = await res.text();
-  if (!res.ok) { process.stderr.write(`authtrail: poll ${sourceId} failed: ${body}\n`); return 1; }
+  if (!res.ok) {
+    let message = body;
+    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* not JSON: print as is */ }
+    process.stderr.write(`authtrail: poll ${sourceId} failed: ${message}\n`);
+    return 1;
+  }
   console.log(body);
   return 0;
 }

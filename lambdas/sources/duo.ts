@@ -159,7 +159,7 @@ export const DuoPullSettings = z.object({
   secretKey: z.string().min(1),
   /** How far back the first run reaches (Duo keeps 180 days). */
   lookbackSeconds: z.number().int().positive().max(180 * 86_400).default(86_400),
-  pageSize: z.number().int().min(10).max(1000).default(1000),
+  pageSize: z.number().int().min(1).max(1000).default(1000),
 });
 export type DuoPullSettings = z.infer<typeof DuoPullSettings>;
 
