@@ -24,7 +24,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
 import { archiveBucketName } from '../names.ts';
-import { hasInlineSecret, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
+import { hasInlineSecret, inlinePullCredentials, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
+import { PULL_CREDENTIALS, pullerFor } from '../../lambdas/sources/pullers.ts';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { eventSourcePrefixes } from '../../lambdas/core/eventbridge.ts';
 
 const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
@@ -61,6 +63,9 @@ export class AuthTrailCollector extends Construct {
   public readonly alertTopic: sns.Topic;
   public readonly eventBridgeDlq: sqs.Queue;
   public readonly archiverFunction: NodejsFunction;
+  /** Present when the config has pull sources. */
+  public readonly pollerFunction?: NodejsFunction;
+  public readonly pollerDlq?: sqs.Queue;
   public readonly archiverDlq: sqs.Queue;
   public readonly rules: events.Rule[] = [];
   /** Secrets Manager secrets generated for sources whose config holds an inline secret. */
@@ -86,7 +91,8 @@ export class AuthTrailCollector extends Construct {
     this.archiveBucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
 
     const secretPrefix = `authtrail/${Names.uniqueResourceName(this, { maxLength: 40 })}/source/`;
-    const secretName = (sourceId: string) => `${secretPrefix}${sourceId}`;
+    const secretName = (sourceId: string, field?: string) => `${secretPrefix}${sourceId}${field ? `/${field}` : ''}`;
+    const pullCredentials = (kind: Config['sources'][number]['kind']) => PULL_CREDENTIALS[kind] ?? [];
     for (const source of config.sources.filter(hasInlineSecret)) {
       // A secret written in authtrail.config.json must not reach the template: in AWS a fresh
       // one is generated; the operator reads it from Secrets Manager and pastes it into the IdP.
@@ -100,7 +106,21 @@ export class AuthTrailCollector extends Construct {
       this.sourceSecrets[source.id] = secret;
       Annotations.of(secret).addInfo(`source ${source.id}: the inline secret of authtrail.config.json is not deployed; read the generated one from Secrets Manager (${secretName(source.id)})`);
     }
-    const deployed = runtimeConfig(config, secretName);
+    for (const source of config.sources) {
+      for (const field of inlinePullCredentials(source, pullCredentials)) {
+        // A vendor credential cannot be generated: the secret starts with a random placeholder
+        // that the operator replaces with the real value (the README says how).
+        const secret = new secretsmanager.Secret(this, `PullSecret-${source.id}-${field}`, {
+          secretName: secretName(source.id, field),
+          description: `authtrail: ${source.kind} ${field} of pull source ${source.id} (put the real value here)`,
+          encryptionKey: key,
+        });
+        acknowledge(secret, 'A vendor API credential is issued by the vendor and rotated there; authtrail cannot rotate it.', 'AwsSolutions-SMG4');
+        this.sourceSecrets[`${source.id}/${field}`] = secret;
+        Annotations.of(secret).addWarningV2('authtrail:pull-credential', `source ${source.id}: put the ${source.kind} ${field} into Secrets Manager secret ${secretName(source.id, field)} after deploying; the inline value is not deployed`);
+      }
+    }
+    const deployed = runtimeConfig(config, secretName, pullCredentials);
 
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: 'authtrail alerts',
@@ -114,7 +134,37 @@ export class AuthTrailCollector extends Construct {
     this.eventBridgeDlq = this.queue('EventBridgeDlq');
     this.eventBridgeFunction.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
 
-    for (const fn of [this.ingestFunction, this.eventBridgeFunction]) {
+    // Pollers: one function, one schedule per pull source (EventBridge Scheduler).
+    const pullSources = config.sources.filter((src) => src.pull && pullerFor(src.kind));
+    const pollFns: NodejsFunction[] = [];
+    if (pullSources.length) {
+      this.pollerFunction = this.handler('PollerFunction', 'poller', deployed, 'Poll vendor APIs (Duo, Okta, …) on a schedule', { timeout: Duration.minutes(5) });
+      pollFns.push(this.pollerFunction);
+      this.pollerDlq = this.queue('PollerDlq');
+      const role = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: 'authtrail: invoke the poller' });
+      // Exactly what Scheduler does: invoke the unqualified function, send failures to the DLQ.
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.pollerFunction.functionArn] }));
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.pollerDlq.queueArn] }));
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
+      for (const src of pullSources) {
+        const minutes = Math.max(1, Math.round(Number(src.pull!['intervalSeconds'] ?? 60) / 60));
+        new scheduler.CfnSchedule(this, `Schedule-${src.id}`, {
+          description: `authtrail: poll ${src.kind} source ${src.id}`,
+          scheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+          flexibleTimeWindow: { mode: 'OFF' },
+          target: {
+            arn: this.pollerFunction.functionArn,
+            roleArn: role.roleArn,
+            input: JSON.stringify({ sourceId: src.id }),
+            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+            deadLetterConfig: { arn: this.pollerDlq.queueArn },
+          },
+        });
+      }
+      this.dlqAlarm('PollerDlqAlarm', this.pollerDlq, 'scheduled polls failed after their retries; the feed may be falling behind');
+    }
+
+    for (const fn of [this.ingestFunction, this.eventBridgeFunction, ...pollFns]) {
       // Existence checks and batched puts only: no Scan, Query, Delete or Update.
       this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
@@ -122,8 +172,9 @@ export class AuthTrailCollector extends Construct {
       for (const s of Object.values(this.sourceSecrets)) s.grantRead(fn);
       for (const src of config.sources) {
         const a = src.auth;
-        const arn = a?.type === 'google-channel-token' ? a.tokenArn : a && 'secretArn' in a ? a.secretArn : undefined;
-        if (arn) secretsmanager.Secret.fromSecretCompleteArn(this, `Imported-${fn.node.id}-${src.id}`, arn).grantRead(fn);
+        const arns = [a?.type === 'google-channel-token' ? a.tokenArn : a && 'secretArn' in a ? a.secretArn : undefined,
+          ...Object.entries(src.pull ?? {}).filter(([k]) => k.endsWith('SecretArn')).map(([, v]) => v as string)];
+        arns.filter((x): x is string => !!x).forEach((arn, i) => secretsmanager.Secret.fromSecretCompleteArn(this, `Imported-${fn.node.id}-${src.id}-${i}`, arn).grantRead(fn));
       }
     }
 
@@ -202,6 +253,7 @@ export class AuthTrailCollector extends Construct {
       resources: ['events/*', 'digests/*'].map((p) => this.archiveBucket.arnForObjects(p)),
     }));
     this.stateTable.grant(this.archiverFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    for (const fn of pollFns) this.stateTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
     key.grantEncryptDecrypt(this.archiverFunction);
     acknowledge(this.archiverFunction, 'Archive objects and digests get content-derived names under events/ and digests/: the keys cannot be known in advance.',
       ...['events', 'digests'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/${p}/*]`));

@@ -116,25 +116,39 @@ export function parseConfig(input: unknown, origin = 'authtrail.config.json'): C
 
 /**
  * The config the deployed Lambdas carry. Inline secrets never reach a template or a bundle:
- * `generatedSecretName(sourceId)` names the Secrets Manager secret the CDK app creates instead.
+ * `generatedSecretName(sourceId, field)` names the Secrets Manager secret the CDK app creates
+ * instead, for webhook secrets and for the pull credentials `pullCredentials(kind)` lists.
  */
-export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: string) => string): Config {
+export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: string, field?: string) => string, pullCredentials: (kind: Source['kind']) => readonly string[] = () => []): Config {
   return {
     ...cfg,
-    sources: cfg.sources.map((s) => {
+    sources: cfg.sources.map((src) => {
+      let s = src;
       const a = s.auth;
       if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && a.secret !== undefined) {
         const { secret: _s, ...rest } = a;
-        return { ...s, auth: { ...rest, secretName: generatedSecretName(s.id) } };
-      }
-      if (a?.type === 'google-channel-token' && a.token !== undefined) {
+        s = { ...s, auth: { ...rest, secretName: generatedSecretName(s.id) } };
+      } else if (a?.type === 'google-channel-token' && a.token !== undefined) {
         const { token: _t, ...rest } = a;
-        return { ...s, auth: { ...rest, tokenName: generatedSecretName(s.id) } };
+        s = { ...s, auth: { ...rest, tokenName: generatedSecretName(s.id) } };
+      }
+      if (s.pull) {
+        const pull: Record<string, unknown> = { ...s.pull };
+        for (const field of pullCredentials(s.kind)) {
+          if (pull[field] === undefined) continue;
+          delete pull[field];
+          pull[`${field}SecretName`] = generatedSecretName(s.id, field);
+        }
+        s = { ...s, pull: pull as Source['pull'] };
       }
       return s;
     }),
   };
 }
+
+/** Inline pull credentials of a source (local mode only; replaced by Secrets Manager in AWS). */
+export const inlinePullCredentials = (s: Source, pullCredentials: (kind: Source['kind']) => readonly string[]) =>
+  s.pull ? pullCredentials(s.kind).filter((f) => s.pull![f] !== undefined) : [];
 
 /** Sources whose inline secret the CDK app replaces with a generated Secrets Manager secret. */
 export const hasInlineSecret = (s: Source) =>

@@ -36,7 +36,9 @@ export async function pollSource(sourceId: string, deadline?: number): Promise<P
 
 export const handler = middy(async (event: { sourceId?: string }, context: Context) => {
   if (!event?.sourceId) throw new PollError('the schedule must pass {"sourceId": "…"}');
-  const r = await pollSource(event.sourceId, Date.now() + context.getRemainingTimeInMillis() - 15_000);
+  // End before the next scheduled run of this source starts, so two runs never share a cursor.
+  const interval = Number(findSource(config, event.sourceId)?.pull?.['intervalSeconds'] ?? 60) * 1000;
+  const r = await pollSource(event.sourceId, Date.now() + Math.min(context.getRemainingTimeInMillis() - 15_000, interval - 5_000));
   logger.info('poll', { sourceId: event.sourceId, ...r });
   return r;
 }).use(injectLambdaContext(logger));

@@ -14,7 +14,10 @@ export const TEST_CONFIG = parseConfig({
   tenants: [{ id: 'acme', name: 'Acme Corp' }, { id: 'globex', name: 'Globex' }],
   sources: [
     { id: 'acme-okta', tenant: 'acme', kind: 'okta', auth: { type: 'shared-secret', header: 'authorization', secret: 'plain-inline-secret-do-not-deploy' }, eventbridge: { bus: 'aws.partner/okta.com/acme-org/authtrail' } },
-    { id: 'globex-okta', tenant: 'globex', kind: 'okta', auth: { type: 'shared-secret', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:globex-okta-AbCdEf' } },
+    { id: 'globex-okta', tenant: 'globex', kind: 'okta', auth: { type: 'shared-secret', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:globex-okta-AbCdEf' },
+      pull: { baseUrl: 'https://globex.okta.example.com', apiToken: '00-inline-okta-token-do-not-deploy', intervalSeconds: 300 } },
+    { id: 'acme-duo', tenant: 'acme', kind: 'duo',
+      pull: { baseUrl: 'https://api-1a2b3c4d.duosecurity.example.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:acme-duo-skey-AbCdEf' } },
     { id: 'globex-generic', tenant: 'globex', kind: 'generic', auth: { type: 'hmac-sha256', header: 'x-signature', secret: 'another-inline-secret' } },
   ],
   retention: { hotDays: 30, archiveDays: 2555, infrequentAccessAfterDays: 30, glacierAfterDays: 180 },

@@ -86,7 +86,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 3);
+    assert.equal(fns.length, 4, 'ingest, EventBridge intake, archiver, poller');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -123,9 +123,37 @@ describe('infra: what an auditor asks about', () => {
 
   it('plain secrets never reach a template: a generated Secrets Manager secret replaces each', () => {
     const all = JSON.stringify(s.templates.stateful.toJSON()) + JSON.stringify(s.templates.stateless.toJSON());
-    assert.doesNotMatch(all, /plain-inline-secret-do-not-deploy|another-inline-secret/);
-    s.templates.stateless.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    assert.doesNotMatch(all, /plain-inline-secret-do-not-deploy|another-inline-secret|00-inline-okta-token-do-not-deploy/);
+    s.templates.stateless.resourceCountIs('AWS::SecretsManager::Secret', 3);
     s.templates.stateless.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true } });
+  });
+});
+
+describe('infra: pull sources', () => {
+  let s: Synth;
+  before(() => { s = synth(); });
+
+  it('one EventBridge Scheduler schedule per pull source, with retries and a DLQ', () => {
+    const t = s.templates.stateless;
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
+    assert.deepEqual(schedules.map((p) => [JSON.parse(p.Target.Input).sourceId, p.ScheduleExpression]).sort(), [['acme-duo', 'rate(1 minute)'], ['globex-okta', 'rate(5 minutes)']]);
+    for (const p of schedules) {
+      assert.deepEqual(p.Target.RetryPolicy, { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
+      assert.ok(p.Target.DeadLetterConfig.Arn);
+      assert.deepEqual(p.FlexibleTimeWindow, { Mode: 'OFF' });
+    }
+    assert.match(JSON.stringify(t.findResources('AWS::CloudWatch::Alarm')), /PollerDlq/);
+  });
+
+  it('pull credentials: an ARN is granted, an inline one becomes a secret to fill in and never reaches the template', () => {
+    const t = s.templates.stateless;
+    const policies = JSON.stringify(Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('PollerFunction')));
+    assert.match(policies, /acme-duo-skey-AbCdEf/);
+    assert.match(policies, /secretsmanager:GetSecretValue/);
+    assert.match(policies, /dynamodb:PutItem/, 'cursors in the state table');
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { Name: Match.stringLikeRegexp('/source/globex-okta/apiToken$') });
+    const warnings = s.app.synth().getStackByName(s.stateless.stackName).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    assert.ok(warnings.some((w) => /put the okta apiToken into Secrets Manager/.test(w)), warnings.join('\n'));
   });
 });
 
@@ -255,15 +283,15 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.equal(assets.length, 3);
+    assert.equal(assets.length, 4);
     let withConfig = 0;
     for (const a of assets) {
       const file = join(outdir, a, 'index.mjs');
       const code = readFileSync(file, 'utf8');
-      assert.ok(!code.includes('plain-inline-secret-do-not-deploy') && !code.includes('another-inline-secret'), `${a} holds an inline secret`);
+      assert.ok(!code.includes('plain-inline-secret-do-not-deploy') && !code.includes('another-inline-secret') && !code.includes('00-inline-okta-token'), `${a} holds an inline secret`);
       if (code.includes('globex-okta-AbCdEf') && code.includes('acme-okta')) withConfig++;
       assert.ok(statSync(file).size < 1.5 * 1024 * 1024, `${a} is ${statSync(file).size} bytes`);
     }
-    assert.equal(withConfig, 2, 'the secret-free config is compiled into both intake handlers');
+    assert.equal(withConfig, 3, 'the secret-free config is compiled into the intake and poller handlers');
   });
 });
