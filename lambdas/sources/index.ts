@@ -6,10 +6,11 @@ import { awsSignin } from './aws-signin.ts';
 import { duo } from './duo.ts';
 import { entra } from './entra.ts';
 import { generic } from './generic.ts';
+import { jumpcloud } from './jumpcloud.ts';
 import { keycloak } from './keycloak.ts';
 import { okta } from './okta.ts';
 
-const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, auth0, keycloak, aws_signin: awsSignin, generic };
+const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, auth0, keycloak, jumpcloud, aws_signin: awsSignin, generic };
 
 export function normalizerFor(kind: SourceKind): Normalizer | undefined {
   return NORMALIZERS[kind];

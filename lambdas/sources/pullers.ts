@@ -2,11 +2,15 @@
 import type { SourceKind } from '../core/event.ts';
 import type { Puller } from '../core/pull.ts';
 import { duoPuller } from './duo.ts';
+import { entraPuller } from './entra.ts';
+import { jumpcloudPuller } from './jumpcloud.ts';
 import { oktaPuller } from './okta.ts';
 
 const PULLERS: Partial<Record<SourceKind, Puller<never>>> = {
   duo: duoPuller as Puller<never>,
   okta: oktaPuller as Puller<never>,
+  jumpcloud: jumpcloudPuller as Puller<never>,
+  entra: entraPuller as Puller<never>,
 };
 
 export function pullerFor(kind: SourceKind): Puller<unknown> | undefined {

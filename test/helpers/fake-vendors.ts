@@ -68,3 +68,64 @@ export async function fakeOkta(o: { token: string; events: Record<string, unknow
   const url = await listen(server);
   return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
+
+/** JumpCloud Directory Insights: `x-api-key` checked, `search_after` paging through `X-Search_after`. */
+export async function fakeJumpCloud(o: { apiKey: string; events: Record<string, unknown>[] }): Promise<Fake> {
+  const requests: Fake['requests'] = [];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = (raw ? JSON.parse(raw) : {}) as { start_time?: string; end_time?: string; limit?: number; search_after?: unknown[] };
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      requests.push({ path: url.pathname, query: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, JSON.stringify(v)])), status });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.headers['x-api-key'] !== o.apiKey) return send(401, { message: 'Unauthorized' });
+    if (req.method !== 'POST' || url.pathname !== '/insights/directory/v1/events') return send(404, { message: 'not found' });
+    const inWindow = o.events.filter((e) => String(e['timestamp']) >= (body.start_time ?? '') && String(e['timestamp']) <= (body.end_time ?? '9999'))
+      .sort((a, b) => String(a['timestamp']).localeCompare(String(b['timestamp'])) || String(a['id']).localeCompare(String(b['id'])));
+    const start = body.search_after ? inWindow.findIndex((e) => e['id'] === body.search_after![1]) + 1 : 0;
+    const page = inWindow.slice(start, start + (body.limit ?? 1000));
+    const last = page[page.length - 1];
+    send(200, page, last ? { 'x-search_after': JSON.stringify([Date.parse(String(last['timestamp'])), last['id']]), 'x-result-count': String(page.length) } : {});
+  });
+  const url = await listen(server);
+  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Microsoft identity platform token endpoint + Graph `auditLogs/signIns` with `@odata.nextLink` paging. */
+export async function fakeGraph(o: { clientId: string; clientSecret: string; signIns: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
+  const requests: Fake['requests'] = [];
+  const token = 'graph-token-for-tests';
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const send = (status: number, payload: unknown) => {
+      requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (url.pathname.endsWith('/oauth2/v2.0/token')) {
+      const form = new URLSearchParams(raw);
+      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret || !form.get('scope')?.endsWith('/.default'))
+        return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      return send(200, { token_type: 'Bearer', expires_in: 3599, access_token: token });
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 'InvalidAuthenticationToken' } });
+    if (url.pathname !== '/v1.0/auditLogs/signIns') return send(404, { error: { code: 'ResourceNotFound' } });
+    const filter = /createdDateTime ge (\S+) and createdDateTime le (\S+)/.exec(url.searchParams.get('$filter') ?? '');
+    const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+    const inWindow = o.signIns.filter((x) => !filter || (String(x['createdDateTime']) >= filter[1]! && String(x['createdDateTime']) <= filter[2]!));
+    const page = inWindow.slice(skip, skip + o.pageSize);
+    const more = skip + page.length < inWindow.length;
+    const next = new URL(`http://${req.headers.host}/v1.0/auditLogs/signIns`);
+    if (filter) next.searchParams.set('$filter', url.searchParams.get('$filter')!);
+    next.searchParams.set('$skiptoken', String(skip + page.length));
+    send(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: page, ...(more ? { '@odata.nextLink': next.toString() } : {}) });
+  });
+  const url = await listen(server);
+  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/fixtures.ts';
-import { fakeDuo, fakeOkta, type Fake } from '../helpers/fake-vendors.ts';
+import { fakeDuo, fakeGraph, fakeJumpCloud, fakeOkta, type Fake } from '../helpers/fake-vendors.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
 const now = Date.now();
@@ -15,11 +15,17 @@ const duoLogs = fixture<{ response: { authlogs: Record<string, unknown>[] } }>('
 // Spread the fixture's seven logs (plus five more) over the last hour, all older than Duo's 2-minute lag.
 const DUO = Array.from({ length: 12 }, (_, i) => ({ ...duoLogs[i % duoLogs.length]!, txid: `duo-it-${String(i).padStart(2, '0')}`, isotimestamp: iso(3_600_000 - i * 60_000) }));
 const oktaBase = fixture<{ data: { events: Record<string, unknown>[] } }>('okta/event-hook.json').data.events;
+const jcBase = fixture<Record<string, unknown>[]>('jumpcloud/events-page.json');
+const JC = Array.from({ length: 7 }, (_, i) => ({ ...jcBase[i % jcBase.length]!, id: `jc-it-${i}`, timestamp: iso(2_400_000 - i * 60_000) }));
+const graphBase = fixture<{ records: { properties: Record<string, unknown> }[] }>('entra/diagnostic-signins.json').records.map((r) => r.properties);
+const GRAPH = Array.from({ length: 6 }, (_, i) => ({ ...graphBase[i % graphBase.length]!, id: `graph-it-${i}`, createdDateTime: iso(3_000_000 - i * 60_000) }));
 const OKTA = Array.from({ length: 9 }, (_, i) => ({ ...oktaBase[i % oktaBase.length]!, uuid: `okta-pull-${i}`, published: iso(1_800_000 - i * 60_000) }));
 
 describe('pull sources, end to end', () => {
   let duo: Fake;
   let okta: Fake;
+  let jc: Fake;
+  let graph: Fake;
   let c: TestCollector;
   const config = () => ({
     tenants: [{ id: 'acme', name: 'Acme' }],
@@ -27,6 +33,8 @@ describe('pull sources, end to end', () => {
       { id: 'acme-duo', tenant: 'acme', kind: 'duo', pull: { baseUrl: duo.url, integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKey: 'duo-skey-for-tests', intervalSeconds: 3600, pageSize: 5, lookbackSeconds: 7200 } },
       { id: 'acme-okta-pull', tenant: 'acme', kind: 'okta', pull: { baseUrl: okta.url, apiToken: '00-okta-api-token', intervalSeconds: 3600, pageSize: 4, lookbackSeconds: 7200 } },
       { id: 'acme-duo-bad', tenant: 'acme', kind: 'duo', pull: { baseUrl: duo.url, integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKey: 'not-the-skey', intervalSeconds: 3600 } },
+      { id: 'acme-jumpcloud', tenant: 'acme', kind: 'jumpcloud', pull: { baseUrl: jc.url, apiKey: 'jc-api-key-for-tests', intervalSeconds: 3600, pageSize: 3, lookbackSeconds: 7200 } },
+      { id: 'acme-entra-graph', tenant: 'acme', kind: 'entra', pull: { baseUrl: graph.url, tokenUrl: `${graph.url}/tenant-0001/oauth2/v2.0/token`, tenantId: 'tenant-0001', clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', intervalSeconds: 3600, pageSize: 4, lookbackSeconds: 7200 } },
     ],
   });
   const poll = async (id: string) => {
@@ -38,9 +46,11 @@ describe('pull sources, end to end', () => {
   before(async () => {
     duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, pageSize: 5, throttleAt: 2 });
     okta = await fakeOkta({ token: '00-okta-api-token', events: OKTA, pageSize: 4 });
+    jc = await fakeJumpCloud({ apiKey: 'jc-api-key-for-tests', events: JC });
+    graph = await fakeGraph({ clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', signIns: GRAPH, pageSize: 4 });
     c = await startCollector(config());
   });
-  after(async () => { await c?.stop(); await duo?.close(); await okta?.close(); });
+  after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph].map((f) => f?.close())); });
 
   it('Duo: signed requests, next_offset paging, a 429 waited out, all logs stored once', async () => {
     const r = await poll('acme-duo');
@@ -63,6 +73,21 @@ describe('pull sources, end to end', () => {
     assert.deepEqual([again['accepted'], again['events']], [0, 0], 'resumes after the last event');
   });
 
+  it('JumpCloud: x-api-key, search_after paging', async () => {
+    const r = await poll('acme-jumpcloud');
+    assert.deepEqual([r['accepted'], r['events']], [7, 7]);
+    assert.ok(jc.requests.filter((x) => x.query['search_after']).length >= 2, 'followed search_after');
+    assert.ok(jc.requests.every((x) => x.status === 200));
+    assert.equal((await poll('acme-jumpcloud'))['accepted'], 0, 'the overlapping next window adds nothing twice');
+  });
+
+  it('Entra: client-credentials token, Graph sign-ins through @odata.nextLink', async () => {
+    const r = await poll('acme-entra-graph');
+    assert.deepEqual([r['accepted'], r['events']], [6, 6]);
+    assert.equal(graph.requests.filter((x) => x.path.endsWith('/token')).length, 1, 'one token, reused across pages');
+    assert.ok(graph.requests.filter((x) => x.query['$skiptoken']).length >= 1, 'followed nextLink');
+  });
+
   it('a wrong credential fails the poll with the vendor\'s message; an unknown source is named', async () => {
     let r = await c.cli(['poll', 'acme-duo-bad']);
     assert.equal(r.code, 1);
@@ -82,7 +107,7 @@ describe('pull sources, end to end', () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const q = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY 1 ORDER BY 1', '--json']);
     assert.deepEqual(q.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-      { source_id: 'acme-duo', n: 12, d: 12 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
+      { source_id: 'acme-duo', n: 12, d: 12 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
     ]);
   });
 });

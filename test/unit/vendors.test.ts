@@ -11,7 +11,7 @@ import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } 
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
-const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'auth0', 'keycloak', 'aws_signin'];
+const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'auth0', 'keycloak', 'jumpcloud', 'aws_signin'];
 const complete = (e: object, source: SourceKind) => ({ tenant: 't', source_id: 's', source, ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 
 function normalizeFile(kind: SourceKind, file: string) {
@@ -65,6 +65,7 @@ describe('one meaning across vendors', () => {
       pick('entra', 'diagnostic-signins.json', 'e1a00002-0000-4000-8000-000000000002'),
       pick('auth0', 'log-stream.json', '90020261120100130789000000000000000000000000000000000003'),
       pick('duo', 'authlogs-page.json', '4b1c7c7a-0002-4000-8000-000000000002'),
+      pick('jumpcloud', 'events-page.json', '64f1a2b3c4d5e6f708090002'),
     ]) assert.deepEqual([e.outcome, e.factor, e.is_mfa], ['denied', 'push', true], e.event_uid);
     assert.equal(pick('duo', 'authlogs-page.json', '4b1c7c7a-0007-4000-8000-000000000007').outcome, 'failure', 'an unanswered push is not a denial');
   });
@@ -87,6 +88,7 @@ describe('one meaning across vendors', () => {
       [pick('entra', 'diagnostic-audit.json', 'Directory_aud0001'), 'bob@example.com', 'helpdesk@example.com'],
       [pick('aws_signin', 'identity-center.json', 'e0000005-0000-4000-8000-000000000005'), 'dana@example.com', 'admin@example.com'],
       [pick('keycloak', 'webhook.json', '6f1c0a2e-0005-4000-8000-000000000005'), null, 'helpdesk'],
+      [pick('jumpcloud', 'events-page.json', '64f1a2b3c4d5e6f708090003'), 'bob', 'helpdesk@example.com'],
     ] as const) {
       assert.equal(e.user_login, user, e.event_uid);
       assert.equal(e.actor_login, actor, e.event_uid);
