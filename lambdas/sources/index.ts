@@ -6,11 +6,12 @@ import { awsSignin } from './aws-signin.ts';
 import { duo } from './duo.ts';
 import { entra } from './entra.ts';
 import { generic } from './generic.ts';
+import { googleWorkspace } from './google-workspace.ts';
 import { jumpcloud } from './jumpcloud.ts';
 import { keycloak } from './keycloak.ts';
 import { okta } from './okta.ts';
 
-const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, auth0, keycloak, jumpcloud, aws_signin: awsSignin, generic };
+const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, google_workspace: googleWorkspace, auth0, keycloak, jumpcloud, aws_signin: awsSignin, generic };
 
 export function normalizerFor(kind: SourceKind): Normalizer | undefined {
   return NORMALIZERS[kind];

@@ -3,6 +3,7 @@ import type { SourceKind } from '../core/event.ts';
 import type { Puller } from '../core/pull.ts';
 import { duoPuller } from './duo.ts';
 import { entraPuller } from './entra.ts';
+import { googlePuller } from './google-workspace.ts';
 import { jumpcloudPuller } from './jumpcloud.ts';
 import { oktaPuller } from './okta.ts';
 
@@ -11,6 +12,7 @@ const PULLERS: Partial<Record<SourceKind, Puller<never>>> = {
   okta: oktaPuller as Puller<never>,
   jumpcloud: jumpcloudPuller as Puller<never>,
   entra: entraPuller as Puller<never>,
+  google_workspace: googlePuller as Puller<never>,
 };
 
 export function pullerFor(kind: SourceKind): Puller<unknown> | undefined {

@@ -129,3 +129,44 @@ export async function fakeGraph(o: { clientId: string; clientSecret: string; sig
   const url = await listen(server);
   return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
+
+/**
+ * Google OAuth token endpoint (JWT bearer grant: the assertion's RS256 signature, issuer,
+ * subject, scope and audience are checked against the service account's public key) and the
+ * Reports API `activities.list` for the login application, paging with `pageToken`.
+ */
+export async function fakeGoogle(o: { clientEmail: string; publicKeyPem: string; subject: string; activities: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
+  const { createVerify } = await import('node:crypto');
+  const requests: Fake['requests'] = [];
+  const token = 'google-token-for-tests';
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const send = (status: number, payload: unknown) => {
+      requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (url.pathname === '/token') {
+      const form = new URLSearchParams(raw);
+      const [h, c, sig] = (form.get('assertion') ?? '').split('.');
+      const claims = c ? JSON.parse(Buffer.from(c, 'base64url').toString()) as Record<string, unknown> : {};
+      const valid = form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && !!sig &&
+        createVerify('RSA-SHA256').update(`${h}.${c}`).verify(o.publicKeyPem, Buffer.from(sig, 'base64url')) &&
+        claims['iss'] === o.clientEmail && claims['sub'] === o.subject && claims['aud'] === `http://${req.headers.host}/token` &&
+        claims['scope'] === 'https://www.googleapis.com/auth/admin.reports.audit.readonly' && Number(claims['exp']) > Date.now() / 1000;
+      return valid ? send(200, { access_token: token, expires_in: 3599, token_type: 'Bearer' }) : send(401, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.' } });
+    if (url.pathname !== '/admin/reports/v1/activity/users/all/applications/login') return send(404, { error: { code: 404 } });
+    const start = url.searchParams.get('startTime') ?? '';
+    const end = url.searchParams.get('endTime') ?? '9999';
+    const inWindow = o.activities.filter((a) => { const t = String((a['id'] as Record<string, unknown>)['time']); return t >= start && t <= end; });
+    const skip = Number(url.searchParams.get('pageToken') ?? 0);
+    const page = inWindow.slice(skip, skip + o.pageSize);
+    send(200, { kind: 'admin#reports#activities', items: page, ...(skip + page.length < inWindow.length ? { nextPageToken: String(skip + page.length) } : {}) });
+  });
+  const url = await listen(server);
+  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
+}

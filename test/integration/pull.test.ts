@@ -6,7 +6,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/fixtures.ts';
-import { fakeDuo, fakeGraph, fakeJumpCloud, fakeOkta, type Fake } from '../helpers/fake-vendors.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { fakeDuo, fakeGoogle, fakeGraph, fakeJumpCloud, fakeOkta, type Fake } from '../helpers/fake-vendors.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
 const now = Date.now();
@@ -19,6 +20,9 @@ const jcBase = fixture<Record<string, unknown>[]>('jumpcloud/events-page.json');
 const JC = Array.from({ length: 7 }, (_, i) => ({ ...jcBase[i % jcBase.length]!, id: `jc-it-${i}`, timestamp: iso(2_400_000 - i * 60_000) }));
 const graphBase = fixture<{ records: { properties: Record<string, unknown> }[] }>('entra/diagnostic-signins.json').records.map((r) => r.properties);
 const GRAPH = Array.from({ length: 6 }, (_, i) => ({ ...graphBase[i % graphBase.length]!, id: `graph-it-${i}`, createdDateTime: iso(3_000_000 - i * 60_000) }));
+const gBase = fixture<{ items: Record<string, unknown>[] }>('google_workspace/activities-page.json').items;
+const GOOGLE = Array.from({ length: 5 }, (_, i) => ({ ...gBase[i % gBase.length]!, id: { ...(gBase[i % gBase.length]!['id'] as object), uniqueQualifier: `-9${i}`, time: iso(2_000_000 - i * 60_000) } }));
+const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const OKTA = Array.from({ length: 9 }, (_, i) => ({ ...oktaBase[i % oktaBase.length]!, uuid: `okta-pull-${i}`, published: iso(1_800_000 - i * 60_000) }));
 
 describe('pull sources, end to end', () => {
@@ -26,6 +30,7 @@ describe('pull sources, end to end', () => {
   let okta: Fake;
   let jc: Fake;
   let graph: Fake;
+  let google: Fake;
   let c: TestCollector;
   const config = () => ({
     tenants: [{ id: 'acme', name: 'Acme' }],
@@ -34,6 +39,8 @@ describe('pull sources, end to end', () => {
       { id: 'acme-okta-pull', tenant: 'acme', kind: 'okta', pull: { baseUrl: okta.url, apiToken: '00-okta-api-token', intervalSeconds: 3600, pageSize: 4, lookbackSeconds: 7200 } },
       { id: 'acme-duo-bad', tenant: 'acme', kind: 'duo', pull: { baseUrl: duo.url, integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKey: 'not-the-skey', intervalSeconds: 3600 } },
       { id: 'acme-jumpcloud', tenant: 'acme', kind: 'jumpcloud', pull: { baseUrl: jc.url, apiKey: 'jc-api-key-for-tests', intervalSeconds: 3600, pageSize: 3, lookbackSeconds: 7200 } },
+      { id: 'acme-google', tenant: 'acme', kind: 'google_workspace', pull: { baseUrl: google.url, tokenUrl: `${google.url}/token`, subject: 'admin@example.com', intervalSeconds: 3600, pageSize: 2, lookbackSeconds: 7200,
+        serviceAccountKey: { type: 'service_account', client_email: 'authtrail@example-project.iam.gserviceaccount.com', private_key: serviceAccount.privateKey, token_uri: `${google.url}/token` } } },
       { id: 'acme-entra-graph', tenant: 'acme', kind: 'entra', pull: { baseUrl: graph.url, tokenUrl: `${graph.url}/tenant-0001/oauth2/v2.0/token`, tenantId: 'tenant-0001', clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', intervalSeconds: 3600, pageSize: 4, lookbackSeconds: 7200 } },
     ],
   });
@@ -47,10 +54,11 @@ describe('pull sources, end to end', () => {
     duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, pageSize: 5, throttleAt: 2 });
     okta = await fakeOkta({ token: '00-okta-api-token', events: OKTA, pageSize: 4 });
     jc = await fakeJumpCloud({ apiKey: 'jc-api-key-for-tests', events: JC });
+    google = await fakeGoogle({ clientEmail: 'authtrail@example-project.iam.gserviceaccount.com', publicKeyPem: serviceAccount.publicKey, subject: 'admin@example.com', activities: GOOGLE, pageSize: 2 });
     graph = await fakeGraph({ clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', signIns: GRAPH, pageSize: 4 });
     c = await startCollector(config());
   });
-  after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph].map((f) => f?.close())); });
+  after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph, google].map((f) => f?.close())); });
 
   it('Duo: signed requests, next_offset paging, a 429 waited out, all logs stored once', async () => {
     const r = await poll('acme-duo');
@@ -88,6 +96,15 @@ describe('pull sources, end to end', () => {
     assert.ok(graph.requests.filter((x) => x.query['$skiptoken']).length >= 1, 'followed nextLink');
   });
 
+  it('Google Workspace: service-account JWT (RS256, impersonating an admin), pageToken paging, one event per activity event', async () => {
+    const r = await poll('acme-google');
+    // Five activities; the fixture's second activity carries two events.
+    assert.deepEqual([r['events'], r['accepted']], [5, 6]);
+    assert.ok(google.requests.filter((x) => x.query['pageToken']).length >= 2, 'paged');
+    assert.equal(google.requests.filter((x) => x.path === '/token').length, 1);
+    assert.equal((await poll('acme-google'))['accepted'], 0, 'late-arrival overlap re-reads, adds nothing twice');
+  });
+
   it('a wrong credential fails the poll with the vendor\'s message; an unknown source is named', async () => {
     let r = await c.cli(['poll', 'acme-duo-bad']);
     assert.equal(r.code, 1);
@@ -107,7 +124,7 @@ describe('pull sources, end to end', () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const q = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY 1 ORDER BY 1', '--json']);
     assert.deepEqual(q.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-      { source_id: 'acme-duo', n: 12, d: 12 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
+      { source_id: 'acme-duo', n: 12, d: 12 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
     ]);
   });
 });

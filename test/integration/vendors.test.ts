@@ -18,6 +18,7 @@ const config = {
     { id: 'acme-auth0', tenant: 'acme', kind: 'auth0', auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer auth0-stream-token' }, eventbridge: {} },
     { id: 'globex-keycloak', tenant: 'globex', kind: 'keycloak', auth: { type: 'hmac-sha256', header: 'x-keycloak-signature', secret: 'keycloak-hmac-secret' } },
     { id: 'globex-aws', tenant: 'globex', kind: 'aws_signin', eventbridge: {} },
+    { id: 'globex-google', tenant: 'globex', kind: 'google_workspace', auth: { type: 'google-channel-token', token: 'google-channel-token-77' } },
   ],
 };
 
@@ -74,13 +75,23 @@ describe('every push and EventBridge vendor, end to end', () => {
     assert.ok(items.every((i) => i['tenant'] === 'globex'));
   });
 
+  it('Google Workspace push channel: sync acknowledged, notifications authenticated by the channel token', async () => {
+    const h = { 'x-goog-channel-token': 'google-channel-token-77', 'x-goog-channel-id': 'authtrail-ch-1', 'x-goog-resource-state': 'sync' };
+    assert.deepEqual(await post('/v1/ingest/globex-google', '', h), [200, { accepted: 0, duplicates: 0, quarantined: 0 }]);
+    const activity = fixture<{ items: unknown[] }>('google_workspace/activities-page.json').items[1];
+    const notify = { ...h, 'x-goog-resource-state': 'login_challenge' };
+    assert.deepEqual(await post('/v1/ingest/globex-google', JSON.stringify(activity), notify), [200, { accepted: 2, duplicates: 0, quarantined: 0 }]);
+    assert.deepEqual(await post('/v1/ingest/globex-google', JSON.stringify(activity), notify), [200, { accepted: 0, duplicates: 2, quarantined: 0 }]);
+    assert.equal((await post('/v1/ingest/globex-google', JSON.stringify(activity), { ...notify, 'x-goog-channel-token': 'forged' }))[0], 401);
+  });
+
   it('all of it reaches the archive exactly once', async () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const r = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY source_id ORDER BY source_id', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
       { source_id: 'acme-auth0', n: 7, d: 7 }, { source_id: 'acme-entra', n: 7, d: 7 },
-      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-keycloak', n: 5, d: 5 },
+      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-google', n: 2, d: 2 }, { source_id: 'globex-keycloak', n: 5, d: 5 },
     ]);
   });
 });

@@ -11,7 +11,7 @@ import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } 
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
-const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'auth0', 'keycloak', 'jumpcloud', 'aws_signin'];
+const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'google_workspace', 'auth0', 'keycloak', 'jumpcloud', 'aws_signin'];
 const complete = (e: object, source: SourceKind) => ({ tenant: 't', source_id: 's', source, ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 
 function normalizeFile(kind: SourceKind, file: string) {
@@ -114,6 +114,14 @@ describe('one meaning across vendors', () => {
     const b = [...eventsOf('keycloak', 'webhook.json').keys()].filter((k) => k.startsWith('sha256:'));
     assert.equal(a.length, 1);
     assert.deepEqual(a, b);
+  });
+  it('Google: one canonical event per activity event, with a deterministic id', () => {
+    const a = normalizeFile('google_workspace', 'activities-page.json');
+    const b = normalizeFile('google_workspace', 'activities-page.json');
+    assert.equal(a.length, 5, 'four activities, five events');
+    assert.deepEqual(a.map((x) => x.result.kind === 'event' && x.result.event.event_uid), b.map((x) => x.result.kind === 'event' && x.result.event.event_uid));
+    const bypass = a.map((x) => x.result).find((r) => r.kind === 'event' && r.event.factor === 'bypass_code');
+    assert.equal(bypass?.kind === 'event' && bypass.event.category, 'mfa_bypass');
   });
   it('Entra categories without sign-ins are left out, not quarantined', () => {
     const r = normalizeFile('entra', 'diagnostic-audit.json').map((x) => x.result.kind);
