@@ -10,7 +10,7 @@
  *   "user_id":"auth0|6543…","user_name":"jo@example.com","ip":"198.51.100.7","client_name":"Payroll"}}
  */
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 
@@ -111,8 +111,7 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
   const userName = text(l.user_name);
   const loc = l.location_info;
   const details = l.details ?? {};
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: uid,
     event_time: time,
     raw_event_type: l.type,
@@ -137,7 +136,7 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
     app_id: text(l.client_id),
     app_name: text(l.client_name),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

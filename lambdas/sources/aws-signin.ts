@@ -13,7 +13,7 @@
  *   "responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes"}}}
  */
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 
@@ -64,7 +64,6 @@ export function mapCloudTrail(e: CloudTrailEvent, original: unknown): ItemResult
   const sessionName = identityType === 'AssumedRole' ? text(id?.arn?.split('/').pop()) : null;
   const userName = text(id?.userName) ?? text(extra['UserName']) ?? (identityType === 'Root' ? 'root' : null) ?? sessionName ?? text(id?.principalId);
   const base = {
-    ...EMPTY_FIELDS,
     event_uid: e.eventID,
     event_time: time,
     raw_event_type: e.eventName,
@@ -83,11 +82,11 @@ export function mapCloudTrail(e: CloudTrailEvent, original: unknown): ItemResult
   if (e.eventName === 'ConsoleLogin') {
     const mfaUsed = text(extra['MFAUsed']) === 'Yes';
     const factor = consoleFactor(mfaUsed, text(extra['MFAIdentifier']), identityType);
-    return event({
+    return event(canonical({
       ...base, category: 'login', outcome: result(e.responseElements?.['ConsoleLogin']),
       is_mfa: mfaUsed, factor, factor_raw: text(extra['MFAIdentifier']) ?? (mfaUsed ? 'MFAUsed: Yes' : 'MFAUsed: No'),
       app_name: 'AWS Management Console',
-    });
+    }));
   }
   if (['CredentialChallenge', 'CredentialVerification', 'UserAuthentication'].includes(e.eventName)) {
     const credential = text(extra['CredentialType']);
@@ -98,7 +97,7 @@ export function mapCloudTrail(e: CloudTrailEvent, original: unknown): ItemResult
     let outcome: Outcome = status === 'unknown' && e.errorMessage ? 'failure' : status;
     if (e.eventName === 'CredentialChallenge') { category = second ? 'mfa_challenge' : 'login'; if (outcome === 'success') outcome = 'challenge'; }
     else if (e.eventName === 'CredentialVerification') category = second ? 'mfa_verify' : 'login';
-    return event({ ...base, category, outcome, is_mfa: second, factor, factor_raw: credential, app_name: 'AWS IAM Identity Center' });
+    return event(canonical({ ...base, category, outcome, is_mfa: second, factor, factor_raw: credential, app_name: 'AWS IAM Identity Center' }));
   }
   const mfaChange: Record<string, Category> = {
     CreateMfaDeviceForUser: 'factor_enroll', DeleteMfaDeviceForUser: 'factor_remove', UpdateMfaDeviceForUser: 'admin',
@@ -109,13 +108,13 @@ export function mapCloudTrail(e: CloudTrailEvent, original: unknown): ItemResult
     // The caller acted on the user named in the request (an admin, or the user themself).
     const target = text(e.requestParameters?.['userName']) ?? text(e.requestParameters?.['userId']);
     const admin = target && target !== userName;
-    return event({
+    return event(canonical({
       ...base, category, outcome: e.errorCode ? 'failure' : 'success', is_mfa: false,
       user_id: admin ? target : base.user_id, user_login: admin ? target : base.user_login,
       user_email: admin ? (looksLikeEmail(target) ? target.toLowerCase() : null) : base.user_email,
       actor_id: admin ? base.user_id : null, actor_login: admin ? userName : null,
       app_name: e.eventSource?.startsWith('iam.') ? 'AWS IAM' : 'AWS IAM Identity Center',
-    });
+    }));
   }
   return ignore(`aws event ${e.eventName} is not a sign-in or MFA event`);
 }

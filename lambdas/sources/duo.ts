@@ -11,7 +11,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { Puller } from '../core/pull.ts';
@@ -70,8 +70,7 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
   const loc = l.access_device?.location ?? l.auth_device?.location;
   const login = text(l.user?.name);
   const email = text(l.email);
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: l.txid,
     event_time: time,
     raw_event_type: text(l.event_type) ?? 'authentication',
@@ -96,7 +95,7 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
     app_id: text(l.application?.key),
     app_name: text(l.application?.name),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

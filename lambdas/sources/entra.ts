@@ -11,7 +11,7 @@
  *   "properties":{"id":"6f…","userPrincipalName":"jo@example.com","status":{"errorCode":500121}}}]}
  */
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { PullContext, Puller } from '../core/pull.ts';
@@ -105,8 +105,7 @@ export function mapEntraSignIn(s: EntraSignIn, original: unknown, eventType: str
   const isMfa = category === 'mfa_verify' || category === 'mfa_challenge' || (mfaRequired && outcome === 'success') || (factor !== null && !['password', 'external_idp'].includes(factor) && outcome === 'success');
   const upn = text(s.userPrincipalName);
   const risk = text(s.riskLevelDuringSignIn) ?? text(s.riskLevelAggregated);
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: s.id,
     event_time: time,
     raw_event_type: eventType,
@@ -136,7 +135,7 @@ export function mapEntraSignIn(s: EntraSignIn, original: unknown, eventType: str
     app_name: text(s.appDisplayName),
     risk_level: risk && risk !== 'hidden' ? risk : null,
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const AUDIT_ACTIVITIES: [RegExp, Category][] = [
@@ -157,8 +156,7 @@ export function mapEntraAudit(a: EntraAudit, original: unknown): ItemResult {
   const adminActing = !!initiator?.id && !!subject?.id && initiator.id !== subject.id;
   const login = text(subject?.userPrincipalName);
   const result = text(a.result)?.toLowerCase();
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: a.id,
     event_time: time,
     raw_event_type: a.activityDisplayName,
@@ -178,7 +176,7 @@ export function mapEntraAudit(a: EntraAudit, original: unknown): ItemResult {
     app_id: text(a.initiatedBy?.app?.appId),
     app_name: text(a.initiatedBy?.app?.displayName),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

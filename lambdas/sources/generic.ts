@@ -6,7 +6,7 @@
  * @example {"event_uid":"evt-1","event_time":"2026-11-21T08:59:58.123Z","category":"login","outcome":"success","user_login":"jo@example.com"}
  */
 import { z } from 'zod';
-import { AuthEvent, EMPTY_FIELDS } from '../core/event.ts';
+import { AuthEvent, canonical } from '../core/event.ts';
 import { cleanIp, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type Normalizer } from '../core/normalizer.ts';
 
@@ -38,14 +38,13 @@ export const generic: Normalizer = {
     const eventTime = toIsoMillis(e.event_time);
     if (!eventTime) return reject(`generic event ${e.event_uid}: "event_time" is not a time`);
     const fields = Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v ?? null]));
-    return event({
-      ...EMPTY_FIELDS,
+    return event(canonical({
       ...fields,
       event_uid: e.event_uid,
       event_time: eventTime,
       src_ip: cleanIp(e.src_ip),
       geo_country: toCountryCode(e.geo_country),
       raw: raw === undefined ? JSON.stringify(item) : typeof raw === 'string' ? raw : JSON.stringify(raw),
-    });
+    }));
   },
 };

@@ -15,7 +15,7 @@
  */
 import { createHash, createSign } from 'node:crypto';
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { PullContext, Puller } from '../core/pull.ts';
@@ -78,8 +78,7 @@ export function mapGoogle(a: GoogleActivity, original: unknown): ItemResult {
   const suspicious = p.get('is_suspicious')?.boolValue === true || /suspicious|attack/.test(e.name);
   const email = text(a.actor?.email);
   const uid = `${a.id.uniqueQualifier}:${time}:${e.name}:${createHash('sha256').update(JSON.stringify(e)).digest('hex').slice(0, 12)}`;
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: uid,
     event_time: time,
     raw_event_type: e.name,
@@ -98,7 +97,7 @@ export function mapGoogle(a: GoogleActivity, original: unknown): ItemResult {
     app_name: 'Google Workspace',
     risk_level: suspicious ? 'suspicious' : null,
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -9,7 +9,7 @@
  *   "mfa":true,"mfa_meta":{"type":"totp"},"initiated_by":{"type":"user","username":"jo"},"client_ip":"198.51.100.7"}
  */
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor } from '../core/event.ts';
+import { canonical, type Category, type Factor } from '../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { Puller } from '../core/pull.ts';
@@ -71,8 +71,7 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
   const subjectEmail = text(target?.email) ?? (actorIsAdmin && target ? null : text(e.initiated_by?.email));
   const admin = actorIsAdmin && target;
   const ua = e.useragent;
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: e.id,
     event_time: time,
     raw_event_type: type,
@@ -99,7 +98,7 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
     app_id: text(e.application?.id),
     app_name: text(e.application?.display_label) ?? text(e.application?.name),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 export const jumpcloud: Normalizer = {

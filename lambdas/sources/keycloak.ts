@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 
@@ -65,13 +65,12 @@ export function mapKeycloak(e: KeycloakEvent, uid: string, original: unknown): I
     if (/\/credentials\//.test(path) && op.includes('DELETE')) category = 'factor_remove';
     else if (/reset-password|execute-actions-email/.test(path)) category = 'admin';
     const actor = e.authDetails;
-    return event({
-      ...EMPTY_FIELDS,
+    return event(canonical({
       event_uid: uid, event_time: time, raw_event_type: `${op} ${text(e.resourceType) ?? ''}`.trim(),
       category, outcome: e.error ? 'failure' : 'success', reason: text(e.error), is_mfa: false,
       user_id: target, actor_id: text(actor?.userId), actor_login: text(actor?.username),
       src_ip: cleanIp(actor?.ipAddress), app_id: text(actor?.clientId), raw: JSON.stringify(original),
-    });
+    }));
   }
 
   const row = type ? USER_EVENTS[type] : undefined;
@@ -86,8 +85,7 @@ export function mapKeycloak(e: KeycloakEvent, uid: string, original: unknown): I
   if (type?.startsWith('IDENTITY_PROVIDER')) factor = 'external_idp';
   if (!row && !type?.endsWith('_ERROR') && type) outcome = 'success';
   const username = text(details['username']);
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: uid,
     event_time: time,
     raw_event_type: type,
@@ -106,7 +104,7 @@ export function mapKeycloak(e: KeycloakEvent, uid: string, original: unknown): I
     app_id: text(e.clientId),
     app_name: text(e.clientId),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -13,7 +13,7 @@
  *   "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}}
  */
 import { z } from 'zod';
-import { EMPTY_FIELDS, type Category, type Factor, type Outcome } from '../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { Puller } from '../core/pull.ts';
@@ -174,8 +174,7 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   const geo = client?.geographicalContext ?? hop?.geographicalContext;
   const login = text(subject?.alternateId);
 
-  return event({
-    ...EMPTY_FIELDS,
+  return event(canonical({
     event_uid: e.uuid,
     event_time: eventTime,
     raw_event_type: e.eventType,
@@ -208,7 +207,7 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
     app_name: text(app?.displayName) ?? text(app?.alternateId),
     risk_level: riskLevel(debug),
     raw: JSON.stringify(original),
-  });
+  }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
