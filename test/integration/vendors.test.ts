@@ -18,6 +18,7 @@ const config = {
     { id: 'acme-auth0', tenant: 'acme', kind: 'auth0', auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer auth0-stream-token' }, eventbridge: {} },
     { id: 'globex-keycloak', tenant: 'globex', kind: 'keycloak', auth: { type: 'hmac-sha256', header: 'x-keycloak-signature', secret: 'keycloak-hmac-secret' } },
     { id: 'globex-aws', tenant: 'globex', kind: 'aws_signin', eventbridge: {} },
+    { id: 'globex-pingone', tenant: 'globex', kind: 'pingone', auth: { type: 'shared-secret', header: 'authorization', secret: 'Basic cGluZ29uZTp3ZWJob29r' } },
     { id: 'globex-google', tenant: 'globex', kind: 'google_workspace', auth: { type: 'google-channel-token', token: 'google-channel-token-77' } },
   ],
 };
@@ -85,13 +86,21 @@ describe('every push and EventBridge vendor, end to end', () => {
     assert.equal((await post('/v1/ingest/globex-google', JSON.stringify(activity), { ...notify, 'x-goog-channel-token': 'forged' }))[0], 401);
   });
 
+  it('PingOne webhook (ACTIVITY format) with the configured Authorization header', async () => {
+    const h = { authorization: 'Basic cGluZ29uZTp3ZWJob29r' };
+    const activities = fixture<unknown[]>('pingone/webhook-activities.json');
+    for (const a of activities) assert.equal((await post('/v1/ingest/globex-pingone', JSON.stringify(a), h))[0], 200, 'one activity per request');
+    assert.deepEqual(await post('/v1/ingest/globex-pingone', JSON.stringify(activities), h), [200, { accepted: 0, duplicates: 6, quarantined: 0 }]);
+    assert.equal((await stored('globex-pingone')).length, 6);
+  });
+
   it('all of it reaches the archive exactly once', async () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const r = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY source_id ORDER BY source_id', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
       { source_id: 'acme-auth0', n: 7, d: 7 }, { source_id: 'acme-entra', n: 7, d: 7 },
-      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-google', n: 2, d: 2 }, { source_id: 'globex-keycloak', n: 5, d: 5 },
+      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-google', n: 2, d: 2 }, { source_id: 'globex-keycloak', n: 5, d: 5 }, { source_id: 'globex-pingone', n: 6, d: 6 },
     ]);
   });
 });

@@ -11,7 +11,7 @@ import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } 
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
-const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'google_workspace', 'auth0', 'keycloak', 'jumpcloud', 'aws_signin'];
+const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'keycloak', 'jumpcloud', 'aws_signin'];
 const complete = (e: object, source: SourceKind) => ({ tenant: 't', source_id: 's', source, ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 
 function normalizeFile(kind: SourceKind, file: string) {
@@ -75,12 +75,14 @@ describe('one meaning across vendors', () => {
       pick('entra', 'diagnostic-signins.json', 'e1a00003-0000-4000-8000-000000000003'),
       pick('auth0', 'log-stream.json', '90020261120100100456000000000000000000000000000000000002'),
       pick('aws_signin', 'identity-center.json', 'e0000003-0000-4000-8000-000000000003'),
+      pick('pingone', 'webhook-activities.json', '9a000002-0000-4000-8000-000000000002'),
     ]) assert.deepEqual([e.category, e.outcome], ['mfa_challenge', 'challenge'], e.event_uid);
   });
   it('a user\'s fraud report is fraud', () => {
     assert.equal(pick('okta', 'event-hook.json', 'a0f3b1c2-1111-11f1-9a4b-000000000007').outcome, 'fraud');
     assert.equal(pick('entra', 'diagnostic-signins.json', 'e1a00004-0000-4000-8000-000000000004').outcome, 'fraud');
     assert.equal(pick('duo', 'authlogs-page.json', '4b1c7c7a-0003-4000-8000-000000000003').outcome, 'fraud');
+    assert.equal(pick('pingone', 'webhook-activities.json', '9a000003-0000-4000-8000-000000000003').outcome, 'fraud');
   });
   it('an admin\'s factor change has the admin as actor and the affected user as user', () => {
     for (const [e, user, actor] of [
@@ -89,6 +91,7 @@ describe('one meaning across vendors', () => {
       [pick('aws_signin', 'identity-center.json', 'e0000005-0000-4000-8000-000000000005'), 'dana@example.com', 'admin@example.com'],
       [pick('keycloak', 'webhook.json', '6f1c0a2e-0005-4000-8000-000000000005'), null, 'helpdesk'],
       [pick('jumpcloud', 'events-page.json', '64f1a2b3c4d5e6f708090003'), 'bob', 'helpdesk@example.com'],
+      [pick('pingone', 'webhook-activities.json', '9a000005-0000-4000-8000-000000000005'), 'bob@example.com', 'helpdesk@example.com'],
     ] as const) {
       assert.equal(e.user_login, user, e.event_uid);
       assert.equal(e.actor_login, actor, e.event_uid);
