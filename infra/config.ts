@@ -1,4 +1,7 @@
 /**
+ * The demo config has one source of every push and EventBridge kind; the pull-only kinds (Duo,
+ * JumpCloud) are left out because polling them would reach the vendor's real API.
+ *
  * Reads `authtrail.config.json` (or `$AUTHTRAIL_CONFIG`) for the CDK app, the local runtime and
  * the CLI. No file means the demo config, whose secrets the README documents.
  */
@@ -22,6 +25,14 @@ export const DEMO_CONFIG = {
       id: 'demo-auth0', tenant: 'demo', kind: 'auth0',
       auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer demo-auth0-secret' },
       eventbridge: {},
+    },
+    {
+      id: 'demo-pingone', tenant: 'demo', kind: 'pingone',
+      auth: { type: 'shared-secret', header: 'authorization', secret: 'Basic ZGVtbzpwaW5nb25l' },
+    },
+    {
+      id: 'demo-google', tenant: 'demo', kind: 'google_workspace',
+      auth: { type: 'google-channel-token', token: 'demo-google-channel-token' },
     },
     {
       id: 'demo-keycloak', tenant: 'demo', kind: 'keycloak',
