@@ -24,6 +24,7 @@ const USAGE = `usage: authtrail <command>
   verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                                check the archive against its digest chain (exit 1 on any finding)
   quarantine [--json]          list quarantined bodies and events with their reasons
+  quarantine replay [<id>]     run them through the current normalizers again (after a fix)
 `;
 
 export class UsageError extends Error {

@@ -33,7 +33,22 @@ export async function listQuarantine(s3: S3Client, bucket: string): Promise<Quar
   return lines.sort((a, b) => a.received_time.localeCompare(b.received_time) || a.id.localeCompare(b.id));
 }
 
+async function replay(id: string | undefined): Promise<number> {
+  const e = readEndpoints();
+  const res = await fetch(`${e.api}/_local/quarantine/replay${id ? `?id=${encodeURIComponent(id)}` : ''}`, { method: 'POST' });
+  const body = await res.text();
+  if (!res.ok) {
+    let message = body;
+    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* as is */ }
+    process.stderr.write(`authtrail: replay failed: ${message}\n`);
+    return 1;
+  }
+  console.log(body);
+  return 0;
+}
+
 export async function quarantine(args: string[]): Promise<number> {
+  if (args[0] === 'replay') return replay(args[1]);
   const json = args.includes('--json');
   const endpoints = readEndpoints();
   const s3 = localS3(endpoints);

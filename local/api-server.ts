@@ -70,7 +70,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -80,6 +80,14 @@ export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: Even
       if (url.pathname === '/_local/flush') {
         if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
         return send(res, 200, await o.flush());
+      }
+      if (url.pathname === '/_local/quarantine/replay') {
+        if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
+        try {
+          return send(res, 200, await o.replay(url.searchParams.get('id') ?? undefined));
+        } catch (err) {
+          return send(res, 404, { error: 'replay_failed', message: (err as Error).message });
+        }
       }
       const poll = /^\/_local\/poll\/([^/]+)$/.exec(url.pathname);
       if (poll) {

@@ -11,6 +11,7 @@ import type { Config } from '../lambdas/core/config.ts';
 import { createApiServer } from './api-server.ts';
 import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { replayQuarantine } from './replay.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkJava, LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
@@ -111,6 +112,10 @@ export async function startLocal(o: { config: Config; home: string; port: number
       eventBridge: eb.ingestEnvelopes,
       flush: async () => ({ delivered: await activePoller.flush() }),
       poll: pollOnce,
+      replay: async (id?: string) => {
+        const { s3Client: client } = await import('../lambdas/adapters/clients.ts');
+        return replayQuarantine({ s3: client(), bucket: LOCAL_NAMES.bucket, config: o.config, ingest: http.ingestPipeline, id });
+      },
       onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),
     });
     await new Promise<void>((res, rej) => { server!.once('error', rej); server!.listen(o.port, '127.0.0.1', () => res()); });

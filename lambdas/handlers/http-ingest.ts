@@ -10,6 +10,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ingest, logger, metrics } from './runtime.ts';
 
+/** The pipeline behind this handler (the local runtime's quarantine replay reuses it). */
+export const ingestPipeline = ingest;
+
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
