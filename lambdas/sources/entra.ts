@@ -15,6 +15,7 @@ import { canonical, type Category, type Factor, type Outcome } from '../core/eve
 import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { PullContext, Puller } from '../core/pull.ts';
+import { oauthToken } from './oauth-token.ts';
 
 const Str = z.string().nullish();
 
@@ -238,24 +239,13 @@ export type EntraPullSettings = z.infer<typeof EntraPullSettings>;
 /** Sign-ins reach Graph a few minutes late; each window ends 5 minutes ago and overlaps by 15. */
 const GRAPH_LAG_MS = 5 * 60_000;
 const GRAPH_OVERLAP_MS = 15 * 60_000;
-const tokens = new Map<string, { token: string; expires: number }>();
-
-async function graphToken(ctx: PullContext<EntraPullSettings>): Promise<string> {
+function graphToken(ctx: PullContext<EntraPullSettings>): Promise<string> {
   const s = ctx.settings;
   const tokenUrl = s.tokenUrl ?? `https://login.microsoftonline.com/${encodeURIComponent(s.tenantId)}/oauth2/v2.0/token`;
-  const key = `${tokenUrl}|${s.clientId}`;
-  const cached = tokens.get(key);
-  if (cached && cached.expires > ctx.now.getTime() + 60_000) return cached.token;
-  const scope = `${new URL(s.baseUrl).origin}/.default`;
-  const res = await ctx.http(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: s.clientId, client_secret: s.clientSecret, scope, grant_type: 'client_credentials' }).toString(),
+  return oauthToken({
+    http: ctx.http, now: ctx.now, vendor: 'entra', tokenUrl, cacheKey: s.clientId,
+    form: () => ({ client_id: s.clientId, client_secret: s.clientSecret, scope: `${new URL(s.baseUrl).origin}/.default`, grant_type: 'client_credentials' }),
   });
-  const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
-  if (res.status !== 200 || !body.access_token) throw new Error(`entra token: HTTP ${res.status} ${body.error ?? ''} ${(body.error_description ?? '').split('\n')[0]}`.trim());
-  tokens.set(key, { token: body.access_token, expires: ctx.now.getTime() + (body.expires_in ?? 3600) * 1000 });
-  return body.access_token;
 }
 
 export const entraPuller: Puller<EntraPullSettings> = {

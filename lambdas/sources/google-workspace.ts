@@ -19,6 +19,7 @@ import { canonical, type Category, type Factor, type Outcome } from '../core/eve
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
 import type { PullContext, Puller } from '../core/pull.ts';
+import { oauthToken } from './oauth-token.ts';
 
 const Str = z.string().nullish();
 const Parameter = z.looseObject({ name: z.string(), value: Str, boolValue: z.boolean().nullish(), intValue: z.union([z.string(), z.number()]).nullish(), multiValue: z.array(z.string()).nullish() });
@@ -148,22 +149,13 @@ export function serviceAccountAssertion(key: { client_email: string; private_key
   return `${head}.${claims}.${b64url(sig)}`;
 }
 
-const tokens = new Map<string, { token: string; expires: number }>();
-async function googleToken(ctx: PullContext<GooglePullSettings>): Promise<string> {
+function googleToken(ctx: PullContext<GooglePullSettings>): Promise<string> {
   const s = ctx.settings;
   const tokenUrl = s.tokenUrl ?? s.serviceAccountKey.token_uri ?? 'https://oauth2.googleapis.com/token';
-  const cacheKey = `${tokenUrl}|${s.serviceAccountKey.client_email}|${s.subject}`;
-  const cached = tokens.get(cacheKey);
-  if (cached && cached.expires > ctx.now.getTime() + 60_000) return cached.token;
-  const res = await ctx.http(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: serviceAccountAssertion(s.serviceAccountKey, s.subject, tokenUrl, ctx.now) }).toString(),
+  return oauthToken({
+    http: ctx.http, now: ctx.now, vendor: 'google', tokenUrl, cacheKey: `${s.serviceAccountKey.client_email}|${s.subject}`,
+    form: () => ({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: serviceAccountAssertion(s.serviceAccountKey, s.subject, tokenUrl, ctx.now) }),
   });
-  const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
-  if (res.status !== 200 || !body.access_token) throw new Error(`google token: HTTP ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim());
-  tokens.set(cacheKey, { token: body.access_token, expires: ctx.now.getTime() + (body.expires_in ?? 3600) * 1000 });
-  return body.access_token;
 }
 
 export const googlePuller: Puller<GooglePullSettings> = {
