@@ -5,7 +5,7 @@
  * Athena and DuckDB's hive partitioning expect.
  */
 import { createHash } from 'node:crypto';
-import { AUTH_EVENT_FIELDS, EMPTY_FIELDS, type AuthEvent } from './event.ts';
+import { AUTH_EVENT_FIELDS, canonical, type AuthEvent } from './event.ts';
 
 export const EVENTS_PREFIX = 'events/';
 
@@ -49,7 +49,6 @@ export function archiveKey(tenant: string, dt: string, body: Uint8Array): { key:
 /** A hot-table item (or stream NEW_IMAGE) back to the canonical event; null if it is not one. */
 export function itemToEvent(item: Record<string, unknown>): AuthEvent | null {
   if (typeof item['event_uid'] !== 'string' || typeof item['tenant'] !== 'string' || typeof item['event_time'] !== 'string') return null;
-  const e: Record<string, unknown> = { ...EMPTY_FIELDS };
-  for (const f of AUTH_EVENT_FIELDS) if (item[f] !== undefined) e[f] = item[f];
-  return e as AuthEvent;
+  const p = item as Partial<AuthEvent> & Pick<AuthEvent, 'event_uid' | 'event_time'>;
+  return { tenant: item['tenant'] as string, source_id: item['source_id'] as string, source: item['source'] as AuthEvent['source'], ingest_time: item['ingest_time'] as string, ...canonical(p) };
 }

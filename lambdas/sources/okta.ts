@@ -19,37 +19,37 @@ import { event, parseItem, reject, type ItemResult, type Normalizer } from '../c
 import type { Puller } from '../core/pull.ts';
 
 const Str = z.string().nullish();
-const Geo = z.looseObject({
+const Geo = z.object({
   city: Str, state: Str, country: Str, postalCode: Str,
-  geolocation: z.looseObject({ lat: z.number().nullish(), lon: z.number().nullish() }).nullish(),
+  geolocation: z.object({ lat: z.number().nullish(), lon: z.number().nullish() }).nullish(),
 }).nullish();
-const Entity = z.looseObject({
+const Entity = z.object({
   id: Str, type: Str, alternateId: Str, displayName: Str,
   detailEntry: z.record(z.string(), z.unknown()).nullish(),
 });
 
 /** Only the fields the mapping reads are declared; everything else is kept verbatim in `raw`. */
-export const OktaLogEvent = z.looseObject({
+export const OktaLogEvent = z.object({
   uuid: z.string().min(1),
   published: z.string().min(1),
   eventType: z.string().min(1),
   displayMessage: Str,
   legacyEventType: Str,
   actor: Entity.nullish(),
-  client: z.looseObject({
+  client: z.object({
     ipAddress: Str, device: Str, id: Str, zone: Str,
-    userAgent: z.looseObject({ rawUserAgent: Str, os: Str, browser: Str }).nullish(),
+    userAgent: z.object({ rawUserAgent: Str, os: Str, browser: Str }).nullish(),
     geographicalContext: Geo,
   }).nullish(),
-  device: z.looseObject({ id: Str, name: Str, os_platform: Str, os_version: Str }).nullish(),
-  outcome: z.looseObject({ result: Str, reason: Str }).nullish(),
-  authenticationContext: z.looseObject({
+  device: z.object({ id: Str, name: Str, os_platform: Str, os_version: Str }).nullish(),
+  outcome: z.object({ result: Str, reason: Str }).nullish(),
+  authenticationContext: z.object({
     credentialType: Str, credentialProvider: Str, externalSessionId: Str, rootSessionId: Str,
     authenticationProvider: Str,
   }).nullish(),
-  debugContext: z.looseObject({ debugData: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-  transaction: z.looseObject({ id: Str, type: Str }).nullish(),
-  request: z.looseObject({ ipChain: z.array(z.looseObject({ ip: Str, geographicalContext: Geo })).nullish() }).nullish(),
+  debugContext: z.object({ debugData: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  transaction: z.object({ id: Str, type: Str }).nullish(),
+  request: z.object({ ipChain: z.array(z.object({ ip: Str, geographicalContext: Geo })).nullish() }).nullish(),
   target: z.array(Entity).nullish(),
 });
 export type OktaLogEvent = z.infer<typeof OktaLogEvent>;
