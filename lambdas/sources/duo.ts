@@ -98,6 +98,39 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
   }));
 }
 
+/** Telephony log (`/admin/v2/logs/telephony`): an SMS or call Duo placed, e.g. an MFA prompt. */
+export const DuoTelephonyLog = z.looseObject({
+  telephony_id: z.string().min(1),
+  ts: z.string().min(1),
+  type: Str,
+  context: Str,
+  phone: Str,
+  credits: z.number().nullish(),
+  txid: Str,
+});
+export type DuoTelephonyLog = z.infer<typeof DuoTelephonyLog>;
+
+export function mapDuoTelephony(t: DuoTelephonyLog, original: unknown): ItemResult {
+  const time = toIsoMillis(t.ts);
+  if (!time) return reject(`duo telephony ${t.telephony_id}: "ts" is not a time`);
+  const type = text(t.type)?.toLowerCase() ?? null;
+  const context = text(t.context)?.toLowerCase() ?? null;
+  return event(canonical({
+    event_uid: t.telephony_id,
+    event_time: time,
+    raw_event_type: `telephony:${context ?? 'unknown'}`,
+    // An SMS or call placed while authenticating is a prompt; other contexts (enrollment, admin tests) are not sign-in events.
+    category: context === 'authentication' ? 'mfa_challenge' : context === 'enrollment' ? 'factor_enroll' : 'other',
+    outcome: context === 'authentication' ? 'challenge' : 'success',
+    is_mfa: context === 'authentication' ? true : null,
+    factor: type === 'sms' ? 'sms' : type === 'phone' || type === 'voice' ? 'voice' : null,
+    factor_raw: text(t.type),
+    device_name: text(t.phone),
+    correlation_id: text(t.txid),
+    raw: JSON.stringify(original),
+  }));
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const duo: Normalizer = {
@@ -108,10 +141,15 @@ export const duo: Normalizer = {
     if (isObject(payload)) {
       const response = isObject(payload['response']) ? payload['response'] : payload;
       if (Array.isArray(response['authlogs'])) return response['authlogs'];
+      for (const k of ['telephony', 'items']) if (Array.isArray(response[k])) return response[k] as unknown[];
     }
     return [payload];
   },
   normalize(item) {
+    if (isObject(item) && 'telephony_id' in item) {
+      const t = parseItem(DuoTelephonyLog, item, 'duo');
+      return t.ok ? mapDuoTelephony(t.value, item) : t.result;
+    }
     const p = parseItem(DuoAuthLog, item, 'duo');
     return p.ok ? mapDuo(p.value, item) : p.result;
   },
@@ -167,29 +205,39 @@ export const DUO_LAG_MS = 2 * 60_000;
 /** Each new window starts this much before the last one ended; the overlap is deduplicated. */
 const OVERLAP_MS = 5 * 60_000;
 
+/** The logs a Duo source polls, in turn, each with its own window and cursor. */
+const DUO_LOGS = [
+  { name: 'auth', path: '/admin/v2/logs/authentication', items: (r: Record<string, unknown>) => r['authlogs'] },
+  { name: 'telephony', path: '/admin/v2/logs/telephony', items: (r: Record<string, unknown>) => r['items'] ?? r['telephony'] },
+] as const;
+
 export const duoPuller: Puller<DuoPullSettings> = {
   kind: 'duo',
   settings: DuoPullSettings,
   async fetchPage(ctx, cursor) {
     const s = ctx.settings;
     const url = new URL(s.baseUrl);
-    const path = '/admin/v2/logs/authentication';
-    const maxtime = Number(cursor?.['maxtime'] ?? ctx.now.getTime() - DUO_LAG_MS);
-    const mintime = Number(cursor?.['mintime'] ?? ctx.now.getTime() - s.lookbackSeconds * 1000);
+    const phase = DUO_LOGS.findIndex((l) => l.name === (cursor?.['phase'] ?? 'auth'));
+    const log = DUO_LOGS[Math.max(0, phase)]!;
+    const own = (cursor?.[log.name] ?? {}) as Record<string, unknown>;
+    const maxtime = Number(own['maxtime'] ?? ctx.now.getTime() - DUO_LAG_MS);
+    const mintime = Number(own['mintime'] ?? ctx.now.getTime() - s.lookbackSeconds * 1000);
     const params: Record<string, string> = { mintime: String(mintime), maxtime: String(maxtime), limit: String(s.pageSize), sort: 'ts:asc' };
-    if (typeof cursor?.['next_offset'] === 'string') params['next_offset'] = cursor['next_offset'];
+    if (typeof own['next_offset'] === 'string') params['next_offset'] = own['next_offset'];
     const date = duoDate(ctx.now);
-    const res = await ctx.http(`${url.origin}${path}?${canonParams(params)}`, {
-      headers: { date, authorization: duoSign({ ikey: s.integrationKey, skey: s.secretKey, method: 'GET', host: url.host, path, params, date }) },
+    const res = await ctx.http(`${url.origin}${log.path}?${canonParams(params)}`, {
+      headers: { date, authorization: duoSign({ ikey: s.integrationKey, skey: s.secretKey, method: 'GET', host: url.host, path: log.path, params, date }) },
     });
-    const body = (await res.json()) as { stat?: string; message?: string; response?: { authlogs?: unknown[]; metadata?: { next_offset?: unknown } } };
-    if (res.status !== 200 || body.stat !== 'OK') throw new Error(`duo ${path}: HTTP ${res.status} ${body.message ?? ''}`.trim());
-    const items = body.response?.authlogs ?? [];
-    const next = body.response?.metadata?.next_offset;
-    if (Array.isArray(next) && next.length) {
-      return { items, cursor: { mintime, maxtime, next_offset: next.map(String).join(',') }, done: false };
-    }
-    // Window drained: the next run starts just before this one's end.
-    return { items, cursor: { mintime: Math.max(mintime, maxtime - OVERLAP_MS) }, done: true };
+    const body = (await res.json()) as { stat?: string; message?: string; response?: Record<string, unknown> };
+    if (res.status !== 200 || body.stat !== 'OK') throw new Error(`duo ${log.path}: HTTP ${res.status} ${body.message ?? ''}`.trim());
+    const response = body.response ?? {};
+    const items = (log.items(response) as unknown[] | undefined) ?? [];
+    const next = (response['metadata'] as { next_offset?: unknown } | undefined)?.next_offset;
+    const nextOffset = Array.isArray(next) ? (next.length ? next.map(String).join(',') : null) : typeof next === 'string' && next ? next : null;
+    if (nextOffset) return { items, cursor: { ...cursor, phase: log.name, [log.name]: { mintime, maxtime, next_offset: nextOffset } }, done: false };
+    // This log's window is drained: the next window starts just before its end.
+    const drained = { ...cursor, [log.name]: { mintime: Math.max(mintime, maxtime - OVERLAP_MS) } };
+    const following = DUO_LOGS[DUO_LOGS.indexOf(log) + 1];
+    return following ? { items, cursor: { ...drained, phase: following.name }, done: false } : { items, cursor: { ...drained, phase: 'auth' }, done: true };
   },
 };

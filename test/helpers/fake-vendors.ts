@@ -14,8 +14,8 @@ async function listen(server: Server): Promise<string> {
 
 const query = (req: IncomingMessage) => Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
 
-/** Duo Admin API: signature v5 checked, `next_offset` paging `pageSize` logs at a time, one 429 on request `throttleAt`. */
-export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<string, unknown>[]; pageSize: number; throttleAt?: number }): Promise<Fake> {
+/** Duo Admin API: signature v5 checked, `next_offset` paging `pageSize` logs at a time, one 429 on request `throttleAt`; telephony logs too. */
+export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<string, unknown>[]; telephony?: Record<string, unknown>[]; pageSize: number; throttleAt?: number }): Promise<Fake> {
   const requests: Fake['requests'] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -27,6 +27,13 @@ export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<stri
     };
     const expected = duoSign({ ikey: o.ikey, skey: o.skey, method: req.method ?? 'GET', host: req.headers.host ?? '', path: url.pathname, params: q, date: String(req.headers.date ?? '') });
     if (!req.headers.date || req.headers.authorization !== expected) return send(401, { stat: 'FAIL', code: 40103, message: 'Invalid signature in request credentials' });
+    if (url.pathname === '/admin/v2/logs/telephony') {
+      const all = (o.telephony ?? []).filter((l) => { const t = Date.parse(String(l['ts'])); return t >= Number(q['mintime']) && t <= Number(q['maxtime']); });
+      const from = q['next_offset'] ? all.findIndex((l) => l['telephony_id'] === q['next_offset']) + 1 : 0;
+      const page = all.slice(from, from + o.pageSize);
+      const more = from + page.length < all.length;
+      return send(200, { stat: 'OK', response: { items: page, metadata: more ? { next_offset: String(page[page.length - 1]!['telephony_id']) } : {} } });
+    }
     if (url.pathname !== '/admin/v2/logs/authentication') return send(404, { stat: 'FAIL', message: 'Resource not found' });
     if (requests.length + 1 === o.throttleAt) return send(429, { stat: 'FAIL', code: 42901, message: 'Too Many Requests' }, { 'retry-after': '1' });
     const min = Number(q['mintime']);

@@ -16,6 +16,8 @@ const duoLogs = fixture<{ response: { authlogs: Record<string, unknown>[] } }>('
 // Spread the fixture's seven logs (plus five more) over the last hour, all older than Duo's 2-minute lag.
 const DUO = Array.from({ length: 12 }, (_, i) => ({ ...duoLogs[i % duoLogs.length]!, txid: `duo-it-${String(i).padStart(2, '0')}`, isotimestamp: iso(3_600_000 - i * 60_000) }));
 const oktaBase = fixture<{ data: { events: Record<string, unknown>[] } }>('okta/event-hook.json').data.events;
+const telBase = fixture<{ response: { items: Record<string, unknown>[] } }>('duo/telephony-page.json').response.items;
+const TELEPHONY = Array.from({ length: 7 }, (_, i) => ({ ...telBase[i % telBase.length]!, telephony_id: `tel-it-${i}`, ts: iso(3_000_000 - i * 60_000) }));
 const jcBase = fixture<Record<string, unknown>[]>('jumpcloud/events-page.json');
 const JC = Array.from({ length: 7 }, (_, i) => ({ ...jcBase[i % jcBase.length]!, id: `jc-it-${i}`, timestamp: iso(2_400_000 - i * 60_000) }));
 const graphBase = fixture<{ records: { properties: Record<string, unknown> }[] }>('entra/diagnostic-signins.json').records.map((r) => r.properties);
@@ -51,7 +53,7 @@ describe('pull sources, end to end', () => {
   };
 
   before(async () => {
-    duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, pageSize: 5, throttleAt: 2 });
+    duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, telephony: TELEPHONY, pageSize: 5, throttleAt: 2 });
     okta = await fakeOkta({ token: '00-okta-api-token', events: OKTA, pageSize: 4 });
     jc = await fakeJumpCloud({ apiKey: 'jc-api-key-for-tests', events: JC });
     google = await fakeGoogle({ clientEmail: 'authtrail@example-project.iam.gserviceaccount.com', publicKeyPem: serviceAccount.publicKey, subject: 'admin@example.com', activities: GOOGLE, pageSize: 2 });
@@ -60,9 +62,10 @@ describe('pull sources, end to end', () => {
   });
   after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph, google].map((f) => f?.close())); });
 
-  it('Duo: signed requests, next_offset paging, a 429 waited out, all logs stored once', async () => {
+  it('Duo: signed requests, next_offset paging, a 429 waited out, authentication and telephony logs stored once', async () => {
     const r = await poll('acme-duo');
-    assert.deepEqual([r['accepted'], r['duplicates'], r['events'], r['more']], [12, 0, 12, false]);
+    assert.deepEqual([r['accepted'], r['duplicates'], r['events'], r['more']], [19, 0, 19, false]);
+    assert.ok(duo.requests.some((x) => x.path === '/admin/v2/logs/telephony' && x.query['next_offset']), 'telephony paged too');
     assert.ok(duo.requests.some((x) => x.status === 429), 'the fake throttled once');
     assert.ok(duo.requests.every((x) => x.status !== 401), 'every request was signed correctly');
     assert.ok(duo.requests.filter((x) => x.status === 200).length >= 3, 'several pages');
@@ -124,7 +127,7 @@ describe('pull sources, end to end', () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const q = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY 1 ORDER BY 1', '--json']);
     assert.deepEqual(q.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-      { source_id: 'acme-duo', n: 12, d: 12 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
+      { source_id: 'acme-duo', n: 19, d: 19 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
     ]);
   });
 });
