@@ -31,6 +31,10 @@ export const DEMO_CONFIG = {
       auth: { type: 'shared-secret', header: 'authorization', secret: 'Basic ZGVtbzpwaW5nb25l' },
     },
     {
+      id: 'demo-onelogin', tenant: 'demo', kind: 'onelogin',
+      auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer demo-onelogin-secret' },
+    },
+    {
       id: 'demo-google', tenant: 'demo', kind: 'google_workspace',
       auth: { type: 'google-channel-token', token: 'demo-google-channel-token' },
     },

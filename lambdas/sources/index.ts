@@ -10,9 +10,10 @@ import { googleWorkspace } from './google-workspace.ts';
 import { jumpcloud } from './jumpcloud.ts';
 import { keycloak } from './keycloak.ts';
 import { okta } from './okta.ts';
+import { onelogin } from './onelogin.ts';
 import { pingone } from './pingone.ts';
 
-const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, google_workspace: googleWorkspace, auth0, pingone, keycloak, jumpcloud, aws_signin: awsSignin, generic };
+const NORMALIZERS: Partial<Record<SourceKind, Normalizer>> = { okta, duo, entra, google_workspace: googleWorkspace, auth0, pingone, onelogin, keycloak, jumpcloud, aws_signin: awsSignin, generic };
 
 export function normalizerFor(kind: SourceKind): Normalizer | undefined {
   return NORMALIZERS[kind];

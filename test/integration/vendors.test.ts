@@ -19,6 +19,7 @@ const config = {
     { id: 'globex-keycloak', tenant: 'globex', kind: 'keycloak', auth: { type: 'hmac-sha256', header: 'x-keycloak-signature', secret: 'keycloak-hmac-secret' } },
     { id: 'globex-aws', tenant: 'globex', kind: 'aws_signin', eventbridge: {} },
     { id: 'globex-pingone', tenant: 'globex', kind: 'pingone', auth: { type: 'shared-secret', header: 'authorization', secret: 'Basic cGluZ29uZTp3ZWJob29r' } },
+    { id: 'globex-onelogin', tenant: 'globex', kind: 'onelogin', auth: { type: 'shared-secret', header: 'authorization', secret: 'Bearer onelogin-hook-token' } },
     { id: 'globex-google', tenant: 'globex', kind: 'google_workspace', auth: { type: 'google-channel-token', token: 'google-channel-token-77' } },
   ],
 };
@@ -94,13 +95,20 @@ describe('every push and EventBridge vendor, end to end', () => {
     assert.equal((await stored('globex-pingone')).length, 6);
   });
 
+  it('OneLogin event webhook: NDJSON and arrays', async () => {
+    const h = { authorization: 'Bearer onelogin-hook-token' };
+    const events = fixture<unknown[]>('onelogin/webhook-events.json');
+    assert.deepEqual(await post('/v1/ingest/globex-onelogin', events.map((e) => JSON.stringify(e)).join('\n'), h), [200, { accepted: 5, duplicates: 0, quarantined: 0 }]);
+    assert.deepEqual(await post('/v1/ingest/globex-onelogin', JSON.stringify(events), h), [200, { accepted: 0, duplicates: 5, quarantined: 0 }]);
+  });
+
   it('all of it reaches the archive exactly once', async () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const r = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY source_id ORDER BY source_id', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
       { source_id: 'acme-auth0', n: 7, d: 7 }, { source_id: 'acme-entra', n: 7, d: 7 },
-      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-google', n: 2, d: 2 }, { source_id: 'globex-keycloak', n: 5, d: 5 }, { source_id: 'globex-pingone', n: 6, d: 6 },
+      { source_id: 'globex-aws', n: 5, d: 5 }, { source_id: 'globex-google', n: 2, d: 2 }, { source_id: 'globex-keycloak', n: 5, d: 5 }, { source_id: 'globex-onelogin', n: 5, d: 5 }, { source_id: 'globex-pingone', n: 6, d: 6 },
     ]);
   });
 });

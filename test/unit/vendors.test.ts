@@ -11,7 +11,7 @@ import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } 
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
-const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'keycloak', 'jumpcloud', 'aws_signin'];
+const VENDORS: SourceKind[] = ['okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'onelogin', 'keycloak', 'jumpcloud', 'aws_signin'];
 const complete = (e: object, source: SourceKind) => ({ tenant: 't', source_id: 's', source, ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 
 function normalizeFile(kind: SourceKind, file: string) {
@@ -92,6 +92,7 @@ describe('one meaning across vendors', () => {
       [pick('keycloak', 'webhook.json', '6f1c0a2e-0005-4000-8000-000000000005'), null, 'helpdesk'],
       [pick('jumpcloud', 'events-page.json', '64f1a2b3c4d5e6f708090003'), 'bob', 'helpdesk@example.com'],
       [pick('pingone', 'webhook-activities.json', '9a000005-0000-4000-8000-000000000005'), 'bob@example.com', 'helpdesk@example.com'],
+      [pick('onelogin', 'webhook-events.json', '0e1c0000-0003-4000-8000-000000000003'), 'bob@example.com', 'helpdesk@example.com'],
     ] as const) {
       assert.equal(e.user_login, user, e.event_uid);
       assert.equal(e.actor_login, actor, e.event_uid);
@@ -125,6 +126,10 @@ describe('one meaning across vendors', () => {
     assert.deepEqual(a.map((x) => x.result.kind === 'event' && x.result.event.event_uid), b.map((x) => x.result.kind === 'event' && x.result.event.event_uid));
     const bypass = a.map((x) => x.result).find((r) => r.kind === 'event' && r.event.factor === 'bypass_code');
     assert.equal(bypass?.kind === 'event' && bypass.event.category, 'mfa_bypass');
+  });
+  it('OneLogin: an event type whose meaning is not established is kept as other, never guessed', () => {
+    const e = pick('onelogin', 'webhook-events.json', '999000005');
+    assert.deepEqual([e.category, e.outcome, e.raw_event_type], ['other', 'unknown', 'event_type_id:777']);
   });
   it('Entra categories without sign-ins are left out, not quarantined', () => {
     const r = normalizeFile('entra', 'diagnostic-audit.json').map((x) => x.result.kind);
