@@ -6,6 +6,7 @@
 // only English names are needed to read vendors' country names.
 import countries from 'i18n-iso-countries/index.js';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
+import UAParser from 'ua-parser-js';
 
 countries.registerLocale(en);
 
@@ -109,3 +110,21 @@ export const looksLikeEmail = (s: string | null): s is string => !!s && /^[^@\s]
 
 export const lat = (v: unknown) => { const n = num(v); return n !== null && n >= -90 && n <= 90 ? n : null; };
 export const lon = (v: unknown) => { const n = num(v); return n !== null && n >= -180 && n <= 180 ? n : null; };
+
+const agentCache = new Map<string, { os: string | null; browser: string | null }>();
+
+/**
+ * OS and browser from a raw user agent, for vendors that send only the string (AWS, Keycloak
+ * listeners, OneLogin, Entra Graph without device detail). ua-parser-js 1.x (MIT); the results
+ * are cached because a tenant's users share a few hundred agents.
+ */
+export function parseUserAgent(ua: string): { os: string | null; browser: string | null } {
+  const hit = agentCache.get(ua);
+  if (hit) return hit;
+  const r = new UAParser(ua).getResult();
+  const os = [r.os.name, r.os.version].filter(Boolean).join(' ') || null;
+  const browser = [r.browser.name, r.browser.major].filter(Boolean).join(' ') || null;
+  const out = { os, browser };
+  if (agentCache.size < 4096) agentCache.set(ua, out);
+  return out;
+}

@@ -9,6 +9,7 @@ import { parseBody } from './body.ts';
 import { findSource, type Config, type Source } from './config.ts';
 import { ISO_MILLIS, type AuthEvent } from './event.ts';
 import { safeNormalize } from './normalizer.ts';
+import { parseUserAgent } from './fields.ts';
 import { normalizerFor } from '../sources/index.ts';
 
 /** API Gateway passes at most 10 MB and Lambda takes at most 6 MB per invocation, base64 and headers included. */
@@ -92,6 +93,12 @@ export function createIngest(deps: IngestDeps) {
         if (!ISO_MILLIS.test(e.event_time) || !e.event_uid || Buffer.byteLength(e.event_uid) > 512) {
           rejects.push({ reason: 'normalized event has no usable event_uid or event_time', payload: item });
           continue;
+        }
+        // Vendors that send only the raw agent get OS and browser parsed here, once for all of them.
+        if (e.user_agent && (!e.os || !e.browser)) {
+          const parsed = parseUserAgent(e.user_agent);
+          e.os ??= parsed.os;
+          e.browser ??= parsed.browser;
         }
         // Known keys first, then the spread: the other order costs V8 a slow path (~12 µs per event).
         events.push({ tenant: source.tenant, source_id: source.id, source: source.kind, ingest_time: received, ...e });

@@ -35,3 +35,14 @@ describe('toCountryCode', () => {
   ];
   for (const [input, want] of cases) it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(toCountryCode(input), want));
 });
+
+describe('parseUserAgent', async () => {
+  const { parseUserAgent } = await import('../../lambdas/core/fields.ts');
+  const cases: [string, { os: string | null; browser: string | null }][] = [
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', { os: 'Windows 10', browser: 'Chrome 131' }],
+    ['Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0', { os: 'Linux', browser: 'Firefox 132' }],
+    ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15', { os: 'Mac OS 14.6', browser: 'Safari 17' }],
+    ['curl/8.5.0', { os: null, browser: null }],
+  ];
+  for (const [ua, want] of cases) it(ua.slice(0, 40), () => assert.deepEqual(parseUserAgent(ua), want));
+});

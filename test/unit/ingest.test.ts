@@ -11,6 +11,7 @@ const config = parseConfig({
   sources: [
     { id: 'acme-okta', tenant: 'acme', kind: 'okta', auth: { type: 'shared-secret', header: 'authorization', secret: 'okta-secret-1' } },
     { id: 'acme-duo', tenant: 'acme', kind: 'duo' },
+    { id: 'acme-generic', tenant: 'acme', kind: 'generic', auth: { type: 'shared-secret', header: 'authorization', secret: 'generic-secret-1' } },
   ],
 });
 const auth = { authorization: 'okta-secret-1' };
@@ -77,6 +78,16 @@ describe('ingest pipeline (CONTRACT §3)', () => {
     const get = (headers: Record<string, string>) => ingest.http({ method: 'GET', sourceId: 'acme-okta', headers, body: Buffer.alloc(0) });
     assert.deepEqual((await get({ ...auth, 'x-okta-verification-challenge': 'c-123' })).body, { verification: 'c-123' });
     assert.equal((await get({ 'x-okta-verification-challenge': 'c-123' })).status, 401);
+  });
+  it('parses OS and browser from a raw user agent when the vendor did not, and keeps the vendor\'s when it did', async () => {
+    const body = JSON.stringify([
+      { event_uid: 'ua-1', event_time: '2026-11-20T10:00:00Z', user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0' },
+      { event_uid: 'ua-2', event_time: '2026-11-20T10:00:00Z', user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0', os: 'Vendor OS', browser: 'Vendor Browser' },
+    ]);
+    await post(body, { authorization: 'generic-secret-1' }, 'acme-generic');
+    const byUid = (u: string) => [...store.items.values()].find((e) => e.event_uid === u)!;
+    assert.deepEqual([byUid('ua-1').os, byUid('ua-1').browser], ['Linux', 'Firefox 132']);
+    assert.deepEqual([byUid('ua-2').os, byUid('ua-2').browser], ['Vendor OS', 'Vendor Browser']);
   });
   it('lets a storage failure escape, so the handler answers 5xx and the vendor retries', async () => {
     store.failNext = new Error('throttled');
