@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SourceKind } from './event.ts';
+import { AlertsConfig } from './detect/settings.ts';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"');
 const SecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'expected a Secrets Manager secret ARN');
@@ -64,8 +65,8 @@ export const Config = z
     tenants: z.array(z.strictObject({ id: Id, name: z.string().min(1) })).min(1, 'at least one tenant is needed'),
     sources: z.array(Source),
     retention: Retention.default(Retention.parse({})),
-    // Rule thresholds arrive with the detector; kept as given until then.
-    alerts: z.record(z.string(), z.unknown()).default({}),
+    // Detector rule thresholds and suppression, with documented defaults (detect/settings.ts).
+    alerts: AlertsConfig.default(AlertsConfig.parse({})),
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set<string>();
