@@ -82,14 +82,21 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const http = await import('../lambdas/handlers/http-ingest.ts');
     const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
     const archiver = await import('../lambdas/handlers/archiver.ts');
+    process.env.AUTHTRAIL_ALERTS_FILE = join(o.home, 'alerts.ndjson');
+    const detector = await import('../lambdas/handlers/detector.ts');
     const pullHandler = await import('../lambdas/handlers/poller.ts');
 
     poller = startStreamPoller({
       endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, table: LOCAL_NAMES.table,
       state: { client: DynamoDBDocumentClient.from(ddbClient), table: LOCAL_NAMES.stateTable },
       // The deployed event-source filter passes INSERT records only.
-      consumers: [{ name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' }],
+      consumers: [
+        { name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' },
+        { name: 'detector', handle: detector.detectRecords, accept: (r) => r.eventName === 'INSERT' },
+      ],
       batchSize: Number(process.env.AUTHTRAIL_LOCAL_BATCH_SIZE ?? 10_000),
+      // The detector should hear about an attack within seconds; the archiver wants big files.
+      windowMsFor: { detector: 1_000 },
       windowMs: Number(process.env.AUTHTRAIL_LOCAL_BATCH_WINDOW_MS ?? 10_000),
       onError: (err) => console.error(`authtrail: stream consumer: ${(err as Error).message}`),
     });

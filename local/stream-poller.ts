@@ -29,6 +29,8 @@ export interface PollerOptions {
   readonly batchSize?: number;
   readonly maxBatchBytes?: number;
   readonly windowMs?: number;
+  /** A shorter batching window for some consumers (the detector), by name. */
+  readonly windowMsFor?: Readonly<Record<string, number>>;
   readonly pollMs?: number;
   readonly onError?: (err: unknown) => void;
 }
@@ -145,7 +147,8 @@ export function startStreamPoller(o: PollerOptions) {
     let delivered = 0;
     for (const c of o.consumers) {
       const buf = buffers.get(c.name)!;
-      while (buf.items.length && (force || buf.items.length >= batchSize || Date.now() - buf.since >= windowMs)) {
+      const window = o.windowMsFor?.[c.name] ?? windowMs;
+      while (buf.items.length && (force || buf.items.length >= batchSize || Date.now() - buf.since >= window)) {
         let bytes = 0;
         let n = 0;
         while (n < buf.items.length && n < batchSize && (n === 0 || bytes + buf.items[n]!.size <= maxBatchBytes)) bytes += Math.max(0, buf.items[n++]!.size);

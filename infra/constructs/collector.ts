@@ -63,6 +63,8 @@ export class AuthTrailCollector extends Construct {
   public readonly alertTopic: sns.Topic;
   public readonly eventBridgeDlq: sqs.Queue;
   public readonly archiverFunction: NodejsFunction;
+  public readonly detectorFunction: NodejsFunction;
+  public readonly detectorDlq: sqs.Queue;
   /** Present when the config has pull sources. */
   public readonly pollerFunction?: NodejsFunction;
   public readonly pollerDlq?: sqs.Queue;
@@ -257,6 +259,33 @@ export class AuthTrailCollector extends Construct {
     key.grantEncryptDecrypt(this.archiverFunction);
     acknowledge(this.archiverFunction, 'Archive objects and digests get content-derived names under events/ and digests/: the keys cannot be known in advance.',
       ...['events', 'digests'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/${p}/*]`));
+    // The detector: new events only, small batches so an attack is heard about within a minute.
+    this.detectorFunction = this.handler('DetectorFunction', 'detector', deployed, 'Detect MFA attacks on new events and publish alerts', { timeout: Duration.minutes(2) });
+    this.detectorDlq = this.queue('DetectorDlq');
+    this.detectorFunction.addEventSource(new DynamoEventSource(this.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(5),
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      onFailure: new SqsDlq(this.detectorDlq),
+    }));
+    this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.alertTopic.grantPublish(this.detectorFunction);
+    key.grantEncryptDecrypt(this.detectorFunction);
+    this.dlqAlarm('DetectorDlqAlarm', this.detectorDlq, 'stream records could not be checked for attacks after all retries: alerts may be missing');
+    new cloudwatch.Alarm(this, 'DetectorErrorsAlarm', {
+      alarmDescription: 'authtrail: the detector is failing; alerts may be delayed',
+      metric: this.detectorFunction.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
     new cloudwatch.Alarm(this, 'ArchiverErrorsAlarm', {
       alarmDescription: 'authtrail: the archiver is failing',

@@ -8,14 +8,11 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToEvent } from '../core/archive.ts';
-import type { AuthEvent } from '../core/event.ts';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { archiveWriter } from '../adapters/archive-writer.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
 import { dynamoDigestHeads } from '../adapters/state.ts';
+import { newEvents } from '../adapters/stream-records.ts';
 import { env, logger, metrics } from './observability.ts';
 
 const writer = archiveWriter({
@@ -24,17 +21,6 @@ const writer = archiveWriter({
   heads: dynamoDigestHeads({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }),
   kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID,
 });
-
-/** New events of a batch; TTL deletions and updates never reach the archive. */
-export function newEvents(records: readonly DynamoDBRecord[]): AuthEvent[] {
-  const out: AuthEvent[] = [];
-  for (const r of records) {
-    if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
-    const e = itemToEvent(unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>));
-    if (e) out.push(e);
-  }
-  return out;
-}
 
 export async function archiveRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const events = newEvents(event.Records);

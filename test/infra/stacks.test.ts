@@ -86,7 +86,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 4, 'ingest, EventBridge intake, archiver, poller');
+    assert.equal(fns.length, 5, 'ingest, EventBridge intake, archiver, poller, detector');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -181,6 +181,19 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     assert.match(archiverPolicy, /\/events\/\*/);
     assert.match(archiverPolicy, /"s3:DeleteObject"/);
     assert.doesNotMatch(archiverPolicy, /DeleteObjectVersion|s3:DeleteObject\*/, 'the archiver can never destroy an object version');
+  });
+
+  it('detector: INSERT records only, small batches for a fast alert, retries, DLQ, publish to the KMS topic', () => {
+    const t = s.templates.stateless;
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 500, MaximumBatchingWindowInSeconds: 5,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'], BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    const policy = JSON.stringify(Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('DetectorFunction')));
+    assert.match(policy, /sns:Publish/);
+    assert.match(JSON.stringify(t.findResources('AWS::CloudWatch::Alarm')), /DetectorDlq/);
   });
 
   it('state table: PITR, customer KMS key, TTL, retained', () => {
@@ -283,7 +296,7 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.equal(assets.length, 4);
+    assert.equal(assets.length, 5);
     let withConfig = 0;
     for (const a of assets) {
       const file = join(outdir, a, 'index.mjs');
@@ -292,6 +305,6 @@ describe('infra: bundling (esbuild, offline)', () => {
       if (code.includes('globex-okta-AbCdEf') && code.includes('acme-okta')) withConfig++;
       assert.ok(statSync(file).size < 1.5 * 1024 * 1024, `${a} is ${statSync(file).size} bytes`);
     }
-    assert.equal(withConfig, 3, 'the secret-free config is compiled into the intake and poller handlers');
+    assert.equal(withConfig, 4, 'the secret-free config is compiled into the intake, poller and detector handlers');
   });
 });
