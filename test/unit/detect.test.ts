@@ -100,6 +100,18 @@ describe('other rules and settings', () => {
     assert.deepEqual(play([bypass('b1', 'success')]).raised.map((a) => a.rule), ['bypass_code']);
     assert.equal(play([bypass('b2', 'failure')]).raised.length, 0);
   });
+  it('a push approved after denials is critical; an approval without denials is not', () => {
+    const approve = (uid: string, m: number) => ({ ...denial(uid, m), outcome: 'success' as const });
+    const r = play([denial('d1', 0), denial('d2', 2), approve('ok', 4)]).raised;
+    assert.deepEqual(r.map((a) => [a.rule, a.severity, a.count]), [['push_approved_after_denials', 'critical', 3]]);
+    assert.equal(play([approve('ok1', 0), approve('ok2', 30)]).raised.length, 0);
+    assert.equal(play([denial('old', 0), approve('late-ok', 40)]).raised.length, 0, 'denials outside the window do not count');
+  });
+  it('factor changes: high when an admin acts for someone else, low when self-service', () => {
+    const change = (uid: string, actor: string | null) => ev({ event_uid: uid, event_time: at(0), category: 'factor_reset', outcome: 'success', user_email: `${uid}@example.com`, actor_login: actor });
+    assert.deepEqual(play([change('u1', 'helpdesk@example.com')]).raised.map((a) => [a.rule, a.severity]), [['factor_change', 'high']]);
+    assert.deepEqual(play([change('u2', null)]).raised.map((a) => [a.rule, a.severity]), [['factor_change', 'low']]);
+  });
   it('a fraud report is critical', () => {
     const r = play([ev({ event_uid: 'x', event_time: at(0), category: 'fraud_report', outcome: 'fraud', user_email: 'bob@example.com' })]).raised;
     assert.deepEqual(r.map((a) => [a.rule, a.severity]), [['fraud_report', 'critical']]);

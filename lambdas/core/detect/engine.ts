@@ -25,7 +25,7 @@ export interface Alert {
 }
 
 interface RuleDef {
-  readonly severity: Severity;
+  readonly severity: Severity | ((e: AuthEvent) => Severity);
   readonly matches: (e: AuthEvent) => boolean;
   readonly summary: (n: number, minutes: number) => string;
 }
@@ -38,6 +38,16 @@ export const RULES: Record<RuleName, RuleDef> = {
     severity: 'medium',
     matches: (e) => e.outcome === 'failure' && (e.category === 'login' || e.category === 'mfa_verify' || e.category === 'sso'),
     summary: (n, m) => `${n} failed sign-ins or MFA verifications within ${m} min`,
+  },
+  push_approved_after_denials: {
+    severity: 'critical',
+    matches: (e) => e.factor === 'push' && e.outcome === 'success' && (e.category === 'mfa_verify' || e.category === 'login' || e.category === 'sso'),
+    summary: (n) => `a push was approved after ${n - 1} denied prompt(s): possible MFA-fatigue success`,
+  },
+  factor_change: {
+    severity: (e) => (e.actor_id || e.actor_login ? 'high' : 'low'),
+    matches: (e) => (e.category === 'factor_enroll' || e.category === 'factor_remove' || e.category === 'factor_reset') && e.outcome === 'success',
+    summary: () => 'an MFA factor was enrolled, removed or reset',
   },
   bypass_code: { severity: 'high', matches: (e) => e.category === 'mfa_bypass' && e.outcome === 'success', summary: () => 'MFA bypass code used' },
   fraud_report: { severity: 'critical', matches: (e) => e.outcome === 'fraud', summary: () => 'the user reported an MFA prompt or sign-in as fraud' },
@@ -99,13 +109,21 @@ export function evaluate(o: {
       out.update.push({ ...a, count: a.count + 1, first_event_time: times[0]!, last_event_time: times[times.length - 1]!, event_uids: [...a.event_uids, mine.uid] });
       continue;
     }
-    const window = densestWindow(occ, at, s.windowMinutes);
-    if (!window.some((x) => x.uid === mine.uid) || window.length < s.threshold) continue;
+    let window: Occurrence[];
+    if (name === 'push_approved_after_denials') {
+      // The approval itself plus the denials (kept under mfa_fatigue) that came before it in the window.
+      const denials = (o.history.mfa_fatigue ?? []).filter((d) => d.time <= at && at - d.time <= s.windowMinutes * 60_000);
+      if (denials.length < s.threshold) continue;
+      window = [...denials.sort((a, b) => a.time - b.time), mine];
+    } else {
+      window = densestWindow(occ, at, s.windowMinutes);
+      if (!window.some((x) => x.uid === mine.uid) || window.length < s.threshold) continue;
+    }
     const first = new Date(window[0]!.time).toISOString();
     const last = new Date(window[window.length - 1]!.time).toISOString();
     const alert_id = createHash('sha256').update(`${name}|${e.tenant}|${user}|${first}`).digest('hex').slice(0, 24);
     out.raise.push({
-      alert_id, rule: name, severity: rule.severity, tenant: e.tenant, user, first_event_time: first, last_event_time: last,
+      alert_id, rule: name, severity: typeof rule.severity === 'function' ? rule.severity(e) : rule.severity, tenant: e.tenant, user, first_event_time: first, last_event_time: last,
       count: window.length, summary: rule.summary(window.length, s.windowMinutes), event_uids: window.map((x) => x.uid),
     });
   }

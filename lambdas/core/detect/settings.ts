@@ -18,6 +18,10 @@ export const RuleSettings = z.strictObject({
   mfa_fatigue: Window(3, 10),
   /** Failed sign-ins or MFA verifications for one user. */
   brute_force: Window(10, 15),
+  /** A push approved after denials within the window: likely the attacker got through. */
+  push_approved_after_denials: Window(1, 15),
+  /** A factor enrolled, removed or reset (higher severity when an admin did it for someone else). */
+  factor_change: Window(1, 1),
   /** Bypass (recovery) code used: one is enough. */
   bypass_code: Window(1, 1),
   /** A user reported a prompt or sign-in as fraud: one is enough. */
