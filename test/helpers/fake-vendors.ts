@@ -7,24 +7,44 @@ import { duoSign } from '../../lambdas/sources/duo.ts';
 
 export interface Fake { url: string; requests: { path: string; query: Record<string, string>; status: number }[]; close(): Promise<void> }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly url: URL;
+  /** Query parameters; what the request log records unless `recorded` is set. */
+  readonly q: Record<string, string>;
+  /** The request body as text. */
+  readonly raw: string;
+  /** Requests answered so far (before this one). */
+  readonly seen: number;
+  recorded?: Record<string, string>;
+  send(status: number, payload: unknown, headers?: Record<string, string>): void;
 }
 
-const query = (req: IncomingMessage) => Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
+/** One fake vendor API on loopback: parses each request, logs every answer, serves JSON. */
+async function fakeApi(handle: (x: Exchange) => void | Promise<void>): Promise<Fake> {
+  const requests: Fake['requests'] = [];
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const x: Exchange = {
+      req, url, q: Object.fromEntries(url.searchParams), raw, seen: requests.length,
+      send(status, payload, headers = {}) {
+        requests.push({ path: url.pathname, query: x.recorded ?? x.q, status });
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(payload));
+      },
+    };
+    await handle(x);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
+}
 
 /** Duo Admin API: signature v5 checked, `next_offset` paging `pageSize` logs at a time, one 429 on request `throttleAt`; telephony logs too. */
 export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<string, unknown>[]; telephony?: Record<string, unknown>[]; pageSize: number; throttleAt?: number }): Promise<Fake> {
-  const requests: Fake['requests'] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const q = query(req);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname, query: q, status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
+  return fakeApi(({ req, url, q, seen, send }) => {
     const expected = duoSign({ ikey: o.ikey, skey: o.skey, method: req.method ?? 'GET', host: req.headers.host ?? '', path: url.pathname, params: q, date: String(req.headers.date ?? '') });
     if (!req.headers.date || req.headers.authorization !== expected) return send(401, { stat: 'FAIL', code: 40103, message: 'Invalid signature in request credentials' });
     if (url.pathname === '/admin/v2/logs/telephony') {
@@ -35,7 +55,7 @@ export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<stri
       return send(200, { stat: 'OK', response: { items: page, metadata: more ? { next_offset: String(page[page.length - 1]!['telephony_id']) } : {} } });
     }
     if (url.pathname !== '/admin/v2/logs/authentication') return send(404, { stat: 'FAIL', message: 'Resource not found' });
-    if (requests.length + 1 === o.throttleAt) return send(429, { stat: 'FAIL', code: 42901, message: 'Too Many Requests' }, { 'retry-after': '1' });
+    if (seen + 1 === o.throttleAt) return send(429, { stat: 'FAIL', code: 42901, message: 'Too Many Requests' }, { 'retry-after': '1' });
     const min = Number(q['mintime']);
     const max = Number(q['maxtime']);
     const inWindow = o.logs.filter((l) => { const t = Date.parse(String(l['isotimestamp'])); return t >= min && t <= max; })
@@ -46,21 +66,11 @@ export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<stri
     const more = start + page.length < inWindow.length;
     send(200, { stat: 'OK', response: { authlogs: page, metadata: more && last ? { next_offset: [String(Date.parse(String(last['isotimestamp']))), String(last['txid'])] } : {} } });
   });
-  const url = await listen(server);
-  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** Okta System Log: SSWS token checked, `after` cursor paging via Link headers. */
 export async function fakeOkta(o: { token: string; events: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
-  const requests: Fake['requests'] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const q = query(req);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname, query: q, status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
+  return fakeApi(({ req, url, q, seen, send }) => {
     if (req.headers.authorization !== `SSWS ${o.token}`) return send(401, { errorCode: 'E0000011', errorSummary: 'Invalid token provided' });
     const sorted = [...o.events].sort((a, b) => String(a['published']).localeCompare(String(b['published'])));
     const since = q['since'] ? Date.parse(q['since']) : 0;
@@ -72,23 +82,15 @@ export async function fakeOkta(o: { token: string; events: Record<string, unknow
     const next = `${base}?after=${after ?? ''}&limit=${o.pageSize}${q['since'] ? `&since=${encodeURIComponent(q['since'])}` : ''}`;
     send(200, page, { link: `<${base}>; rel="self", <${next}>; rel="next"` });
   });
-  const url = await listen(server);
-  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** JumpCloud Directory Insights: `x-api-key` checked, `search_after` paging through `X-Search_after`. */
 export async function fakeJumpCloud(o: { apiKey: string; events: Record<string, unknown>[] }): Promise<Fake> {
-  const requests: Fake['requests'] = [];
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
+  return fakeApi((x) => {
+    const { req, url, raw, send } = x;
     const body = (raw ? JSON.parse(raw) : {}) as { start_time?: string; end_time?: string; limit?: number; search_after?: unknown[] };
-    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname, query: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, JSON.stringify(v)])), status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(payload));
-    };
+    // The query of a POST search is its JSON body.
+    x.recorded = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, JSON.stringify(v)]));
     if (req.headers['x-api-key'] !== o.apiKey) return send(401, { message: 'Unauthorized' });
     if (req.method !== 'POST' || url.pathname !== '/insights/directory/v1/events') return send(404, { message: 'not found' });
     const inWindow = o.events.filter((e) => String(e['timestamp']) >= (body.start_time ?? '') && String(e['timestamp']) <= (body.end_time ?? '9999'))
@@ -98,23 +100,12 @@ export async function fakeJumpCloud(o: { apiKey: string; events: Record<string, 
     const last = page[page.length - 1];
     send(200, page, last ? { 'x-search_after': JSON.stringify([Date.parse(String(last['timestamp'])), last['id']]), 'x-result-count': String(page.length) } : {});
   });
-  const url = await listen(server);
-  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** Microsoft identity platform token endpoint + Graph `auditLogs/signIns` with `@odata.nextLink` paging. */
 export async function fakeGraph(o: { clientId: string; clientSecret: string; signIns: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
-  const requests: Fake['requests'] = [];
   const token = 'graph-token-for-tests';
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const send = (status: number, payload: unknown) => {
-      requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), status });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(payload));
-    };
+  return fakeApi(({ req, url, raw, send }) => {
     if (url.pathname.endsWith('/oauth2/v2.0/token')) {
       const form = new URLSearchParams(raw);
       if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret || !form.get('scope')?.endsWith('/.default'))
@@ -133,8 +124,6 @@ export async function fakeGraph(o: { clientId: string; clientSecret: string; sig
     next.searchParams.set('$skiptoken', String(skip + page.length));
     send(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: page, ...(more ? { '@odata.nextLink': next.toString() } : {}) });
   });
-  const url = await listen(server);
-  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /**
@@ -144,17 +133,8 @@ export async function fakeGraph(o: { clientId: string; clientSecret: string; sig
  */
 export async function fakeGoogle(o: { clientEmail: string; publicKeyPem: string; subject: string; activities: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
   const { createVerify } = await import('node:crypto');
-  const requests: Fake['requests'] = [];
   const token = 'google-token-for-tests';
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const send = (status: number, payload: unknown) => {
-      requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), status });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(payload));
-    };
+  return fakeApi(({ req, url, raw, send }) => {
     if (url.pathname === '/token') {
       const form = new URLSearchParams(raw);
       const [h, c, sig] = (form.get('assertion') ?? '').split('.');
@@ -174,6 +154,4 @@ export async function fakeGoogle(o: { clientEmail: string; publicKeyPem: string;
     const page = inWindow.slice(skip, skip + o.pageSize);
     send(200, { kind: 'admin#reports#activities', items: page, ...(skip + page.length < inWindow.length ? { nextPageToken: String(skip + page.length) } : {}) });
   });
-  const url = await listen(server);
-  return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
