@@ -70,7 +70,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -88,6 +88,13 @@ export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: Even
         } catch (err) {
           return send(res, 404, { error: 'replay_failed', message: (err as Error).message });
         }
+      }
+      // Local-only: run the feed-silence check now (optionally as of `?now=<ISO time>`).
+      if (url.pathname === '/_local/feeds/check') {
+        if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
+        const now = url.searchParams.get('now');
+        if (now !== null && Number.isNaN(Date.parse(now))) return send(res, 400, { error: 'invalid_now', message: 'now must be an ISO 8601 time' });
+        return send(res, 200, await o.feeds(now === null ? undefined : Date.parse(now)));
       }
       const poll = /^\/_local\/poll\/([^/]+)$/.exec(url.pathname);
       if (poll) {

@@ -85,6 +85,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     process.env.AUTHTRAIL_ALERTS_FILE = join(o.home, 'alerts.ndjson');
     const detector = await import('../lambdas/handlers/detector.ts');
     const pullHandler = await import('../lambdas/handlers/poller.ts');
+    const feedHealth = await import('../lambdas/handlers/feed-health.ts');
 
     poller = startStreamPoller({
       endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, table: LOCAL_NAMES.table,
@@ -114,11 +115,15 @@ export async function startLocal(o: { config: Config; home: string; port: number
       timers.push(setInterval(() => { pollOnce(src.id).catch((err) => console.error(`authtrail: poll ${src.id}: ${(err as Error).message}`)); }, every));
     }
 
+    // Feed silence is checked every minute (every five in AWS).
+    timers.push(setInterval(() => { feedHealth.runFeedCheck().catch((err) => console.error(`authtrail: feed check: ${(err as Error).message}`)); }, 60_000));
+
     server = createApiServer({
       httpHandler: http.handler,
       eventBridge: eb.ingestEnvelopes,
       flush: async () => ({ delivered: await activePoller.flush() }),
       poll: pollOnce,
+      feeds: (now?: number) => feedHealth.runFeedCheck(now),
       replay: async (id?: string) => {
         const { s3Client: client } = await import('../lambdas/adapters/clients.ts');
         return replayQuarantine({ s3: client(), bucket: LOCAL_NAMES.bucket, config: o.config, ingest: http.ingestPipeline, id });

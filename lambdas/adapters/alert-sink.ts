@@ -5,7 +5,10 @@
  */
 import { appendFileSync } from 'node:fs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Alert } from '../core/detect/engine.ts';
+import { alertKey } from '../core/archive.ts';
+import { alertsToParquet } from '../core/parquet.ts';
 
 export interface AlertSink {
   publish(alerts: readonly Alert[]): Promise<void>;
@@ -47,3 +50,27 @@ export const allSinks = (...sinks: AlertSink[]): AlertSink => ({
     for (const s of sinks) await s.publish(alerts);
   },
 });
+
+/**
+ * The audit copy of alerts: every raised or updated version under `alerts/` in the archive as
+ * Parquet (the `alerts` table), one object per tenant and day of the alert's first event, named
+ * by content (a retried batch rewrites the same key).
+ */
+export function archiveAlertStore(o: { s3: S3Client; bucket: string; kmsKeyId?: string | undefined }) {
+  const sse = o.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: o.kmsKeyId } : {};
+  return {
+    async store(alerts: readonly Alert[]): Promise<number> {
+      const groups = new Map<string, Alert[]>();
+      for (const a of alerts) {
+        const k = `${a.tenant}|${a.first_event_time.slice(0, 10)}`;
+        groups.set(k, [...(groups.get(k) ?? []), a]);
+      }
+      for (const g of groups.values()) {
+        const body = alertsToParquet(g);
+        await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: alertKey(g[0]!.tenant, g[0]!.first_event_time, body), Body: body, ContentType: 'application/vnd.apache.parquet', ...sse }));
+      }
+      return groups.size;
+    },
+  };
+}
+export type AlertStore = ReturnType<typeof archiveAlertStore>;

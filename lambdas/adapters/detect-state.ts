@@ -1,41 +1,102 @@
 /**
- * Detector state in the state table: per tenant and user, the recent matching occurrences of
- * each rule and the open alerts, under optimistic concurrency (a version number), expiring by
- * TTL once no window or suppression can still need them.
+ * Detector state in the state table.
+ *
+ * - `detect#<tenant>#<user>` (and `detect#<tenant>#*` for tenant-wide rules): the evidence in
+ *   the windows, the open alerts and the user's sign-in profile, under optimistic concurrency (a
+ *   version number), expiring by TTL once no window, suppression or profile can need them.
+ * - `feed#<source>`: when the source last delivered a new event, for feed-silence checks.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { OpenAlert, Occurrence } from '../core/detect/engine.ts';
-import type { RuleName } from '../core/detect/settings.ts';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyState } from '../core/detect/engine.ts';
 
-export interface UserState {
-  occ: Partial<Record<RuleName, Occurrence[]>>;
-  open: Partial<Record<RuleName, OpenAlert>>;
-  version: number;
-}
+export interface StoredState { state: KeyState; version: number }
 
 export class StateConflictError extends Error {
   override name = 'StateConflictError';
 }
 
+const conditionFailed = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
+
 export function dynamoDetectState(o: { client: DynamoDBDocumentClient; table: string }) {
-  const pk = (tenant: string, user: string) => `detect#${tenant}#${user}`;
+  const pk = (tenant: string, key: string) => `detect#${tenant}#${key}`;
   return {
-    async get(tenant: string, user: string): Promise<UserState> {
-      const r = await o.client.send(new GetCommand({ TableName: o.table, Key: { pk: pk(tenant, user) }, ConsistentRead: true }));
-      return r.Item ? { occ: r.Item['occ'] ?? {}, open: r.Item['open'] ?? {}, version: Number(r.Item['version'] ?? 0) } : { occ: {}, open: {}, version: 0 };
+    async get(tenant: string, key: string): Promise<StoredState> {
+      const r = await o.client.send(new GetCommand({ TableName: o.table, Key: { pk: pk(tenant, key) }, ConsistentRead: true }));
+      if (!r.Item) return { state: { occ: {}, open: {} }, version: 0 };
+      const state: KeyState = { occ: r.Item['occ'] ?? {}, open: r.Item['open'] ?? {} };
+      if (r.Item['profile']) state.profile = r.Item['profile'] as KeyState['profile'] & object;
+      return { state, version: Number(r.Item['version'] ?? 0) };
     },
-    async put(tenant: string, user: string, s: UserState, expiresAt: number): Promise<void> {
+    /** Writes the state if nobody wrote since `version` was read; else StateConflictError. */
+    async put(tenant: string, key: string, s: StoredState, expiresAt: number): Promise<void> {
       try {
         await o.client.send(new PutCommand({
           TableName: o.table,
-          Item: { pk: pk(tenant, user), occ: s.occ, open: s.open, version: s.version + 1, expires_at: expiresAt },
+          Item: { pk: pk(tenant, key), occ: s.state.occ, open: s.state.open, ...(s.state.profile ? { profile: s.state.profile } : {}), version: s.version + 1, expires_at: expiresAt },
           ...(s.version ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.version } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }));
       } catch (err) {
-        if ((err as { name?: string }).name === 'ConditionalCheckFailedException') throw new StateConflictError('detector state changed concurrently');
+        if (conditionFailed(err)) throw new StateConflictError('detector state changed concurrently');
         throw err;
       }
     },
   };
 }
 export type DetectState = ReturnType<typeof dynamoDetectState>;
+
+export interface FeedRecord {
+  sourceId: string;
+  tenant: string;
+  /** When authtrail stored the newest event of the source (epoch ms). */
+  lastIngest: number;
+  lastEventTime: number;
+  lastUid: string | null;
+  /** `lastIngest` of the silence already alerted on, if any. */
+  alertedFor: number | null;
+}
+
+export function dynamoFeeds(o: { client: DynamoDBDocumentClient; table: string }) {
+  const pk = (sourceId: string) => `feed#${sourceId}`;
+  return {
+    /** Moves the source's last delivery forward (never back: batches may be processed out of order). */
+    async touch(r: Omit<FeedRecord, 'alertedFor'>): Promise<void> {
+      try {
+        await o.client.send(new UpdateCommand({
+          TableName: o.table,
+          Key: { pk: pk(r.sourceId) },
+          UpdateExpression: 'SET tenant = :tenant, last_ingest = :t, last_event_time = :e, last_uid = :u',
+          ConditionExpression: 'attribute_not_exists(last_ingest) OR last_ingest < :t',
+          ExpressionAttributeValues: { ':tenant': r.tenant, ':t': r.lastIngest, ':e': r.lastEventTime, ':u': r.lastUid },
+        }));
+      } catch (err) {
+        if (!conditionFailed(err)) throw err; // a newer delivery is already recorded
+      }
+    },
+    async get(sourceId: string): Promise<FeedRecord | null> {
+      const r = await o.client.send(new GetCommand({ TableName: o.table, Key: { pk: pk(sourceId) }, ConsistentRead: true }));
+      const i = r.Item;
+      if (!i || typeof i['last_ingest'] !== 'number') return null;
+      return {
+        sourceId, tenant: String(i['tenant']), lastIngest: i['last_ingest'], lastEventTime: Number(i['last_event_time']),
+        lastUid: (i['last_uid'] as string | null) ?? null, alertedFor: typeof i['alerted_for'] === 'number' ? i['alerted_for'] : null,
+      };
+    },
+    /** Records that the silence since `lastIngest` was alerted on; false if the feed moved meanwhile. */
+    async markAlerted(sourceId: string, lastIngest: number): Promise<boolean> {
+      try {
+        await o.client.send(new UpdateCommand({
+          TableName: o.table,
+          Key: { pk: pk(sourceId) },
+          UpdateExpression: 'SET alerted_for = :t',
+          ConditionExpression: 'last_ingest = :t',
+          ExpressionAttributeValues: { ':t': lastIngest },
+        }));
+        return true;
+      } catch (err) {
+        if (conditionFailed(err)) return false;
+        throw err;
+      }
+    },
+  };
+}
+export type Feeds = ReturnType<typeof dynamoFeeds>;

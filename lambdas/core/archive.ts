@@ -52,3 +52,14 @@ export function itemToEvent(item: Record<string, unknown>): AuthEvent | null {
   const p = item as Partial<AuthEvent> & Pick<AuthEvent, 'event_uid' | 'event_time'>;
   return { tenant: item['tenant'] as string, source_id: item['source_id'] as string, source: item['source'] as AuthEvent['source'], ingest_time: item['ingest_time'] as string, ...canonical(p) };
 }
+
+export const ALERTS_PREFIX = 'alerts/';
+
+/**
+ * Alerts are archived by the day of their first event: every later version of an alert (its
+ * count grew) lands in the same partition, and the newest version has the highest count.
+ */
+export function alertKey(tenant: string, firstEventTime: string, body: Uint8Array): string {
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return `${ALERTS_PREFIX}tenant=${tenant}/dt=${firstEventTime.slice(0, 10)}/alerts-${sha256.slice(0, 32)}.parquet`;
+}

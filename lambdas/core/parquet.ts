@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ARCHIVE_COLUMNS } from './archive.ts';
 import type { AuthEvent } from './event.ts';
+import type { Alert } from './detect/engine.ts';
 
 type Zstd = { zstdCompressSync?: (b: Uint8Array) => Buffer };
 const zstd = (zlib as unknown as Zstd).zstdCompressSync;
@@ -29,6 +30,41 @@ export function eventsToParquet(events: readonly AuthEvent[]): Uint8Array {
     codec: PARQUET_CODEC,
     compressors: zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : { GZIP: (b: Uint8Array) => zlib.gzipSync(b) },
     rowGroupSize: 100_000,
+    createdBy: 'authtrail',
+  });
+  return new Uint8Array(buf);
+}
+
+/**
+ * Alerts → one Parquet file with the `alerts` table's columns (CONTRACT §6): `event_uids` as a
+ * three-level LIST of strings, which Athena reads as array<string> and DuckDB as VARCHAR[].
+ */
+export function alertsToParquet(alerts: readonly Alert[]): Uint8Array {
+  const str = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }) as const;
+  const time = (name: string) => ({ name, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS', repetition_type: 'REQUIRED' }) as const;
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'alert_id', data: alerts.map((a) => a.alert_id) },
+      { name: 'rule', data: alerts.map((a) => a.rule) },
+      { name: 'severity', data: alerts.map((a) => a.severity) },
+      { name: 'user', data: alerts.map((a) => a.user) },
+      { name: 'first_event_time', data: alerts.map((a) => new Date(a.first_event_time)) },
+      { name: 'last_event_time', data: alerts.map((a) => new Date(a.last_event_time)) },
+      { name: 'count', data: alerts.map((a) => BigInt(a.count)) },
+      { name: 'summary', data: alerts.map((a) => a.summary) },
+      { name: 'event_uids', data: alerts.map((a) => a.event_uids) },
+    ],
+    schema: [
+      { name: 'root', num_children: 9 },
+      str('alert_id'), str('rule'), str('severity'), str('user'), time('first_event_time'), time('last_event_time'),
+      { name: 'count', type: 'INT64', repetition_type: 'REQUIRED' },
+      str('summary'),
+      { name: 'event_uids', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      str('element'),
+    ],
+    codec: PARQUET_CODEC,
+    compressors: zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : { GZIP: (b: Uint8Array) => zlib.gzipSync(b) },
     createdBy: 'authtrail',
   });
   return new Uint8Array(buf);

@@ -1,60 +1,130 @@
 /**
- * Detector, on the hot table's stream (INSERT only, so a redelivered event never counts twice):
- * per event, load the user's rule state, evaluate the rules, publish new alerts (SNS; locally
- * also alerts.ndjson), then store the state. A failure reports the batch's first record, so the
- * batch is retried; an alert may then be published twice with the same `alert_id`, never lost.
+ * Detector, on the hot table's stream (INSERT only, so a redelivered event never counts twice).
+ * Per event and key (the user; the tenant for tenant-wide rules): read the state, step the
+ * rules, publish new alerts (SNS; locally also alerts.ndjson), store every raised or updated
+ * alert in the archive, then write the state. A failure reports the batch's first record, so
+ * the batch is retried; an alert may then be published twice with the same `alert_id`, never
+ * lost. Per batch it also moves each source's "last delivery" (feed silence) and counts events
+ * per source and MFA failures and denials per tenant (the dashboard).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { evaluate, RULES, suppressUntil, userOf, type Alert } from '../core/detect/engine.ts';
-import type { RuleName } from '../core/detect/settings.ts';
-import { documentClient, snsClient } from '../adapters/clients.ts';
-import { allSinks, fileSink, snsSink, type AlertSink } from '../adapters/alert-sink.ts';
-import { dynamoDetectState, StateConflictError } from '../adapters/detect-state.ts';
+import { concernsTenant, concernsUser, step, TENANT_WIDE, userOf, type Alert } from '../core/detect/engine.ts';
+import type { AlertsConfig } from '../core/detect/settings.ts';
+import type { AuthEvent } from '../core/event.ts';
+import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
+import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink, type AlertStore } from '../adapters/alert-sink.ts';
+import { dynamoDetectState, dynamoFeeds, StateConflictError, type DetectState, type Feeds } from '../adapters/detect-state.ts';
 import { newEvents } from '../adapters/stream-records.ts';
 import { env, logger, metrics } from './observability.ts';
 import { config } from './runtime.ts';
 
-const state = dynamoDetectState({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') });
-const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
-if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
-const sink = allSinks(...sinks);
+export interface DetectorDeps {
+  state: DetectState;
+  feeds: Feeds;
+  sink: AlertSink;
+  store: AlertStore;
+  settings: AlertsConfig;
+  now?: () => number;
+}
 
-const maxWindowMs = () => Math.max(...Object.values(config.alerts.rules).map((r) => r.windowMinutes)) * 60_000;
+export interface DetectResult { raised: Alert[]; updated: Alert[]; writes: number }
 
-export async function detectRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  let raised = 0;
-  try {
-    for (const e of newEvents(event.Records)) {
-      const user = userOf(e);
-      if (!user || !(Object.values(RULES).some((r) => r.matches(e)))) continue;
+/** Runs a batch of new events through the rules (exported for tests and the local runtime). */
+export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps): Promise<DetectResult> {
+  const out: DetectResult = { raised: [], updated: [], writes: 0 };
+  const now = d.now ?? Date.now;
+  for (const e of events) {
+    const user = userOf(e)!;
+    const keys: ['user' | 'tenant', string][] = [];
+    if (concernsUser(e)) keys.push(['user', user]);
+    if (concernsTenant(e)) keys.push(['tenant', TENANT_WIDE]);
+    for (const [scope, key] of keys) {
       for (let attempt = 0; ; attempt++) {
-        const s = await state.get(e.tenant, user);
-        const d = evaluate({ event: e, settings: config.alerts, history: s.occ, open: s.open });
-        const at = Date.parse(e.event_time);
-        for (const [name, rule] of Object.entries(RULES) as [RuleName, (typeof RULES)[RuleName]][]) {
-          if (!rule.matches(e)) continue;
-          const uid = `${e.source_id}#${e.event_uid}`;
-          // Keep only occurrences a window around any plausible late event can still reach.
-          const kept = (s.occ[name] ?? []).filter((o) => Math.abs(o.time - at) <= 2 * maxWindowMs() && o.uid !== uid);
-          s.occ[name] = [...kept, { uid, time: at }];
-        }
-        const changed: Alert[] = [...d.raise, ...d.update];
-        for (const a of changed) s.open[a.rule] = { alert: a, until: suppressUntil(a, config.alerts) };
-        if (d.raise.length) await sink.publish(d.raise);
+        const s = await d.state.get(e.tenant, key);
+        const r = step({ event: e, settings: d.settings, state: s.state, scope });
+        if (r.raise.length) await d.sink.publish(r.raise);
+        if (r.raise.length || r.update.length) await d.store.store([...r.raise, ...r.update]);
+        if (!r.changed) break;
         try {
-          await state.put(e.tenant, user, s, Math.floor((Date.now() + 2 * maxWindowMs()) / 1000) + config.alerts.suppressionMinutes * 60 + 86_400);
-          raised += d.raise.length;
+          const days = scope === 'user' && r.state.profile ? d.settings.profileDays : 1;
+          await d.state.put(e.tenant, key, { state: r.state, version: s.version }, Math.floor(now() / 1000) + days * 86_400 + d.settings.suppressionMinutes * 60);
+          out.writes++;
+          out.raised.push(...r.raise);
+          out.updated.push(...r.update);
           break;
         } catch (err) {
-          if (!(err instanceof StateConflictError) || attempt >= 4) throw err;
+          if (!(err instanceof StateConflictError) || attempt >= 7) throw err;
         }
       }
     }
-    if (raised) metrics.addMetric('AlertsRaised', MetricUnit.Count, raised);
+  }
+  // Feed health: the newest delivery of each source in this batch.
+  const newest = new Map<string, AuthEvent>();
+  for (const e of events) {
+    const n = newest.get(e.source_id);
+    if (!n || e.ingest_time > n.ingest_time) newest.set(e.source_id, e);
+  }
+  for (const e of newest.values()) {
+    await d.feeds.touch({ sourceId: e.source_id, tenant: e.tenant, lastIngest: Date.parse(e.ingest_time), lastEventTime: Date.parse(e.event_time), lastUid: `${e.source_id}#${e.event_uid}` });
+  }
+  return out;
+}
+
+/** Dashboard counts of a batch: new events per source, MFA failures and denials per tenant, alerts per rule. */
+export function batchCounts(events: readonly AuthEvent[], alerts: readonly Alert[]) {
+  const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const perSource = new Map<string, number>();
+  const failures = new Map<string, number>();
+  const denials = new Map<string, number>();
+  const perRule = new Map<string, number>();
+  for (const e of events) {
+    add(perSource, e.source_id);
+    const mfa = e.is_mfa === true || e.category === 'mfa_verify' || e.category === 'mfa_challenge';
+    if (mfa && e.outcome === 'failure') add(failures, e.tenant);
+    if (e.outcome === 'denied' || e.outcome === 'fraud') add(denials, e.tenant);
+  }
+  for (const a of alerts) add(perRule, a.rule);
+  return { perSource, failures, denials, perRule };
+}
+
+let deps: DetectorDeps | undefined;
+function live(): DetectorDeps {
+  if (deps) return deps;
+  const client = documentClient();
+  const table = env('AUTHTRAIL_STATE_TABLE');
+  const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
+  if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
+  deps = {
+    state: dynamoDetectState({ client, table }),
+    feeds: dynamoFeeds({ client, table }),
+    sink: allSinks(...sinks),
+    store: archiveAlertStore({ s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
+    settings: config.alerts,
+  };
+  return deps;
+}
+
+export async function detectRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  try {
+    const events = newEvents(event.Records);
+    const r = await detectEvents(events, live());
+    const c = batchCounts(events, r.raised);
+    const emit = (name: string, dim: string, counts: Map<string, number>) => {
+      for (const [k, n] of counts) {
+        const m = metrics.singleMetric();
+        m.addDimension(dim, k);
+        m.addMetric(name, MetricUnit.Count, n);
+      }
+    };
+    emit('EventsNew', 'source_id', c.perSource);
+    emit('MfaFailures', 'tenant', c.failures);
+    emit('MfaDenials', 'tenant', c.denials);
+    emit('Alerts', 'rule', c.perRule);
+    if (r.raised.length) metrics.addMetric('AlertsRaised', MetricUnit.Count, r.raised.length);
     return { batchItemFailures: [] };
   } catch (err) {
     logger.error('detector batch failed; it will be retried', { error: err as Error, records: event.Records.length });

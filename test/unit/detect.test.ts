@@ -1,11 +1,11 @@
 /**
- * Detector core (issue 5, first step): rules over event sequences — late and out-of-order
- * events, redeliveries, just-below-threshold cases — and suppression.
+ * Detector core: every rule over event sequences — late and out-of-order events, redeliveries,
+ * just-below-threshold cases that must not fire — and suppression, with the exact alerts expected.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, RULES, suppressUntil, userOf, type Alert, type OpenAlert, type Occurrence } from '../../lambdas/core/detect/engine.ts';
-import { AlertsConfig, type RuleName } from '../../lambdas/core/detect/settings.ts';
+import { concernsTenant, concernsUser, distanceKm, emptyState, feedSilence, step, userOf, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 import type { AuthEvent } from '../../lambdas/core/event.ts';
 import { ev } from '../helpers/events.ts';
 
@@ -14,30 +14,25 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const denial = (uid: string, minutes: number, user = 'bob@example.com') =>
   ev({ event_uid: uid, event_time: at(minutes), category: 'mfa_verify', outcome: 'denied', factor: 'push', is_mfa: true, user_email: user });
 
-/** Plays events through the engine the way the stream consumer will: history and open alerts per user. */
+/** Plays events through the engine the way the stream consumer does: one state per key. */
 function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
-  const history = new Map<string, Partial<Record<RuleName, Occurrence[]>>>();
-  const open = new Map<string, Partial<Record<RuleName, OpenAlert>>>();
+  const states = new Map<string, KeyState>();
   const raised: Alert[] = [];
   const updated: Alert[] = [];
+  const writes = { n: 0 };
   for (const e of events) {
-    const user = userOf(e)!;
-    const h = history.get(user) ?? {};
-    const o = open.get(user) ?? {};
-    const d = evaluate({ event: e, settings, history: h, open: o });
-    for (const a of d.raise) { raised.push(a); o[a.rule] = { alert: a, until: suppressUntil(a, settings) }; }
-    for (const a of d.update) { updated.push(a); o[a.rule] = { alert: a, until: suppressUntil(a, settings) }; }
-    for (const [name, rule] of Object.entries(RULES) as [RuleName, (typeof RULES)[RuleName]][]) {
-      if (!rule.matches(e)) continue;
-      const uid = `${e.source_id}#${e.event_uid}`;
-      const list = h[name] ?? [];
-      if (!list.some((x) => x.uid === uid)) list.push({ uid, time: Date.parse(e.event_time) });
-      h[name] = list;
+    const keys: ['user' | 'tenant', string][] = [];
+    if (concernsUser(e)) keys.push(['user', `${e.tenant}#${userOf(e)}`]);
+    if (concernsTenant(e)) keys.push(['tenant', `${e.tenant}#*`]);
+    for (const [scope, key] of keys) {
+      const r = step({ event: e, settings, state: states.get(key) ?? emptyState(), scope });
+      raised.push(...r.raise);
+      updated.push(...r.update);
+      if (r.changed) writes.n++;
+      states.set(key, r.state);
     }
-    history.set(user, h);
-    open.set(user, o);
   }
-  return { raised, updated };
+  return { raised, updated, states, writes: writes.n };
 }
 
 describe('MFA fatigue', () => {
@@ -127,5 +122,173 @@ describe('other rules and settings', () => {
     const bad = AlertsConfig.safeParse({ rules: { mfa_fatigue: { threshold: 0 } } });
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error!.issues[0]!.path, ['rules', 'mfa_fatigue', 'threshold']);
+  });
+});
+
+const signIn = (uid: string, minutes: number, over: Partial<AuthEvent> = {}) =>
+  ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'success', is_mfa: true, factor: 'push', user_email: 'erin@example.com', src_ip: '192.0.2.10', ...over });
+const failed = (uid: string, minutes: number, user = 'erin@example.com') =>
+  ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'failure', factor: 'password', user_email: user });
+const DAY = 24 * 60;
+
+describe('pair rules, from either end', () => {
+  it('success after a run of failures: 5 failures then a success alert, with all six events', () => {
+    const seq = [0, 1, 2, 3, 4].map((m) => failed(`f${m}`, m));
+    const { raised } = play([...seq, signIn('ok', 6)]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.count]), [['success_after_failures', 'medium', 6]]);
+    assert.deepEqual(raised[0]!.event_uids, ['f0', 'f1', 'f2', 'f3', 'f4', 'ok'].map((u) => `acme-okta#${u}`));
+    assert.deepEqual([raised[0]!.first_event_time, raised[0]!.last_event_time], [at(0), at(6)]);
+  });
+  it('success after failures: four failures (just below) or failures after the success do not fire', () => {
+    assert.equal(play([...[0, 1, 2, 3].map((m) => failed(`f${m}`, m)), signIn('ok', 5)]).raised.length, 0);
+    assert.equal(play([signIn('ok', 0), ...[1, 2, 3, 4, 5].map((m) => failed(`f${m}`, m))]).raised.length, 0);
+  });
+  it('success after failures: a late failure completing the run fires when it arrives', () => {
+    const { raised } = play([...[0, 1, 2, 3].map((m) => failed(`f${m}`, m)), signIn('ok', 6), failed('late', 5)]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.count, a.last_event_time]), [['success_after_failures', 6, at(6)]]);
+  });
+  it('push approved after denials: a late denial before the approval completes it', () => {
+    const approve = signIn('approve', 5, { user_email: 'bob@example.com', category: 'mfa_verify' });
+    const { raised } = play([denial('d1', 0), approve, denial('d2', 3)]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.count]), [['push_approved_after_denials', 'critical', 3]]);
+    assert.deepEqual(raised[0]!.event_uids, ['acme-okta#d1', 'acme-okta#d2', 'acme-okta#approve']);
+  });
+  it('push approved after denials: an approval by another factor does not count', () => {
+    const totp = signIn('otp', 5, { user_email: 'bob@example.com', category: 'mfa_verify', factor: 'totp' });
+    assert.equal(play([denial('d1', 0), denial('d2', 1), totp]).raised.length, 0);
+  });
+});
+
+describe('factor change, then a sign-in from a new IP', () => {
+  const change = (uid: string, minutes: number) => ev({ event_uid: uid, event_time: at(minutes), category: 'factor_enroll', outcome: 'success', factor: 'push', user_email: 'erin@example.com' });
+  const known = signIn('known', -2 * DAY, { src_ip: '192.0.2.10' });
+  it('fires high with the change and the sign-in as evidence', () => {
+    const { raised } = play([known, change('enroll', 0), signIn('new', 20, { src_ip: '198.51.100.7' })]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity]), [['factor_change', 'low'], ['factor_change_new_ip', 'high']]);
+    assert.deepEqual(raised[1]!.event_uids, ['acme-okta#enroll', 'acme-okta#new']);
+    assert.match(raised[1]!.summary, /198\.51\.100\.7/);
+  });
+  it('fires when the factor change arrives after the sign-in (late)', () => {
+    const { raised } = play([known, signIn('new', 20, { src_ip: '198.51.100.7' }), change('enroll', 0)]);
+    assert.deepEqual(raised.map((a) => a.rule).sort(), ['factor_change', 'factor_change_new_ip']);
+  });
+  it('does not fire for a known IP, outside the window, or for a user with no history', () => {
+    assert.deepEqual(play([known, change('c', 0), signIn('s', 20, { src_ip: '192.0.2.10' })]).raised.map((a) => a.rule), ['factor_change']);
+    assert.deepEqual(play([known, change('c', 0), signIn('s', 61, { src_ip: '198.51.100.7' })]).raised.map((a) => a.rule), ['factor_change']);
+    assert.deepEqual(play([change('c', 0), signIn('s', 5, { src_ip: '198.51.100.7' })]).raised.map((a) => a.rule), ['factor_change']);
+  });
+});
+
+describe('new country', () => {
+  const from = (uid: string, minutes: number, geo_country: string) => signIn(uid, minutes, { geo_country });
+  it('fires medium for a country never seen, after the 14-day learning period', () => {
+    const { raised } = play([from('us1', -20 * DAY, 'US'), from('us2', -1 * DAY, 'US'), from('nl', 0, 'NL')]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.count, a.event_uids[0]]), [['new_country', 'medium', 1, 'acme-okta#nl']]);
+    assert.match(raised[0]!.summary, /NL/);
+  });
+  it('is silent while learning, for known countries, and for a redelivered event', () => {
+    assert.equal(play([from('us1', -13 * DAY, 'US'), from('nl', 0, 'NL')]).raised.length, 0, 'only 13 days of history');
+    assert.equal(play([from('us1', -20 * DAY, 'US'), from('nl1', -10 * DAY, 'NL'), from('nl2', 0, 'NL')]).raised.length, 0);
+    assert.equal(play([from('us1', -20 * DAY, 'US'), from('nl', 0, 'NL'), from('nl', 0, 'NL')]).raised.length, 1);
+  });
+  it('a late sign-in from an already-alerted country raises nothing new', () => {
+    assert.equal(play([from('us1', -20 * DAY, 'US'), from('nl2', 0, 'NL'), from('nl1', -60, 'NL')]).raised.length, 1);
+  });
+  it('learning period per tenant', () => {
+    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { new_country: { learningDays: 0 } } } } });
+    assert.equal(play([from('us1', -1, 'US'), from('nl', 0, 'NL')], settings).raised.length, 1);
+  });
+});
+
+describe('impossible travel', () => {
+  const NYC = { geo_lat: 40.7128, geo_lon: -74.006, geo_country: 'US' };
+  const LON = { geo_lat: 51.5074, geo_lon: -0.1278, geo_country: 'GB' };
+  const BOS = { geo_lat: 42.3601, geo_lon: -71.0589, geo_country: 'US' };
+  it('distance is right (New York – London ≈ 5,570 km)', () => {
+    assert.ok(Math.abs(distanceKm({ lat: NYC.geo_lat, lon: NYC.geo_lon }, { lat: LON.geo_lat, lon: LON.geo_lon }) - 5570) < 15);
+  });
+  it('New York then London within an hour fires high with both sign-ins', () => {
+    const { raised } = play([signIn('ny', 0, NYC), signIn('ldn', 60, LON)]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.count]), [['impossible_travel', 'high', 2]]);
+    assert.deepEqual(raised[0]!.event_uids, ['acme-okta#ny', 'acme-okta#ldn']);
+    assert.match(raised[0]!.summary, /US → GB/);
+  });
+  it('New York then London eight hours later (a flight) and New York then Boston within an hour (under 500 km) do not fire', () => {
+    assert.equal(play([signIn('ny', 0, NYC), signIn('ldn', 8 * 60, LON)]).raised.length, 0);
+    assert.equal(play([signIn('ny', 0, NYC), signIn('bos', 30, BOS)]).raised.length, 0);
+  });
+  it('out of order: a late sign-in between two others is compared with its neighbours in time', () => {
+    const { raised } = play([signIn('ny1', 0, NYC), signIn('ny2', 600, NYC), signIn('ldn', 30, LON)]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.event_uids]), [['impossible_travel', ['acme-okta#ny1', 'acme-okta#ldn']]]);
+  });
+  it('speed is tunable per tenant', () => {
+    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { impossible_travel: { speedKmh: 200, minDistanceKm: 100 } } } } });
+    assert.equal(play([signIn('ny', 0, NYC), signIn('bos', 30, BOS)], settings).raised.length, 1);
+  });
+});
+
+describe('MFA-required apps', () => {
+  const settings = AlertsConfig.parse({ tenants: { acme: { rules: { mfa_required_app: { apps: ['Payroll', '0oa-vpn'] } } } } });
+  const sso = (uid: string, over: Partial<AuthEvent>) => signIn(uid, 0, { category: 'sso', factor: null, ...over });
+  it('a sign-in without MFA to a listed app (by name or id, any case) fires high', () => {
+    const { raised } = play([sso('a', { is_mfa: false, app_name: 'payroll' }), sso('b', { is_mfa: false, app_id: '0oa-vpn', user_email: 'zed@example.com' })], settings);
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.user]), [['mfa_required_app', 'high', 'erin@example.com'], ['mfa_required_app', 'high', 'zed@example.com']]);
+  });
+  it('with MFA, unknown MFA, another app, or another tenant: nothing', () => {
+    assert.equal(play([sso('a', { is_mfa: true, app_name: 'Payroll' }), sso('b', { is_mfa: null, app_name: 'Payroll' }), sso('c', { is_mfa: false, app_name: 'Wiki' })], settings).raised.length, 0);
+    assert.equal(play([sso('d', { is_mfa: false, app_name: 'Payroll', tenant: 'globex' })], settings).raised.length, 0);
+  });
+});
+
+describe('lockout bursts across a tenant', () => {
+  const lock = (uid: string, minutes: number, user: string, tenant = 'acme') =>
+    ev({ event_uid: uid, event_time: at(minutes), category: 'lockout', outcome: 'success', user_email: user, tenant });
+  it('five distinct users locked within 15 minutes fire one tenant-wide alert', () => {
+    const { raised, updated } = play([0, 2, 4, 6, 8, 10].map((m, i) => lock(`l${i}`, m, `u${i}@example.com`)));
+    assert.deepEqual(raised.map((a) => [a.rule, a.severity, a.user, a.count]), [['lockout_burst', 'high', '*', 5]]);
+    assert.deepEqual(updated.map((a) => a.count), [6]);
+  });
+  it('the same user locked five times, four users, or five users across two tenants do not fire', () => {
+    assert.equal(play([0, 1, 2, 3, 4].map((m) => lock(`s${m}`, m, 'same@example.com'))).raised.length, 0);
+    assert.equal(play([0, 1, 2, 3].map((m) => lock(`f${m}`, m, `u${m}@example.com`))).raised.length, 0);
+    assert.equal(play([0, 1, 2, 3, 4].map((m) => lock(`t${m}`, m, `u${m}@example.com`, m % 2 ? 'globex' : 'acme'))).raised.length, 0);
+  });
+  it('late lockouts count in their window', () => {
+    const { raised } = play([lock('a', 0, 'a@example.com'), lock('e', 14, 'e@example.com'), lock('c', 7, 'c@example.com'), lock('b', 3, 'b@example.com'), lock('d', 10, 'd@example.com')]);
+    assert.deepEqual(raised.map((a) => [a.rule, a.first_event_time, a.last_event_time]), [['lockout_burst', at(0), at(14)]]);
+  });
+});
+
+describe('feed silence', () => {
+  const base = { tenant: 'acme', sourceId: 'acme-okta', gapMinutes: 60, lastIngest: T0, lastEventTime: T0 - 30_000, lastUid: 'acme-okta#x' };
+  it('nothing until the gap has passed, then one alert whose id is stable for the silence', () => {
+    assert.equal(feedSilence({ ...base, now: T0 + 60 * 60_000 }), null);
+    const a = feedSilence({ ...base, now: T0 + 75 * 60_000 })!;
+    assert.deepEqual([a.rule, a.severity, a.user, a.count, a.event_uids], ['feed_silence', 'medium', '*', 1, ['acme-okta#x']]);
+    assert.match(a.summary, /acme-okta delivered no events for 75 min \(expected gap 60 min\)/);
+    assert.equal(feedSilence({ ...base, now: T0 + 200 * 60_000 })!.alert_id, a.alert_id);
+    assert.notEqual(feedSilence({ ...base, lastIngest: T0 + 1, now: T0 + 200 * 60_000 })!.alert_id, a.alert_id);
+  });
+});
+
+describe('state', () => {
+  it('one state write per sign-in (its evidence), none for an event already seen or one no rule cares about', () => {
+    const r = play([signIn('a', 0, { geo_country: 'US' }), signIn('b', 60, { geo_country: 'US' }), signIn('c', 120, { geo_country: 'US' })]);
+    assert.equal(r.writes, 3);
+    assert.equal(play([ev({ event_uid: 'lo', event_time: at(0), category: 'logout', outcome: 'success', user_email: 'erin@example.com' })]).writes, 0);
+    const again = play([signIn('a', 0, { geo_country: 'US' }), signIn('a', 0, { geo_country: 'US' })]);
+    assert.equal(again.writes, 1, 'a replayed event changes nothing');
+  });
+  it('evidence older than twice the longest window is pruned; the profile stays', () => {
+    const r = play([failed('old', 0), failed('new', 3 * 60)]);
+    const s = r.states.get('acme#erin@example.com')!;
+    assert.deepEqual(s.occ.failure!.map((o) => o.uid), ['acme-okta#new']);
+  });
+  it('unknown rule names and bad fields in tenant overrides are rejected with their path', () => {
+    const bad = AlertsConfig.safeParse({ tenants: { acme: { rules: { mfa_fatigeu: { threshold: 2 } } } } });
+    assert.equal(bad.success, false);
+    assert.deepEqual(bad.error!.issues[0]!.path.slice(0, 3), ['tenants', 'acme', 'rules']);
+    const d = AlertsConfig.parse({ rules: { impossible_travel: { speedKmh: 800 } } });
+    assert.deepEqual([d.rules.impossible_travel.speedKmh, d.rules.impossible_travel.minDistanceKm, d.rules.new_country.learningDays, d.profileDays], [800, 500, 14, 90]);
   });
 });
