@@ -1,8 +1,8 @@
 /**
  * Detector, on the hot table's stream (INSERT only, so a redelivered event never counts twice).
- * Per event and key (the user; the tenant for tenant-wide rules): read the state, step the
- * rules, publish new alerts (SNS; locally also alerts.ndjson), store every raised or updated
- * alert in the archive, then write the state. A failure reports the batch's first record, so
+ * Per key (the user; the tenant for tenant-wide rules) and batch: read the state, step the
+ * key's events through the rules, publish new alerts (SNS; locally also alerts.ndjson), store
+ * the newest version of every raised or updated alert in the archive, then write the state. A failure reports the batch's first record, so
  * the batch is retried; an alert may then be published twice with the same `alert_id`, never
  * lost. Per batch it also moves each source's "last delivery" (feed silence) and counts events
  * per source and MFA failures and denials per tenant (the dashboard).
@@ -20,7 +20,7 @@ import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink, type Al
 import { dynamoDetectState, dynamoFeeds, StateConflictError, type DetectState, type Feeds } from '../adapters/detect-state.ts';
 import { newEvents } from '../adapters/stream-records.ts';
 import { env, logger, metrics } from './observability.ts';
-import { config } from './runtime.ts';
+import { config } from './runtime-config.ts';
 
 export interface DetectorDeps {
   state: DetectState;
@@ -33,35 +33,56 @@ export interface DetectorDeps {
 
 export interface DetectResult { raised: Alert[]; updated: Alert[]; writes: number }
 
-/** Runs a batch of new events through the rules (exported for tests and the local runtime). */
+/**
+ * Runs a batch of new events through the rules (exported for tests and the local runtime). The
+ * events of one key are stepped together: one state read and one write per key and batch, and
+ * only the newest version of each alert is published and archived.
+ */
 export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps): Promise<DetectResult> {
   const out: DetectResult = { raised: [], updated: [], writes: 0 };
   const now = d.now ?? Date.now;
+  const groups = new Map<string, { tenant: string; key: string; scope: 'user' | 'tenant'; events: AuthEvent[] }>();
+  const add = (tenant: string, key: string, scope: 'user' | 'tenant', e: AuthEvent) => {
+    const id = `${tenant}#${key}`;
+    const g = groups.get(id) ?? { tenant, key, scope, events: [] };
+    g.events.push(e);
+    groups.set(id, g);
+  };
   for (const e of events) {
-    const user = userOf(e)!;
-    const keys: ['user' | 'tenant', string][] = [];
-    if (concernsUser(e)) keys.push(['user', user]);
-    if (concernsTenant(e)) keys.push(['tenant', TENANT_WIDE]);
-    for (const [scope, key] of keys) {
-      for (let attempt = 0; ; attempt++) {
-        const s = await d.state.get(e.tenant, key);
-        const r = step({ event: e, settings: d.settings, state: s.state, scope });
-        if (r.raise.length) await d.sink.publish(r.raise);
-        if (r.raise.length || r.update.length) await d.store.store([...r.raise, ...r.update]);
-        if (!r.changed) break;
-        try {
-          const days = scope === 'user' && r.state.profile ? d.settings.profileDays : 1;
-          await d.state.put(e.tenant, key, { state: r.state, version: s.version }, Math.floor(now() / 1000) + days * 86_400 + d.settings.suppressionMinutes * 60);
-          out.writes++;
-          out.raised.push(...r.raise);
-          out.updated.push(...r.update);
-          break;
-        } catch (err) {
-          if (!(err instanceof StateConflictError) || attempt >= 7) throw err;
-        }
+    if (concernsUser(e)) add(e.tenant, userOf(e)!, 'user', e);
+    if (concernsTenant(e)) add(e.tenant, TENANT_WIDE, 'tenant', e);
+  }
+  await pool([...groups.values()], 8, async (g) => {
+    for (let attempt = 0; ; attempt++) {
+      const s = await d.state.get(g.tenant, g.key);
+      let state = s.state;
+      let changed = false;
+      const latest = new Map<string, Alert>();
+      const raisedIds = new Set<string>();
+      for (const e of g.events) {
+        const r = step({ event: e, settings: d.settings, state, scope: g.scope });
+        state = r.state;
+        changed ||= r.changed;
+        for (const a of r.raise) { latest.set(a.alert_id, a); raisedIds.add(a.alert_id); }
+        for (const a of r.update) latest.set(a.alert_id, a);
+      }
+      const raise = [...latest.values()].filter((a) => raisedIds.has(a.alert_id));
+      const update = [...latest.values()].filter((a) => !raisedIds.has(a.alert_id));
+      if (raise.length) await d.sink.publish(raise);
+      if (latest.size) await d.store.store([...latest.values()]);
+      if (!changed) return;
+      try {
+        const days = g.scope === 'user' && state.profile ? d.settings.profileDays : 1;
+        await d.state.put(g.tenant, g.key, { state, version: s.version }, Math.floor(now() / 1000) + days * 86_400 + d.settings.suppressionMinutes * 60);
+        out.writes++;
+        out.raised.push(...raise);
+        out.updated.push(...update);
+        return;
+      } catch (err) {
+        if (!(err instanceof StateConflictError) || attempt >= 7) throw err;
       }
     }
-  }
+  });
   // Feed health: the newest delivery of each source in this batch.
   const newest = new Map<string, AuthEvent>();
   for (const e of events) {
@@ -72,6 +93,14 @@ export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps
     await d.feeds.touch({ sourceId: e.source_id, tenant: e.tenant, lastIngest: Date.parse(e.ingest_time), lastEventTime: Date.parse(e.event_time), lastUid: `${e.source_id}#${e.event_uid}` });
   }
   return out;
+}
+
+/** Runs `fn` over `items`, at most `n` at a time; the first failure fails the whole. */
+async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
 }
 
 /** Dashboard counts of a batch: new events per source, MFA failures and denials per tenant, alerts per rule. */

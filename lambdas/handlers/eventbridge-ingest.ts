@@ -8,7 +8,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { isEnvelope, routeEventBridge } from '../core/eventbridge.ts';
 import type { IngestResult } from '../core/ingest.ts';
-import { config, ingest, logger } from './runtime.ts';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { config, ingest, logger, metrics } from './runtime.ts';
+import { countIngest } from './observability.ts';
 
 export async function ingestEnvelopes(input: unknown): Promise<IngestResult> {
   const envelopes = Array.isArray(input) ? input : [input];
@@ -18,6 +20,7 @@ export async function ingestEnvelopes(input: unknown): Promise<IngestResult> {
     const r = source
       ? await ingest.ingestPayload(source, env)
       : await ingest.quarantineUnrouted(env, isEnvelope(env) ? `no configured source matches EventBridge source "${env.source}"` : 'not an EventBridge event envelope');
+    countIngest(source?.id ?? null, r);
     total.accepted += r.accepted;
     total.duplicates += r.duplicates;
     total.quarantined += r.quarantined;
@@ -29,4 +32,4 @@ export const handler = middy(async (event: EventBridgeEvent<string, unknown>) =>
   const r = await ingestEnvelopes(event);
   logger.info('eventbridge ingest', { eventSource: event.source, ...r });
   return r;
-}).use(injectLambdaContext(logger));
+}).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -16,7 +16,7 @@ import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
 import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink, type AlertStore } from '../adapters/alert-sink.ts';
 import { dynamoFeeds, type Feeds } from '../adapters/detect-state.ts';
 import { env, logger, metrics } from './observability.ts';
-import { config } from './runtime.ts';
+import { config } from './runtime-config.ts';
 
 /** A source's expected gap: configured per source, else the rule's, and never under three poll intervals. */
 export function expectedGapMinutes(cfg: Config, source: Config['sources'][number]): number {

@@ -6,9 +6,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ingest, logger, metrics } from './runtime.ts';
+import { countIngest } from './observability.ts';
 
 /** The pipeline behind this handler (the local runtime's quarantine replay reuses it). */
 export const ingestPipeline = ingest;
@@ -32,10 +32,7 @@ export async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayPr
   try {
     const res = await ingest.http({ method, sourceId, headers, body });
     if (res.status === 200 && 'accepted' in res.body) {
-      metrics.addDimensions({ source_id: sourceId });
-      metrics.addMetric('EventsAccepted', MetricUnit.Count, Number(res.body['accepted']));
-      metrics.addMetric('EventsDuplicate', MetricUnit.Count, Number(res.body['duplicates']));
-      metrics.addMetric('EventsQuarantined', MetricUnit.Count, Number(res.body['quarantined']));
+      countIngest(sourceId, { accepted: Number(res.body['accepted']), duplicates: Number(res.body['duplicates']), quarantined: Number(res.body['quarantined']) });
     }
     logger.info('ingest', { sourceId, status: res.status, bytes: body.length, ...(res.status === 200 ? res.body : { error: res.body['error'] }) });
     return json(res.status, res.body, res.headers);

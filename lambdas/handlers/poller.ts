@@ -15,8 +15,9 @@ import { retryingFetch } from '../adapters/http.ts';
 import { resolvePullSettings } from '../adapters/pull-settings.ts';
 import { resolveSecret } from '../adapters/secrets.ts';
 import { pullerFor } from '../sources/pullers.ts';
-import { env } from './observability.ts';
-import { config, ingest, logger } from './runtime.ts';
+import { countIngest, env } from './observability.ts';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { config, ingest, logger, metrics } from './runtime.ts';
 
 const cursors = dynamoCursors({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') });
 const http = retryingFetch();
@@ -39,6 +40,7 @@ export const handler = middy(async (event: { sourceId?: string }, context: Conte
   // End before the next scheduled run of this source starts, so two runs never share a cursor.
   const interval = Number(findSource(config, event.sourceId)?.pull?.['intervalSeconds'] ?? 60) * 1000;
   const r = await pollSource(event.sourceId, Date.now() + Math.min(context.getRemainingTimeInMillis() - 15_000, interval - 5_000));
+  countIngest(event.sourceId, r);
   logger.info('poll', { sourceId: event.sourceId, ...r });
   return r;
-}).use(injectLambdaContext(logger));
+}).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -2,7 +2,6 @@
  * What every handler builds once per process: config, logger, metrics and the ingest pipeline
  * over the real adapters. Environment is validated here, at cold start, naming the bad variable.
  */
-import { parseConfig } from '../core/config.ts';
 import { createIngest } from '../core/ingest.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
 import { dynamoHotStore } from '../adapters/hot-store.ts';
@@ -13,11 +12,9 @@ import { env, logger, metrics } from './observability.ts';
 
 export { logger, metrics };
 
-// In AWS the bundler inlines the (secret-free) config at this exact expression; locally the
-// runtime sets the variable. Keep it a literal `process.env.X` so esbuild's define can replace it.
-const runtimeConfigJson = process.env.AUTHTRAIL_RUNTIME_CONFIG;
-if (!runtimeConfigJson) throw new Error('environment variable AUTHTRAIL_RUNTIME_CONFIG is not set');
-export const config = parseConfig(JSON.parse(runtimeConfigJson), 'AUTHTRAIL_RUNTIME_CONFIG');
+import { config } from './runtime-config.ts';
+
+export { config };
 
 export const ingest = createIngest({
   config,

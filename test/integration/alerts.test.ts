@@ -1,6 +1,7 @@
 /**
  * Detection through the local runtime: a push-bombing sequence posted over HTTP produces exactly
- * one alert line in alerts.ndjson (and an SNS publish); posting it again produces none.
+ * one alert line in alerts.ndjson (and an SNS publish); posting it again produces none. Alerts
+ * land in the archive's `alerts` table; a source that stops delivering raises one feed-silence alert.
  */
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,5 +42,28 @@ describe('alerts, end to end', () => {
     assert.deepEqual(await post(bombing), { accepted: 0, duplicates: 4, quarantined: 0 });
     assert.equal((await c.cli(['flush'])).code, 0);
     assert.equal(lines().length, 1);
+  });
+
+  it('the alert is stored in the archive and queryable as the alerts table', async () => {
+    const q = await c.cli(['query', "SELECT rule, severity, \"user\", count, len(event_uids) AS uids, tenant, dt FROM alerts", '--json']);
+    assert.equal(q.code, 0, q.stderr);
+    const rows = q.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(rows.length, 1, q.stdout);
+    assert.deepEqual({ ...rows[0], count: Number(rows[0]!['count']), uids: Number(rows[0]!['uids']) },
+      { rule: 'mfa_fatigue', severity: 'high', user: 'bob@example.com', count: 4, uids: 4, tenant: 'acme', dt: '2026-11-20' });
+  });
+
+  it('a source that goes silent past its expected gap raises one feed-silence alert', async () => {
+    const check = (minutesAhead: number) => fetch(`${c.base}/_local/feeds/check?now=${new Date(Date.now() + minutesAhead * 60_000).toISOString()}`, { method: 'POST' })
+      .then((r) => r.json() as Promise<{ checks: { sourceId: string; silent: boolean }[]; raised: { rule: string }[] }>);
+    const early = await check(30);
+    assert.deepEqual([early.checks.map((x) => [x.sourceId, x.silent]), early.raised.length], [[['acme-okta', false]], 0]);
+    const late = await check(90);
+    assert.deepEqual(late.raised.map((a) => a.rule), ['feed_silence']);
+    assert.equal((await check(120)).raised.length, 0, 'one alert per silence');
+    const silence = lines().filter((a) => a['rule'] === 'feed_silence');
+    assert.equal(silence.length, 1);
+    assert.deepEqual([silence[0]!['tenant'], silence[0]!['user']], ['acme', '*']);
+    assert.match(String(silence[0]!['summary']), /acme-okta delivered no events for 9\d min \(expected gap 60 min\)/);
   });
 });
