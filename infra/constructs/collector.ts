@@ -28,6 +28,7 @@ import { hasInlineSecret, inlinePullCredentials, runtimeConfig, type Config } fr
 import { PULL_CREDENTIALS, pullerFor } from '../../lambdas/sources/pullers.ts';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { eventSourcePrefixes } from '../../lambdas/core/eventbridge.ts';
+import { RULE_NAMES } from '../../lambdas/core/detect/settings.ts';
 
 const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
 
@@ -65,6 +66,11 @@ export class AuthTrailCollector extends Construct {
   public readonly archiverFunction: NodejsFunction;
   public readonly detectorFunction: NodejsFunction;
   public readonly detectorDlq: sqs.Queue;
+  /** Checks every five minutes that each source that delivered keeps delivering. */
+  public readonly feedHealthFunction: NodejsFunction;
+  public readonly feedHealthDlq: sqs.Queue;
+  /** Events per source, MFA failures and denials, alerts per rule, intake health. */
+  public readonly dashboard: cloudwatch.Dashboard;
   /** Present when the config has pull sources. */
   public readonly pollerFunction?: NodejsFunction;
   public readonly pollerDlq?: sqs.Queue;
@@ -273,28 +279,118 @@ export class AuthTrailCollector extends Construct {
       maxRecordAge: Duration.hours(24),
       onFailure: new SqsDlq(this.detectorDlq),
     }));
-    this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.alertTopic.grantPublish(this.detectorFunction);
     key.grantEncryptDecrypt(this.detectorFunction);
     this.dlqAlarm('DetectorDlqAlarm', this.detectorDlq, 'stream records could not be checked for attacks after all retries: alerts may be missing');
-    new cloudwatch.Alarm(this, 'DetectorErrorsAlarm', {
-      alarmDescription: 'authtrail: the detector is failing; alerts may be delayed',
-      metric: this.detectorFunction.metricErrors({ period: Duration.minutes(5) }),
+    this.errorAlarm('DetectorErrorsAlarm', this.detectorFunction, 'the detector is failing; alerts may be delayed', 1);
+
+    // Feed health: every five minutes, a silent source raises a feed_silence alert.
+    this.feedHealthFunction = this.handler('FeedHealthFunction', 'feed-health', deployed, 'Alert when a source stops delivering events', { timeout: Duration.minutes(1), memorySize: 256 });
+    this.feedHealthDlq = this.queue('FeedHealthDlq');
+    this.stateTable.grant(this.feedHealthFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.alertTopic.grantPublish(this.feedHealthFunction);
+    key.grantEncryptDecrypt(this.feedHealthFunction);
+    const feedRole = new iam.Role(this, 'FeedHealthSchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: 'authtrail: invoke the feed-health check' });
+    feedRole.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.feedHealthFunction.functionArn] }));
+    feedRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.feedHealthDlq.queueArn] }));
+    feedRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
+    new scheduler.CfnSchedule(this, 'FeedHealthSchedule', {
+      description: 'authtrail: check that every source keeps delivering',
+      scheduleExpression: 'rate(5 minutes)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.feedHealthFunction.functionArn,
+        roleArn: feedRole.roleArn,
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 },
+        deadLetterConfig: { arn: this.feedHealthDlq.queueArn },
+      },
+    });
+    this.dlqAlarm('FeedHealthDlqAlarm', this.feedHealthDlq, 'feed-health checks could not run; silent sources would go unnoticed');
+    this.errorAlarm('FeedHealthErrorsAlarm', this.feedHealthFunction, 'the feed-health check is failing', 2);
+    new cloudwatch.Alarm(this, 'FeedSilenceAlarm', {
+      alarmDescription: 'authtrail: a source that delivered events has stopped (longer than its expected gap); see the feed_silence alert for which',
+      metric: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'SilentSources', dimensionsMap: { service: 'authtrail' }, statistic: 'Maximum', period: Duration.minutes(5) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
-    new cloudwatch.Alarm(this, 'ArchiverErrorsAlarm', {
-      alarmDescription: 'authtrail: the archiver is failing',
-      metric: this.archiverFunction.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
+    // Alerts are archived under alerts/ (content-named Parquet objects).
+    for (const fn of [this.detectorFunction, this.feedHealthFunction]) {
+      this.archiveBucket.grantPut(fn, 'alerts/*');
+      acknowledge(fn, 'Alert archive objects get content-derived names under alerts/: the keys cannot be known in advance.',
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/alerts/*]`);
+    }
+
+    // The intake: server errors (the sender retries, but something is wrong) and quarantine rate.
+    new cloudwatch.Alarm(this, 'Ingest5xxAlarm', {
+      alarmDescription: 'authtrail: the webhook API answers 5xx (events could not be stored; senders retry); check the ingest function and the hot table',
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.errorAlarm('IngestErrorsAlarm', this.ingestFunction, 'the webhook intake function is failing', 1);
+    const ingestMetric = (metricName: string) => new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: 'authtrail' }, statistic: 'Sum', period: Duration.minutes(15) });
+    new cloudwatch.Alarm(this, 'QuarantineRateAlarm', {
+      alarmDescription: 'authtrail: more than 5% of incoming events were quarantined in 15 minutes (a vendor changed its format, or a misconfigured source); run `authtrail quarantine`',
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF((a + q) >= 20, 100 * q / (a + q), 0)',
+        usingMetrics: { a: ingestMetric('IngestAccepted'), q: ingestMetric('IngestQuarantined') },
+        label: 'quarantined %', period: Duration.minutes(15),
+      }),
+      threshold: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.dashboard = this.buildDashboard(config);
+
+    this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
+    this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
+  }
+
+  private errorAlarm(id: string, fn: NodejsFunction, description: string, periods: number): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: `authtrail: ${description}`,
+      metric: fn.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** One CloudWatch dashboard: what arrives, what fails, what alerts, and whether authtrail keeps up. */
+  private buildDashboard(config: Config): cloudwatch.Dashboard {
+    const m = (metricName: string, dims: Record<string, string>, label: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: 'authtrail', ...dims }, statistic, period: Duration.minutes(5), label });
+    const tenants = config.tenants.map((t) => t.id);
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 12) => new cloudwatch.GraphWidget({ title, left, width, height: 6, stacked: false });
+    const d = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `authtrail-${Names.uniqueResourceName(this, { maxLength: 40 })}`,
+      defaultInterval: Duration.hours(24),
+    });
+    const queues = [this.detectorDlq, this.archiverDlq, this.eventBridgeDlq, this.feedHealthDlq, ...(this.pollerDlq ? [this.pollerDlq] : [])];
+    d.addWidgets(
+      new cloudwatch.TextWidget({ markdown: '# authtrail\nEvents per source, MFA failures and denials per tenant, alerts per rule, and the health of the pipeline. Alarms are listed in the README (Operations).', width: 24, height: 2 }),
+      graph('New events per source', config.sources.map((src) => m('EventsNew', { source_id: src.id }, src.id))),
+      graph('Quarantined per source', config.sources.map((src) => m('EventsQuarantined', { source_id: src.id }, src.id))),
+      graph('MFA failures per tenant', tenants.map((t) => m('MfaFailures', { tenant: t }, t))),
+      graph('MFA denials and fraud reports per tenant', tenants.map((t) => m('MfaDenials', { tenant: t }, t))),
+      graph('Alerts raised per rule', RULE_NAMES.map((r) => m('Alerts', { rule: r }, r))),
+      graph('Minutes since last delivery', config.sources.map((src) => m('MinutesSinceLastDelivery', { source_id: src.id }, src.id, 'Maximum'))),
+      graph('Webhook API', [this.api.metricCount({ period: Duration.minutes(5), label: 'requests' }), this.api.metricClientError({ period: Duration.minutes(5), label: '4xx' }), this.api.metricServerError({ period: Duration.minutes(5), label: '5xx' })]),
+      graph('Stream lag (iterator age, ms)', [this.detectorFunction, this.archiverFunction].map((fn) => fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5), label: fn.node.id }))),
+      graph('Function errors', [this.ingestFunction, this.eventBridgeFunction, this.archiverFunction, this.detectorFunction, this.feedHealthFunction, ...(this.pollerFunction ? [this.pollerFunction] : [])]
+        .map((fn) => fn.metricErrors({ period: Duration.minutes(5), label: fn.node.id }))),
+      graph('Dead-letter queues (messages)', queues.map((q) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: q.node.id }))),
+    );
+    return d;
   }
 
   private dlqAlarm(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {

@@ -86,7 +86,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 5, 'ingest, EventBridge intake, archiver, poller, detector');
+    assert.equal(fns.length, 6, 'ingest, EventBridge intake, archiver, poller, detector, feed health');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -135,7 +135,7 @@ describe('infra: pull sources', () => {
 
   it('one EventBridge Scheduler schedule per pull source, with retries and a DLQ', () => {
     const t = s.templates.stateless;
-    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties).filter((p) => p.Target.Input !== '{}');
     assert.deepEqual(schedules.map((p) => [JSON.parse(p.Target.Input).sourceId, p.ScheduleExpression]).sort(), [['acme-duo', 'rate(1 minute)'], ['globex-okta', 'rate(5 minutes)']]);
     for (const p of schedules) {
       assert.deepEqual(p.Target.RetryPolicy, { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
@@ -194,6 +194,41 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     const policy = JSON.stringify(Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('DetectorFunction')));
     assert.match(policy, /sns:Publish/);
     assert.match(JSON.stringify(t.findResources('AWS::CloudWatch::Alarm')), /DetectorDlq/);
+    assert.match(policy, /\/alerts\/\*/, 'alerts are archived under alerts/');
+    assert.match(policy, /dynamodb:UpdateItem/, 'feed deliveries are recorded');
+  });
+
+  it('feed health: a five-minute schedule with retries and a DLQ, and the SilentSources alarm', () => {
+    const t = s.templates.stateless;
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({ Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 }, DeadLetterConfig: { Arn: Match.anyValue() } }),
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SilentSources', Namespace: 'authtrail', Statistic: 'Maximum', Threshold: 0 });
+    const policy = JSON.stringify(Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('FeedHealthFunction')));
+    assert.match(policy, /sns:Publish/);
+    assert.match(policy, /\/alerts\/\*/);
+  });
+
+  it('operations: alarms on DLQ depth, ingest 5xx, quarantine rate, detector errors and feed silence', () => {
+    const alarms = s.templates.stateless.findResources('AWS::CloudWatch::Alarm');
+    const ids = Object.keys(alarms).join(' ');
+    for (const id of ['DetectorDlqAlarm', 'ArchiverDlqAlarm', 'EventBridgeDlqAlarm', 'FeedHealthDlqAlarm', 'PollerDlqAlarm', 'Ingest5xxAlarm', 'QuarantineRateAlarm', 'DetectorErrorsAlarm', 'FeedSilenceAlarm'])
+      assert.match(ids, new RegExp(id), id);
+    const five = Object.entries(alarms).find(([id]) => id.includes('Ingest5xxAlarm'))![1];
+    assert.deepEqual([five.Properties.MetricName, five.Properties.Namespace, five.Properties.Threshold], ['5xx', 'AWS/ApiGateway', 5]);
+    const q = Object.entries(alarms).find(([id]) => id.includes('QuarantineRateAlarm'))![1];
+    const expr = q.Properties.Metrics.find((x: { Expression?: string }) => x.Expression);
+    assert.equal(expr.Expression, 'IF((a + q) >= 20, 100 * q / (a + q), 0)');
+    assert.deepEqual(q.Properties.Metrics.filter((x: { MetricStat?: unknown }) => x.MetricStat).map((x: { MetricStat: { Metric: { MetricName: string } } }) => x.MetricStat.Metric.MetricName).sort(), ['IngestAccepted', 'IngestQuarantined']);
+  });
+
+  it('dashboard: events per source, MFA failures and denials per tenant, alerts per rule', () => {
+    const dashboards = Object.values(s.templates.stateless.findResources('AWS::CloudWatch::Dashboard'));
+    assert.equal(dashboards.length, 1);
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+    for (const text of ['New events per source', 'EventsNew', 'acme-okta', 'MfaFailures', 'MfaDenials', 'Alerts raised per rule', 'mfa_fatigue', 'lockout_burst', 'feed_silence', 'IteratorAge', 'ApproximateNumberOfMessagesVisible'])
+      assert.ok(body.includes(text), text);
   });
 
   it('state table: PITR, customer KMS key, TTL, retained', () => {
@@ -296,7 +331,7 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.equal(assets.length, 5);
+    assert.equal(assets.length, 6);
     let withConfig = 0;
     for (const a of assets) {
       const file = join(outdir, a, 'index.mjs');
@@ -305,6 +340,6 @@ describe('infra: bundling (esbuild, offline)', () => {
       if (code.includes('globex-okta-AbCdEf') && code.includes('acme-okta')) withConfig++;
       assert.ok(statSync(file).size < 1.5 * 1024 * 1024, `${a} is ${statSync(file).size} bytes`);
     }
-    assert.equal(withConfig, 4, 'the secret-free config is compiled into the intake, poller and detector handlers');
+    assert.equal(withConfig, 5, 'the secret-free config is compiled into the intake, poller, detector and feed-health handlers');
   });
 });
