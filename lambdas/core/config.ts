@@ -92,6 +92,14 @@ export const Config = z
       if (s.eventbridge && !s.eventbridge.source && (cfg.sources.filter((o) => o.kind === s.kind && o.eventbridge).length > 1))
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'eventbridge', 'source'], message: `several ${s.kind} sources use EventBridge: each needs its own "source" to route by` });
     });
+    for (const t of Object.keys(cfg.alerts.tenants))
+      if (!tenants.has(t)) ctx.addIssue({ code: 'custom', path: ['alerts', 'tenants', t], message: `unknown tenant "${t}"` });
+    const feedSources = [['alerts', 'rules'], ...Object.keys(cfg.alerts.tenants).map((t) => ['alerts', 'tenants', t, 'rules'])];
+    for (const path of feedSources) {
+      const feed = path.length === 2 ? cfg.alerts.rules.feed_silence : cfg.alerts.tenants[path[2]!]?.rules?.feed_silence;
+      for (const id of Object.keys(feed?.sources ?? {}))
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: [...path, 'feed_silence', 'sources', id], message: `unknown source "${id}"` });
+    }
   });
 export type Config = z.infer<typeof Config>;
 

@@ -29,6 +29,9 @@ describe('config', () => {
     ['a bad secret ARN', (c) => { (c.sources[0]!.auth as Record<string, unknown>)['secretArn'] = 'arn:nope'; }, /sources\.0\.auth\.secretArn/],
     ['an unknown field', (c) => { (c as Record<string, unknown>)['tenant'] = 'x'; }, /tenant/],
     ['a tenant id with capitals', (c) => { c.tenants[0]!.id = 'Acme'; }, /tenants\.0\.id/],
+    ['alert overrides for an unknown tenant', (c) => { (c as Record<string, unknown>)['alerts'] = { tenants: { nope: { rules: { mfa_fatigue: { threshold: 5 } } } } }; }, /alerts\.tenants\.nope: unknown tenant "nope"/],
+    ['a feed gap for an unknown source', (c) => { (c as Record<string, unknown>)['alerts'] = { rules: { feed_silence: { sources: { 'no-such-source': 60 } } } }; }, /alerts\.rules\.feed_silence\.sources\.no-such-source: unknown source/],
+    ['a rule threshold of the wrong type', (c) => { (c as Record<string, unknown>)['alerts'] = { rules: { brute_force: { threshold: '10' } } }; }, /alerts\.rules\.brute_force\.threshold/],
     ['hotDays of the wrong type', (c) => { (c as Record<string, unknown>)['retention'] = { hotDays: '90' }; }, /retention\.hotDays/],
   ];
   for (const [name, edit, message] of bad) {

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archiveKey, groupByPartition } from '../../lambdas/core/archive.ts';
+import { alertKey, archiveKey, groupByPartition } from '../../lambdas/core/archive.ts';
+import type { Alert } from '../../lambdas/core/detect/engine.ts';
 import { renderNamedQuery } from '../../lambdas/core/named-queries.ts';
-import { eventsToParquet } from '../../lambdas/core/parquet.ts';
+import { alertsToParquet, eventsToParquet } from '../../lambdas/core/parquet.ts';
 import { loadNamedQueries } from '../../infra/queries.ts';
 import { openArchiveDb, runSql } from '../../local/archive-db.ts';
 import { ev } from '../helpers/events.ts';
@@ -43,6 +44,16 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
       const body = eventsToParquet(p.events);
       const { key } = archiveKey(p.tenant, p.dt, body);
       mkdirSync(join(dir, 'events', `tenant=${p.tenant}`, `dt=${p.dt}`), { recursive: true });
+      writeFileSync(join(dir, key), body);
+    }
+    // Alerts as the detector archives them: a raised version, then a later one with a higher count.
+    const fatigue: Alert = { alert_id: 'a1', rule: 'mfa_fatigue', severity: 'high', tenant: 'acme', user: 'bob@example.com', first_event_time: '2026-11-20T10:05:00.000Z', last_event_time: '2026-11-20T10:06:00.000Z', count: 3, summary: '3 denied', event_uids: ['acme-okta#x1', 'acme-okta#x2', 'acme-okta#x3'] };
+    const versions: Alert[][] = [[fatigue], [{ ...fatigue, count: 4, last_event_time: '2026-11-20T10:07:00.000Z', event_uids: [...fatigue.event_uids, 'acme-okta#x4'] }],
+      [{ ...fatigue, alert_id: 'g1', tenant: 'globex', rule: 'lockout_burst', user: '*', count: 5, event_uids: [] }]];
+    for (const v of versions) {
+      const body = alertsToParquet(v);
+      const key = alertKey(v[0]!.tenant, v[0]!.first_event_time, body);
+      mkdirSync(join(dir, key, '..'), { recursive: true });
       writeFileSync(join(dir, key), body);
     }
     db = await openArchiveDb(dir);
@@ -95,9 +106,17 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
   it('fraud_reports', async () => {
     assert.deepEqual(pick(await run('fraud_reports'), 'user_name', 'raw_event_type'), [['bob@example.com', 'user.account.report_suspicious_activity_by_enduser']]);
   });
+  it('alerts_raised: the newest version of each alert, with its evidence', async () => {
+    assert.deepEqual(pick(await run('alerts_raised'), 'tenant', 'rule', 'severity', 'user_name', 'matches', 'event_uids'), [
+      ['acme', 'mfa_fatigue', 'high', 'bob@example.com', 4, ['acme-okta#x1', 'acme-okta#x2', 'acme-okta#x3', 'acme-okta#x4']],
+      ['globex', 'lockout_burst', 'high', '*', 5, []],
+    ]);
+    assert.deepEqual(pick(await run('alerts_raised', { tenant: 'globex' }), 'alert_id'), [['g1']]);
+    assert.equal((await run('alerts_raised', { from: '2026-11-21' })).length, 0);
+  });
   it('every shipped query is covered here', () => {
     const covered = ['mfa_coverage_by_user', 'mfa_coverage_by_app', 'failed_mfa_by_user', 'push_denials', 'bypass_code_use', 'factor_changes',
-      'signins_without_mfa', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports'];
+      'signins_without_mfa', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised'];
     assert.deepEqual([...queries.keys()].sort(), covered.sort());
   });
 });

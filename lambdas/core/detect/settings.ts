@@ -65,7 +65,7 @@ const shapeOf = <V>(pick: (r: (typeof RULE_SCHEMAS)[RuleName]) => V) =>
   Object.fromEntries(RULE_NAMES.map((n) => [n, pick(RULE_SCHEMAS[n])])) as { [K in RuleName]: V };
 
 export const RuleSettings = z.strictObject(shapeOf((r) => r.full)).transform((v) => v as RuleSettings);
-const RuleOverrides = z.strictObject(shapeOf((r) => r.partial.optional()));
+const RuleOverrides = z.strictObject(shapeOf((r) => r.partial.optional())).transform((v) => v as { [K in RuleName]?: Partial<RuleSettings[K]> });
 
 export const AlertsConfig = z.strictObject({
   /** One alert per rule, tenant and user per window; later matches update its count. */
@@ -81,5 +81,5 @@ export type AlertsConfig = z.infer<typeof AlertsConfig>;
 /** A tenant's effective settings for one rule. */
 export function ruleSettings<K extends RuleName>(cfg: AlertsConfig, tenant: string, name: K): RuleSettings[K] {
   const o = cfg.tenants[tenant]?.rules?.[name];
-  return o ? ({ ...cfg.rules[name], ...o } as RuleSettings[K]) : cfg.rules[name];
+  return o ? { ...cfg.rules[name], ...o } : cfg.rules[name];
 }
