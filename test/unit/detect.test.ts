@@ -272,9 +272,13 @@ describe('feed silence', () => {
 });
 
 describe('state', () => {
-  it('one state write per sign-in (its evidence), none for an event already seen or one no rule cares about', () => {
-    const r = play([signIn('a', 0, { geo_country: 'US' }), signIn('b', 60, { geo_country: 'US' }), signIn('c', 120, { geo_country: 'US' })]);
-    assert.equal(r.writes, 3);
+  it('routine sign-ins from a known IP, country and place cost no state write; new ones do', () => {
+    const NYC = { geo_country: 'US', geo_lat: 40.7128, geo_lon: -74.006 };
+    const r = play([signIn('a', 0, NYC), signIn('b', 20, NYC), signIn('c', 50, NYC)]);
+    assert.equal(r.writes, 1, 'only the first sign-in builds the profile');
+    assert.equal(play([signIn('a', 0, NYC), signIn('b', 20, { ...NYC, src_ip: '198.51.100.1' })]).writes, 2, 'a new IP is remembered');
+    assert.equal(play([signIn('a', 0, NYC), signIn('b', 90, NYC)]).writes, 2, 'a place more than an hour later is kept');
+    assert.equal(play([failed('f', 0), signIn('b', 5)]).writes, 2, 'a success after a failure is kept for late evidence');
     assert.equal(play([ev({ event_uid: 'lo', event_time: at(0), category: 'logout', outcome: 'success', user_email: 'erin@example.com' })]).writes, 0);
     const again = play([signIn('a', 0, { geo_country: 'US' }), signIn('a', 0, { geo_country: 'US' })]);
     assert.equal(again.writes, 1, 'a replayed event changes nothing');

@@ -191,7 +191,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     const list = (state.occ[signal] ??= []);
     const have = list.find((x) => x.uid === uid);
     if (have) return have;
-    const occ: Occurrence = { uid, time: at, ...extra };
+    const occ: Occurrence = { ...extra, uid, time: at };
     list.push(occ);
     return occ;
   };
@@ -230,10 +230,17 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     afterRun('success_after_failures', 'failure', mine);
   }
   if (isSuccess(e)) {
-    const mine = record('success', { ...(e.src_ip ? { ip: e.src_ip } : {}), ...(e.factor ? { factor: e.factor } : {}) });
+    const mine: Occurrence = { uid, time: at, ...(e.src_ip ? { ip: e.src_ip } : {}), ...(e.factor ? { factor: e.factor } : {}) };
     afterRun('push_approved_after_denials', 'push_denial', mine);
     afterRun('success_after_failures', 'failure', mine);
     signIn(mine);
+    // A success is kept only where late evidence could still pair with it: a run already under
+    // way before it, or the first sign-in from an IP (the one a late factor change pairs with).
+    // Routine sign-ins from known places change nothing, so they cost no state write.
+    const runBefore = (sig: Signal, rule: 'push_approved_after_denials' | 'success_after_failures') =>
+      within(sig, at - minutesMs(s(rule).windowMinutes), at).length > 0;
+    const freshIp = !!e.src_ip && state.profile?.ips[e.src_ip]?.[0] === at;
+    if (runBefore('push_denial', 'push_approved_after_denials') || runBefore('failure', 'success_after_failures') || freshIp) record('success', mine);
   }
   if (isFactorChange(e)) {
     const mine = record('factor_change');
@@ -329,10 +336,16 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     const W = minutesMs(r.windowMinutes);
     const earlier = p.geo.filter((g) => g.time <= at).at(-1);
     const later = p.geo.find((g) => g.time > at);
-    p.geo.push({ uid, time: at, lat: here.lat, lon: here.lon, country: e.geo_country });
-    p.geo.sort((a, b) => a.time - b.time);
-    const newest = p.geo[p.geo.length - 1]!.time;
-    p.geo = p.geo.filter((g) => g.time >= newest - W).slice(-32);
+    // A sign-in within an hour and 25 km of a kept one adds nothing (no state write): speeds
+    // are then measured from a point at most an hour staler, which still catches any trip
+    // faster than `speedKmh` that is not within an hour of the threshold.
+    const redundant = p.geo.some((g) => Math.abs(g.time - at) <= 3_600_000 && distanceKm(g, here) <= 25);
+    if (!redundant) {
+      p.geo.push({ uid, time: at, lat: here.lat, lon: here.lon, country: e.geo_country });
+      p.geo.sort((a, b) => a.time - b.time);
+      const newest = p.geo[p.geo.length - 1]!.time;
+      p.geo = p.geo.filter((g) => g.time >= newest - W).slice(-32);
+    }
     if (!r.enabled) return;
     for (const n of [earlier, later]) {
       if (!n || Math.abs(n.time - at) > W) continue;
