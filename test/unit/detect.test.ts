@@ -271,6 +271,33 @@ describe('feed silence', () => {
   });
 });
 
+describe('every rule: a redelivered event raises nothing new', () => {
+  const settings = AlertsConfig.parse({ rules: { mfa_required_app: { apps: ['Payroll'] }, new_country: { learningDays: 0 } } });
+  const cases: [string, AuthEvent[]][] = [
+    ['bypass_code', [ev({ event_uid: 'b', event_time: at(0), category: 'mfa_bypass', outcome: 'success', user_email: 'x@example.com' })]],
+    ['fraud_report', [ev({ event_uid: 'f', event_time: at(0), category: 'fraud_report', outcome: 'fraud', user_email: 'x@example.com' })]],
+    ['factor_change', [ev({ event_uid: 'c', event_time: at(0), category: 'factor_remove', outcome: 'success', user_email: 'x@example.com' })]],
+    ['mfa_required_app', [signIn('m', 0, { category: 'sso', is_mfa: false, app_name: 'Payroll' })]],
+    ['new_country', [signIn('us', -10, { geo_country: 'US' }), signIn('nl', 0, { geo_country: 'NL' })]],
+    ['impossible_travel', [signIn('ny', 0, { geo_lat: 40.7, geo_lon: -74 }), signIn('tyo', 30, { geo_lat: 35.7, geo_lon: 139.7 })]],
+    ['brute_force', Array.from({ length: 10 }, (_, i) => failed(`bf${i}`, i))],
+  ];
+  for (const [rule, seq] of cases) {
+    it(rule, () => {
+      const once = play(seq, settings);
+      assert.deepEqual(once.raised.map((a) => a.rule), [rule]);
+      const twice = play([...seq, ...seq], settings);
+      assert.deepEqual(twice.raised.map((a) => a.rule), [rule], 'no second alert');
+      assert.deepEqual(twice.updated, [], 'no count change either');
+    });
+  }
+  it('brute force counts late and out-of-order failures where they belong', () => {
+    const order = [9, 0, 5, 1, 8, 2, 7, 3, 6, 4];
+    const { raised } = play(order.map((i) => failed(`bf${i}`, i)));
+    assert.deepEqual(raised.map((a) => [a.rule, a.count, a.first_event_time, a.last_event_time]), [['brute_force', 10, at(0), at(9)]]);
+  });
+});
+
 describe('state', () => {
   it('routine sign-ins from a known IP, country and place cost no state write; new ones do', () => {
     const NYC = { geo_country: 'US', geo_lat: 40.7128, geo_lon: -74.006 };
