@@ -103,21 +103,23 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
   }));
 }
 
-/** Dashboard counts of a batch: new events per source, MFA failures and denials per tenant, alerts per rule. */
+/** Dashboard counts of a batch: new events per source; sign-in and MFA failures and denials per tenant; alerts per rule. */
 export function batchCounts(events: readonly AuthEvent[], alerts: readonly Alert[]) {
   const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const perSource = new Map<string, number>();
   const failures = new Map<string, number>();
+  const signInFailures = new Map<string, number>();
   const denials = new Map<string, number>();
   const perRule = new Map<string, number>();
   for (const e of events) {
     add(perSource, e.source_id);
     const mfa = e.is_mfa === true || e.category === 'mfa_verify' || e.category === 'mfa_challenge';
     if (mfa && e.outcome === 'failure') add(failures, e.tenant);
+    if ((e.category === 'login' || e.category === 'sso') && e.outcome === 'failure') add(signInFailures, e.tenant);
     if (e.outcome === 'denied' || e.outcome === 'fraud') add(denials, e.tenant);
   }
   for (const a of alerts) add(perRule, a.rule);
-  return { perSource, failures, denials, perRule };
+  return { perSource, failures, signInFailures, denials, perRule };
 }
 
 let deps: DetectorDeps | undefined;
@@ -151,6 +153,7 @@ export async function detectRecords(event: DynamoDBStreamEvent): Promise<DynamoD
     };
     emit('EventsNew', 'source_id', c.perSource);
     emit('MfaFailures', 'tenant', c.failures);
+    emit('SignInFailures', 'tenant', c.signInFailures);
     emit('MfaDenials', 'tenant', c.denials);
     emit('Alerts', 'rule', c.perRule);
     if (r.raised.length) metrics.addMetric('AlertsRaised', MetricUnit.Count, r.raised.length);

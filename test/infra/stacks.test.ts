@@ -227,7 +227,7 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     const dashboards = Object.values(s.templates.stateless.findResources('AWS::CloudWatch::Dashboard'));
     assert.equal(dashboards.length, 1);
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const text of ['New events per source', 'EventsNew', 'acme-okta', 'MfaFailures', 'MfaDenials', 'Alerts raised per rule', 'mfa_fatigue', 'lockout_burst', 'feed_silence', 'IteratorAge', 'ApproximateNumberOfMessagesVisible'])
+    for (const text of ['New events per source', 'EventsNew', 'acme-okta', 'MfaFailures', 'MfaDenials', 'SignInFailures', 'Alerts raised per rule', 'mfa_fatigue', 'lockout_burst', 'feed_silence', 'IteratorAge', 'ApproximateNumberOfMessagesVisible'])
       assert.ok(body.includes(text), text);
   });
 
