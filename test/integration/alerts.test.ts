@@ -7,6 +7,8 @@ import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { fixture } from '../helpers/fixtures.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
@@ -16,10 +18,20 @@ const bombing = Array.from({ length: 4 }, (_, i) => ({ ...base, uuid: `bomb-${i}
 
 describe('alerts, end to end', () => {
   let c: TestCollector;
+  let sqs: SQSClient;
+  let queueUrl: string;
   before(async () => {
     c = await startCollector({ tenants: [{ id: 'acme', name: 'Acme' }], sources: [{ id: 'acme-okta', tenant: 'acme', kind: 'okta', auth: { type: 'shared-secret', header: 'authorization', secret: SECRET } }] });
+    // A security team's subscription on the local SNS server: a queue, filtered to high and critical.
+    const aws = { endpoint: c.endpoints.sns, region: c.endpoints.region, credentials: c.endpoints.credentials };
+    sqs = new SQSClient(aws);
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'soc-alerts' }))).QueueUrl!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+    const sns = new SNSClient(aws);
+    await sns.send(new SubscribeCommand({ TopicArn: c.endpoints.topicArn, Protocol: 'sqs', Endpoint: arn, Attributes: { FilterPolicy: JSON.stringify({ severity: ['high', 'critical'] }) } }));
+    sns.destroy();
   });
-  after(async () => { await c?.stop(); });
+  after(async () => { sqs?.destroy(); await c?.stop(); });
 
   const post = (events: unknown[]) => fetch(`${c.base}/v1/ingest/acme-okta`, { method: 'POST', headers: { authorization: SECRET, 'content-type': 'application/json' }, body: JSON.stringify({ data: { events } }) }).then((r) => r.json());
   const lines = () => {
@@ -36,6 +48,12 @@ describe('alerts, end to end', () => {
     assert.deepEqual([a['rule'], a['severity'], a['tenant'], a['user']], ['mfa_fatigue', 'high', 'acme', 'bob@example.com']);
     for (const k of ['alert_id', 'first_event_time', 'last_event_time', 'count', 'summary', 'event_uids']) assert.ok(k in a, k);
     assert.match(c.output(), /authtrail alert: \{"alert_id"/, 'also on stdout');
+    // Published to SNS with the filterable attributes.
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
+    assert.equal(got.Messages?.length, 1);
+    const envelope = JSON.parse(got.Messages![0]!.Body!) as { Message: string; MessageAttributes: Record<string, { Value: string }> };
+    assert.deepEqual(JSON.parse(envelope.Message), a);
+    assert.deepEqual(Object.fromEntries(Object.entries(envelope.MessageAttributes).map(([k, v]) => [k, v.Value])), { rule: 'mfa_fatigue', severity: 'high', tenant: 'acme' });
   });
 
   it('posting the same sequence again raises nothing', async () => {
@@ -65,5 +83,7 @@ describe('alerts, end to end', () => {
     assert.equal(silence.length, 1);
     assert.deepEqual([silence[0]!['tenant'], silence[0]!['user']], ['acme', '*']);
     assert.match(String(silence[0]!['summary']), /acme-okta delivered no events for 9\d min \(expected gap 60 min\)/);
+    const filtered = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    assert.equal(filtered.Messages?.length ?? 0, 0, 'a medium alert does not pass the subscription\'s severity filter');
   });
 });
