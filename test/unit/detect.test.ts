@@ -299,6 +299,19 @@ describe('every rule: a redelivered event raises nothing new', () => {
 });
 
 describe('state', () => {
+  it('a long push-bombing (2,000 prompts over 100 minutes) is one alert counting them all, with bounded state', () => {
+    const bombs = Array.from({ length: 2000 }, (_, i) => ev({ event_uid: `b${i}`, event_time: new Date(T0 + i * 3_000).toISOString(), category: 'mfa_verify', outcome: 'denied', factor: 'push', is_mfa: true, user_email: 'bob@example.com' }));
+    const { raised, updated, states } = play(bombs);
+    assert.deepEqual(raised.map((a) => [a.rule, a.count]), [['mfa_fatigue', 3]]);
+    const last = updated.at(-1)!;
+    assert.equal(last.count, 2000);
+    assert.equal(last.event_uids.length, 100, 'the evidence list is capped');
+    const s = states.get('acme#bob@example.com')!;
+    assert.ok(s.occ.push_denial!.length <= 500, `${s.occ.push_denial!.length} occurrences kept`);
+    assert.ok(Buffer.byteLength(JSON.stringify(s)) < 100_000, 'far below the 400 KB item limit');
+    // Replaying the last event (a retried batch) counts nothing.
+    assert.equal(play([...bombs.slice(-5), bombs.at(-1)!]).updated.length, 2);
+  });
   it('routine sign-ins from a known IP, country and place cost no state write; new ones do', () => {
     const NYC = { geo_country: 'US', geo_lat: 40.7128, geo_lon: -74.006 };
     const r = play([signIn('a', 0, NYC), signIn('b', 20, NYC), signIn('c', 50, NYC)]);

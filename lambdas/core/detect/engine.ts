@@ -88,25 +88,40 @@ export const concernsTenant = (e: AuthEvent) => !!userOf(e) && isLockout(e);
 // ---- windows ----------------------------------------------------------------------------
 
 /**
- * The window of `minutes` containing `at` with the most evidence (by `measure`: occurrences, or
- * distinct users), or [] when none holds `at`.
+ * The window of `minutes` containing `at` with the most evidence (occurrences, or with
+ * `byUser` distinct users), or [] when none holds `at`. Two pointers over the sorted evidence:
+ * O(n log n), however long an attack runs.
  */
-export function densestWindow(occ: readonly Occurrence[], at: number, minutes: number, measure: (w: Occurrence[]) => number = (w) => w.length): Occurrence[] {
+export function densestWindow(occ: readonly Occurrence[], at: number, minutes: number, byUser = false): Occurrence[] {
   const w = minutes * 60_000;
   const sorted = [...new Map(occ.map((o) => [o.uid, o])).values()].sort((a, b) => a.time - b.time);
-  let best: Occurrence[] = [];
+  const users = new Map<string | undefined, number>();
+  const size = (from: number, to: number) => (byUser ? users.size : to - from);
+  let best: [number, number] = [0, 0];
   let bestSize = 0;
-  for (const o of sorted) {
-    const start = o.time;
-    if (start > at || at - start > w) continue;
-    const inside = sorted.filter((x) => x.time >= start && x.time <= start + w);
-    const size = measure(inside);
-    if (size > bestSize) { best = inside; bestSize = size; }
+  let end = 0;
+  for (let start = 0; start < sorted.length; start++) {
+    const t = sorted[start]!.time;
+    while (end < sorted.length && sorted[end]!.time <= t + w) {
+      const u = sorted[end]!.user;
+      users.set(u, (users.get(u) ?? 0) + 1);
+      end++;
+    }
+    if (t <= at && at - t <= w && size(start, end) > bestSize) { best = [start, end]; bestSize = size(start, end); }
+    const u = sorted[start]!.user;
+    const n = users.get(u)! - 1;
+    if (n) users.set(u, n);
+    else users.delete(u);
   }
-  return best;
+  return sorted.slice(best[0], best[1]);
 }
 
-const distinctUsers = (w: Occurrence[]) => new Set(w.map((o) => o.user)).size;
+const distinctUsers = (w: readonly Occurrence[]) => new Set(w.map((o) => o.user)).size;
+
+/** An alert lists at most this many events; `count` goes on counting. */
+export const MAX_EVIDENCE = 100;
+/** Evidence kept per signal and key (the newest): bounds the state item and the work per event. */
+export const MAX_OCCURRENCES = 500;
 
 /** Great-circle distance in km (haversine, mean Earth radius). */
 export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
@@ -153,22 +168,25 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   const uid = `${e.source_id}#${e.event_uid}`;
   const s = <K extends RuleName>(name: K) => ruleSettings(o.settings, e.tenant, name);
   const key = o.scope === 'tenant' ? TENANT_WIDE : user;
+  // A retried batch replays events: one already recorded has raised all it could.
+  if (Object.values(o.state.occ).some((l) => l?.some((x) => x.uid === uid))) return out;
 
   /** Raise an alert for `evidence`, or update the rule's open alert (suppression). */
   const emit = (rule: RuleName, severity: Severity, evidence: readonly Occurrence[], summary: string) => {
     const open = state.open[rule];
     if (open && at <= open.until && at >= Date.parse(open.alert.first_event_time) - minutesMs(o.settings.suppressionMinutes)) {
+      // The triggering event is one more match; the evidence list gains what it lacks, up to its cap.
+      if (open.alert.event_uids.includes(uid)) return; // already counted (a retried batch)
       const fresh = evidence.filter((x) => !open.alert.event_uids.includes(x.uid));
-      if (!fresh.length) return; // already counted (a retried batch)
       const all = [open.alert.first_event_time, open.alert.last_event_time, ...fresh.map((x) => iso(x.time))].sort();
       const escalated = SEVERITY_RANK[severity] > SEVERITY_RANK[open.alert.severity];
       const a: Alert = {
         ...open.alert,
         severity: escalated ? severity : open.alert.severity,
         summary: escalated ? summary : open.alert.summary,
-        count: open.alert.count + fresh.length,
+        count: open.alert.count + 1,
         first_event_time: all[0]!, last_event_time: all[all.length - 1]!,
-        event_uids: [...open.alert.event_uids, ...fresh.map((x) => x.uid)],
+        event_uids: [...open.alert.event_uids, ...fresh.map((x) => x.uid)].slice(0, MAX_EVIDENCE),
       };
       state.open[rule] = { alert: a, until: suppressUntil(a, o.settings) };
       (escalated ? out.raise : out.update).push(a);
@@ -180,7 +198,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
       alert_id: createHash('sha256').update(`${rule}|${e.tenant}|${key}|${first}`).digest('hex').slice(0, 24),
       rule, severity, tenant: e.tenant, user: key,
       first_event_time: first, last_event_time: iso(sorted[sorted.length - 1]!.time),
-      count: sorted.length, summary, event_uids: sorted.map((x) => x.uid),
+      count: sorted.length, summary, event_uids: sorted.slice(0, MAX_EVIDENCE).map((x) => x.uid),
     };
     state.open[rule] = { alert: a, until: suppressUntil(a, o.settings) };
     out.raise.push(a);
@@ -201,7 +219,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     const r = s('lockout_burst');
     if (isLockout(e)) {
       record('lockout', { user });
-      const w = densestWindow(state.occ.lockout ?? [], at, r.windowMinutes, distinctUsers);
+      const w = densestWindow(state.occ.lockout ?? [], at, r.windowMinutes, true);
       const users = distinctUsers(w);
       if (r.enabled && w.some((x) => x.uid === uid) && users >= r.threshold) {
         emit('lockout_burst', 'high', w, `${users} users locked out within ${r.windowMinutes} min across the tenant (password spraying?)`);
@@ -369,7 +387,7 @@ function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState
   let horizon = at;
   for (const list of Object.values(state.occ)) for (const x of list ?? []) horizon = Math.max(horizon, x.time);
   for (const [k, list] of Object.entries(state.occ) as [Signal, Occurrence[]][]) {
-    const kept = list.filter((x) => x.time >= horizon - keep);
+    const kept = list.filter((x) => x.time >= horizon - keep).sort((a, b) => a.time - b.time).slice(-MAX_OCCURRENCES);
     if (kept.length) state.occ[k] = kept;
     else delete state.occ[k];
   }

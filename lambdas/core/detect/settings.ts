@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 const enabled = z.boolean();
-const count = z.number().int().min(1).max(100_000);
+const count = z.number().int().min(1).max(500);
 const minutes = z.number().int().min(1).max(24 * 60);
 
 /** One rule: its fields (all optional in the config) and its defaults. */
