@@ -204,7 +204,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     out.raise.push(a);
   };
 
-  /** Adds the event's occurrence to a signal; false when it was already there (a retried batch). */
+  /** Adds the event's occurrence to a signal (once) and returns it. */
   const record = (signal: Signal, extra: Partial<Occurrence> = {}): Occurrence => {
     const list = (state.occ[signal] ??= []);
     const have = list.find((x) => x.uid === uid);
