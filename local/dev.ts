@@ -121,7 +121,8 @@ export async function startLocal(o: { config: Config; home: string; port: number
     server = createApiServer({
       httpHandler: http.handler,
       eventBridge: eb.ingestEnvelopes,
-      flush: async () => ({ delivered: await activePoller.flush() }),
+      // `delivered`: the records this flush wrote to the archive (CONTRACT §7: flush archives what is pending).
+      flush: async () => ({ delivered: (await activePoller.flush())['archiver'] ?? 0 }),
       poll: pollOnce,
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
       replay: async (id?: string) => {

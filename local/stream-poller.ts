@@ -142,9 +142,9 @@ export function startStreamPoller(o: PollerOptions) {
     }
   }
 
-  /** Delivers full batches (or everything, when forced or the window has passed). */
-  async function deliver(force: boolean): Promise<number> {
-    let delivered = 0;
+  /** Delivers full batches (or everything, when forced or the window has passed); records delivered per consumer. */
+  async function deliver(force: boolean): Promise<Map<string, number>> {
+    const delivered = new Map<string, number>();
     for (const c of o.consumers) {
       const buf = buffers.get(c.name)!;
       const window = o.windowMsFor?.[c.name] ?? windowMs;
@@ -161,13 +161,13 @@ export function startStreamPoller(o: PollerOptions) {
         await commit(c.name, batch);
         buf.items.splice(0, n);
         buf.since = Date.now();
-        delivered += records.length;
+        delivered.set(c.name, (delivered.get(c.name) ?? 0) + records.length);
       }
     }
     return delivered;
   }
 
-  async function cycle(force: boolean): Promise<number> {
+  async function cycle(force: boolean): Promise<Map<string, number>> {
     await read();
     return deliver(force);
   }
@@ -184,13 +184,16 @@ export function startStreamPoller(o: PollerOptions) {
   }, pollMs);
 
   return {
-    /** Reads everything the stream holds and delivers it now; resolves with the records delivered. */
-    async flush(): Promise<number> {
-      let total = 0;
+    /**
+     * Reads everything the stream holds and delivers it now; resolves with the records this
+     * flush delivered to each consumer (a consumer with a short window may have had them already).
+     */
+    async flush(): Promise<Record<string, number>> {
+      const total: Record<string, number> = Object.fromEntries(o.consumers.map((c) => [c.name, 0]));
       for (let i = 0; i < 50; i++) {
         const n = await enqueue(true);
-        total += n;
-        if (n === 0 && [...buffers.values()].every((b) => !b.items.length)) break;
+        for (const [k, v] of n) total[k] = (total[k] ?? 0) + v;
+        if (![...n.values()].some(Boolean) && [...buffers.values()].every((b) => !b.items.length)) break;
       }
       return total;
     },
