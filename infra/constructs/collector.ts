@@ -240,18 +240,8 @@ export class AuthTrailCollector extends Construct {
       timeout: Duration.minutes(5), memorySize: 1024,
     });
     this.archiverDlq = this.queue('ArchiverDlq');
-    this.archiverFunction.addEventSource(new DynamoEventSource(this.table, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      // Lambda also caps a batch at 6 MB of records: ~3,000 Okta events.
-      batchSize: 10_000,
-      maxBatchingWindow: Duration.minutes(5),
-      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-      reportBatchItemFailures: true,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      onFailure: new SqsDlq(this.archiverDlq),
-    }));
+    // Lambda also caps a batch at 6 MB of records: ~3,000 Okta events.
+    this.consumeNewEvents(this.archiverFunction, this.archiverDlq, 10_000, Duration.minutes(5));
     this.archiveBucket.grantPut(this.archiverFunction, 'events/*');
     this.archiveBucket.grantPut(this.archiverFunction, 'digests/*');
     // Rolling back a failed batch only adds delete markers: no s3:DeleteObjectVersion, so no
@@ -268,17 +258,7 @@ export class AuthTrailCollector extends Construct {
     // The detector: new events only, small batches so an attack is heard about within a minute.
     this.detectorFunction = this.handler('DetectorFunction', 'detector', deployed, 'Detect MFA attacks on new events and publish alerts', { timeout: Duration.minutes(2) });
     this.detectorDlq = this.queue('DetectorDlq');
-    this.detectorFunction.addEventSource(new DynamoEventSource(this.table, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: 500,
-      maxBatchingWindow: Duration.seconds(5),
-      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-      reportBatchItemFailures: true,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      onFailure: new SqsDlq(this.detectorDlq),
-    }));
+    this.consumeNewEvents(this.detectorFunction, this.detectorDlq, 500, Duration.seconds(5));
     this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.alertTopic.grantPublish(this.detectorFunction);
     key.grantEncryptDecrypt(this.detectorFunction);
@@ -352,6 +332,24 @@ export class AuthTrailCollector extends Construct {
 
     this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
     this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
+  }
+
+  /**
+   * A consumer of the hot table's stream: INSERT records only (a redelivery is a MODIFY, a TTL
+   * expiry a REMOVE), partial-batch answers, bisection and 10 retries within 24 h, then the DLQ.
+   */
+  private consumeNewEvents(fn: NodejsFunction, dlq: sqs.Queue, batchSize: number, maxBatchingWindow: Duration): void {
+    fn.addEventSource(new DynamoEventSource(this.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize,
+      maxBatchingWindow,
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      onFailure: new SqsDlq(dlq),
+    }));
   }
 
   private errorAlarm(id: string, fn: NodejsFunction, description: string, periods: number): cloudwatch.Alarm {

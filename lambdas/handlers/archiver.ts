@@ -12,7 +12,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { archiveWriter } from '../adapters/archive-writer.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
 import { dynamoDigestHeads } from '../adapters/state.ts';
-import { newEvents } from '../adapters/stream-records.ts';
+import { batchResponse, newEvents } from '../adapters/stream-records.ts';
 import { env, logger, metrics } from './observability.ts';
 
 const writer = archiveWriter({
@@ -24,17 +24,16 @@ const writer = archiveWriter({
 
 export async function archiveRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const events = newEvents(event.Records);
-  if (!events.length) return { batchItemFailures: [] };
+  if (!events.length) return batchResponse(event.Records, false);
   try {
     const r = await writer.archive(events);
     metrics.addMetric('EventsArchived', MetricUnit.Count, r.rows);
     metrics.addMetric('ArchiveObjects', MetricUnit.Count, r.objects);
     logger.info('archived', { ...r, records: event.Records.length });
-    return { batchItemFailures: [] };
+    return batchResponse(event.Records, false);
   } catch (err) {
     logger.error('archive batch failed; it will be retried', { error: err as Error, records: event.Records.length });
-    const first = event.Records[0]?.dynamodb?.SequenceNumber;
-    return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
+    return batchResponse(event.Records, true);
   }
 }
 

@@ -18,7 +18,7 @@ import type { AuthEvent } from '../core/event.ts';
 import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
 import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink, type AlertStore } from '../adapters/alert-sink.ts';
 import { dynamoDetectState, dynamoFeeds, StateConflictError, type DetectState, type Feeds } from '../adapters/detect-state.ts';
-import { newEvents } from '../adapters/stream-records.ts';
+import { batchResponse, newEvents } from '../adapters/stream-records.ts';
 import { env, logger, metrics } from './observability.ts';
 import { config } from './runtime-config.ts';
 
@@ -157,11 +157,10 @@ export async function detectRecords(event: DynamoDBStreamEvent): Promise<DynamoD
     emit('MfaDenials', 'tenant', c.denials);
     emit('Alerts', 'rule', c.perRule);
     if (r.raised.length) metrics.addMetric('AlertsRaised', MetricUnit.Count, r.raised.length);
-    return { batchItemFailures: [] };
+    return batchResponse(event.Records, false);
   } catch (err) {
     logger.error('detector batch failed; it will be retried', { error: err as Error, records: event.Records.length });
-    const first = event.Records[0]?.dynamodb?.SequenceNumber;
-    return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
+    return batchResponse(event.Records, true);
   }
 }
 
