@@ -15,3 +15,13 @@ export function localS3(e: Endpoints): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
+
+/** Local-only routes (`/_local/*`, `/v1/eventbridge`) take the collector's per-start token. */
+export const LOCAL_TOKEN_HEADER = 'x-authtrail-local-token';
+
+/** A request to the running local collector, carrying its local token. */
+export function localFetch(e: Endpoints, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (e.localToken) headers.set(LOCAL_TOKEN_HEADER, e.localToken);
+  return fetch(`${e.api}${path}`, { ...init, headers });
+}

@@ -1,9 +1,9 @@
 /** `authtrail flush`: make the running local collector archive everything pending now. */
-import { readEndpoints } from './endpoints.ts';
+import { localFetch, readEndpoints } from './endpoints.ts';
 
 export async function flush(): Promise<number> {
   const e = readEndpoints();
-  const res = await fetch(`${e.api}/_local/flush`, { method: 'POST' });
+  const res = await localFetch(e, '/_local/flush', { method: 'POST' });
   const body = await res.text();
   if (!res.ok) { process.stderr.write(`authtrail: flush failed (${res.status}): ${body}\n`); return 1; }
   console.log(body);

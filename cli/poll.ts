@@ -1,12 +1,12 @@
 /** `authtrail poll <sourceId>`: one poll of a pull source now, by the running local collector. */
-import { readEndpoints } from './endpoints.ts';
+import { localFetch, readEndpoints } from './endpoints.ts';
 import { UsageError } from './main.ts';
 
 export async function poll(args: string[]): Promise<number> {
   const [sourceId] = args;
   if (!sourceId) throw new UsageError('poll needs <sourceId>');
   const e = readEndpoints();
-  const res = await fetch(`${e.api}/_local/poll/${encodeURIComponent(sourceId)}`, { method: 'POST' });
+  const res = await localFetch(e, `/_local/poll/${encodeURIComponent(sourceId)}`, { method: 'POST' });
   const body = await res.text();
   if (!res.ok) {
     let message = body;

@@ -4,7 +4,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { QUARANTINE_PREFIX, type StoredQuarantine } from '../lambdas/adapters/quarantine.ts';
-import { localS3, readEndpoints } from './endpoints.ts';
+import { localFetch, localS3, readEndpoints } from './endpoints.ts';
 
 export interface QuarantineLine {
   id: string;
@@ -35,7 +35,7 @@ export async function listQuarantine(s3: S3Client, bucket: string): Promise<Quar
 
 async function replay(id: string | undefined): Promise<number> {
   const e = readEndpoints();
-  const res = await fetch(`${e.api}/_local/quarantine/replay${id ? `?id=${encodeURIComponent(id)}` : ''}`, { method: 'POST' });
+  const res = await localFetch(e, `/_local/quarantine/replay${id ? `?id=${encodeURIComponent(id)}` : ''}`, { method: 'POST' });
   const body = await res.text();
   if (!res.ok) {
     let message = body;

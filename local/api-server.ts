@@ -70,7 +70,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export function createApiServer(o: { httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; onError?: (err: unknown) => void }): Server {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');

@@ -2,6 +2,7 @@
  * `authtrail dev`: the collector on this machine. Starts the stand-ins, creates the resources,
  * points the Lambda handlers at them and serves the API. All state lives in AUTHTRAIL_HOME.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
@@ -21,6 +22,8 @@ export interface Endpoints {
   api: string; dynamodb: string; s3: string; sns: string; region: string;
   bucket: string; table: string; stateTable: string; topicArn: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Required on local-only routes (`/_local/*`, `/v1/eventbridge`) as `x-authtrail-local-token`. */
+  localToken: string;
 }
 
 export const homeDir = (env: NodeJS.ProcessEnv = process.env) => resolve(env.AUTHTRAIL_HOME ?? '.authtrail');
@@ -118,7 +121,10 @@ export async function startLocal(o: { config: Config; home: string; port: number
     // Feed silence is checked every minute (every five in AWS).
     timers.push(setInterval(() => { feedHealth.runFeedCheck().catch((err) => console.error(`authtrail: feed check: ${(err as Error).message}`)); }, 60_000));
 
+    // A new token at every start: local-only routes answer 401 without it (CONTRACT §7).
+    const localToken = randomBytes(24).toString('base64url');
     server = createApiServer({
+      localToken,
       httpHandler: http.handler,
       eventBridge: eb.ingestEnvelopes,
       // `delivered`: the records this flush wrote to the archive (CONTRACT §7: flush archives what is pending).
@@ -135,10 +141,10 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const port = (server.address() as { port: number }).port;
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${port}`, dynamodb: ddb.endpoint, s3: s3.endpoint, sns: sns.endpoint, region: REGION,
-      bucket: LOCAL_NAMES.bucket, table: LOCAL_NAMES.table, stateTable: LOCAL_NAMES.stateTable, topicArn: sns.topicArn, credentials: { ...LOCAL_CREDENTIALS },
+      bucket: LOCAL_NAMES.bucket, table: LOCAL_NAMES.table, stateTable: LOCAL_NAMES.stateTable, topicArn: sns.topicArn, credentials: { ...LOCAL_CREDENTIALS }, localToken,
     };
     const file = endpointsFile(o.home);
-    writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2));
+    writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
     log(`authtrail ready on ${endpoints.api}`);
     return { endpoints, stop };

@@ -16,6 +16,8 @@ export interface TestCollector {
   home: string;
   base: string;
   endpoints: Endpoints;
+  /** The header local-only routes (`/_local/*`, `/v1/eventbridge`) require. */
+  localHeaders(): Record<string, string>;
   env: NodeJS.ProcessEnv;
   output(): string;
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -39,6 +41,7 @@ export async function startCollector(config: unknown, o: { home?: string } = {})
   const endpoints = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as Endpoints;
   return {
     home, base, endpoints, env,
+    localHeaders: () => ({ 'x-authtrail-local-token': endpoints.localToken }),
     output: () => out,
     cli: (args) => new Promise((resolve) => execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))),

@@ -72,7 +72,7 @@ describe('alerts, end to end', () => {
   });
 
   it('a source that goes silent past its expected gap raises one feed-silence alert', async () => {
-    const check = (minutesAhead: number) => fetch(`${c.base}/_local/feeds/check?now=${new Date(Date.now() + minutesAhead * 60_000).toISOString()}`, { method: 'POST' })
+    const check = (minutesAhead: number) => fetch(`${c.base}/_local/feeds/check?now=${new Date(Date.now() + minutesAhead * 60_000).toISOString()}`, { method: 'POST', headers: c.localHeaders() })
       .then((r) => r.json() as Promise<{ checks: { sourceId: string; silent: boolean }[]; raised: { rule: string }[] }>);
     const early = await check(30);
     assert.deepEqual([early.checks.map((x) => [x.sourceId, x.silent]), early.raised.length], [[['acme-okta', false]], 0]);

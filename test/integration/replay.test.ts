@@ -17,7 +17,7 @@ describe('quarantine replay', () => {
   it('keeps what still fails, stores what the fix allows, once', async () => {
     let c = await startCollector(base);
     try {
-      const eb = await fetch(`${c.base}/v1/eventbridge`, { method: 'POST', body: fixtureText('auth0/eventbridge.json') });
+      const eb = await fetch(`${c.base}/v1/eventbridge`, { method: 'POST', headers: c.localHeaders(), body: fixtureText('auth0/eventbridge.json') });
       assert.deepEqual(await eb.json(), { accepted: 0, duplicates: 0, quarantined: 1 }, 'no auth0 source yet');
       const bad = await fetch(`${c.base}/v1/ingest/acme-okta`, { method: 'POST', headers: { authorization: 'replay-okta-secret' }, body: 'still {not json' });
       assert.equal(bad.status, 400);
@@ -38,7 +38,7 @@ describe('quarantine replay', () => {
       assert.deepEqual(JSON.parse((await c.cli(['quarantine', 'replay'])).stdout), { objects: 1, entries: 1, accepted: 0, duplicates: 0, quarantined: 1 });
       assert.equal((await c.cli(['quarantine', 'replay', 'no-such-id'])).code, 1);
       // Replaying the EventBridge event again (from its source) is a duplicate: stored once.
-      const again = await fetch(`${c.base}/v1/eventbridge`, { method: 'POST', body: fixtureText('auth0/eventbridge.json') });
+      const again = await fetch(`${c.base}/v1/eventbridge`, { method: 'POST', headers: c.localHeaders(), body: fixtureText('auth0/eventbridge.json') });
       assert.deepEqual(await again.json(), { accepted: 0, duplicates: 1, quarantined: 0 });
     } finally {
       await c.stop();
