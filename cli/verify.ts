@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EVENTS_PREFIX } from '../lambdas/core/archive.ts';
 import { DIGESTS_PREFIX, sha256Hex, verifyArchive, type Finding } from '../lambdas/core/digest.ts';
-import { dynamoDigestHeads } from '../lambdas/adapters/state.ts';
+import { dynamoArchiveState } from '../lambdas/adapters/archive-state.ts';
 import { loadConfig } from '../infra/config.ts';
 import { localS3, readEndpoints } from './endpoints.ts';
 import { UsageError } from './main.ts';
@@ -49,7 +49,7 @@ export async function verify(args: string[]): Promise<number> {
   const e = readEndpoints();
   const s3 = localS3(e);
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: e.dynamodb, region: e.region, credentials: e.credentials }));
-  const heads = dynamoDigestHeads({ client: ddb, table: e.stateTable });
+  const heads = dynamoArchiveState({ client: ddb, table: e.stateTable });
   try {
     const inArchive = new Set((await listKeys(s3, e.bucket, EVENTS_PREFIX)).map((k) => /^events\/tenant=([^/]+)\//.exec(k)?.[1]).filter((t): t is string => !!t));
     const tenants = a.tenant ? [a.tenant] : [...new Set([...loadConfig().config.tenants.map((t) => t.id), ...inArchive])].sort();
@@ -63,7 +63,7 @@ export async function verify(args: string[]): Promise<number> {
         if ((a.from && dt < a.from) || (a.to && dt > a.to)) continue;
         objects.set(key, sha256Hex(await read(s3, e.bucket, key)));
       }
-      const r = verifyArchive({ tenant, head: await heads.get(tenant), digests, objects, from: a.from, to: a.to });
+      const r = verifyArchive({ tenant, head: await heads.head(tenant), digests, objects, from: a.from, to: a.to });
       console.log(`${tenant}: ${r.digests} digest(s) in the chain, ${r.checked} object(s) checked, ${r.findings.length} finding(s)`);
       all.push(...r.findings.map((f) => ({ ...f, tenant })));
     }

@@ -244,16 +244,13 @@ export class AuthTrailCollector extends Construct {
     this.consumeNewEvents(this.archiverFunction, this.archiverDlq, 10_000, Duration.minutes(5));
     this.archiveBucket.grantPut(this.archiverFunction, 'events/*');
     this.archiveBucket.grantPut(this.archiverFunction, 'digests/*');
-    // Rolling back a failed batch only adds delete markers: no s3:DeleteObjectVersion, so no
-    // version of an archived object can ever be destroyed by authtrail.
-    this.archiverFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['s3:DeleteObject'],
-      resources: ['events/*', 'digests/*'].map((p) => this.archiveBucket.arnForObjects(p)),
-    }));
-    this.stateTable.grant(this.archiverFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // The archiver never deletes: a retried batch skips what was committed and overwrites what
+    // was not (no s3:DeleteObject at all). Commits are one transaction of PutItems; publishing a
+    // digest updates its head.
+    this.stateTable.grant(this.archiverFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     for (const fn of pollFns) this.stateTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
     key.grantEncryptDecrypt(this.archiverFunction);
-    acknowledge(this.archiverFunction, 'Archive objects and digests get content-derived names under events/ and digests/: the keys cannot be known in advance.',
+    acknowledge(this.archiverFunction, 'Archive objects and digests get names derived from stream records and content under events/ and digests/: the keys cannot be known in advance.',
       ...['events', 'digests'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/${p}/*]`));
     // The detector: new events only, small batches so an attack is heard about within a minute.
     this.detectorFunction = this.handler('DetectorFunction', 'detector', deployed, 'Detect MFA attacks on new events and publish alerts', { timeout: Duration.minutes(2) });
@@ -343,6 +340,8 @@ export class AuthTrailCollector extends Construct {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize,
       maxBatchingWindow,
+      // One batch per shard at a time: the archiver's exactly-once commit relies on shard order.
+      parallelizationFactor: 1,
       filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
       reportBatchItemFailures: true,
       bisectBatchOnError: true,

@@ -4,16 +4,35 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { itemToEvent } from '../core/archive.ts';
 import type { AuthEvent } from '../core/event.ts';
+import type { ArchiveBatch } from './archive-writer.ts';
 
-/** New events of a batch; TTL deletions and updates never reach the archive. */
+/** The new event a record carries; TTL deletions and updates never reach the archive. */
+function newEvent(r: DynamoDBRecord): AuthEvent | null {
+  if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) return null;
+  return itemToEvent(unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>));
+}
+
+/** New events of a batch. */
 export function newEvents(records: readonly DynamoDBRecord[]): AuthEvent[] {
   const out: AuthEvent[] = [];
   for (const r of records) {
-    if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
-    const e = itemToEvent(unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>));
+    const e = newEvent(r);
     if (e) out.push(e);
   }
   return out;
+}
+
+/** A batch with every record's stream position, as the archive writer commits it. */
+export function archiveBatch(records: readonly DynamoDBRecord[]): ArchiveBatch {
+  return {
+    stream: records[0]?.eventSourceARN ?? '',
+    records: records.map((r) => {
+      const seq = r.dynamodb?.SequenceNumber;
+      const pk = r.dynamodb?.Keys?.['pk']?.S;
+      if (!seq || pk === undefined) throw new Error('a stream record without SequenceNumber or key');
+      return { seq, pk, event: newEvent(r) };
+    }),
+  };
 }
 
 

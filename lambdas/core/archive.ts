@@ -37,14 +37,8 @@ export function groupByPartition(events: readonly AuthEvent[]): Map<string, { te
   return groups;
 }
 
-/**
- * The object key is derived from the content: a retried batch rewrites the same key with the
- * same bytes instead of adding a second copy.
- */
-export function archiveKey(tenant: string, dt: string, body: Uint8Array): { key: string; sha256: string } {
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  return { key: `${EVENTS_PREFIX}tenant=${tenant}/dt=${dt}/part-${sha256.slice(0, 32)}.parquet`, sha256 };
-}
+/** An archive object's key; `name` comes from the stream records it holds (see stream-commit.ts). */
+export const archiveKey = (tenant: string, dt: string, name: string) => `${EVENTS_PREFIX}tenant=${tenant}/dt=${dt}/${name}.parquet`;
 
 /** A hot-table item (or stream NEW_IMAGE) back to the canonical event; null if it is not one. */
 export function itemToEvent(item: Record<string, unknown>): AuthEvent | null {

@@ -25,6 +25,8 @@ export interface Digest {
   readonly created: string;
   readonly previous: DigestRef | null;
   readonly objects: readonly DigestObject[];
+  /** The stream records the digest's objects were written from (first and last sequence number). */
+  readonly stream?: { readonly first_seq: string; readonly last_seq: string } | undefined;
 }
 
 export const sha256Hex = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');

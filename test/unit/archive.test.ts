@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARCHIVE_COLUMNS, archiveKey, groupByPartition, itemToEvent } from '../../lambdas/core/archive.ts';
+import { anchoredPartName } from '../../lambdas/core/stream-commit.ts';
 import { eventsToParquet } from '../../lambdas/core/parquet.ts';
 import { toItem } from '../../lambdas/adapters/hot-store.ts';
 import { openArchiveDb, runSql } from '../../local/archive-db.ts';
@@ -21,12 +22,12 @@ describe('archive format', () => {
     assert.deepEqual(g.get('acme/2026-11-22')!.events.map((e) => e.event_uid), ['1', '4']);
   });
 
-  it('names objects after their content, under the partition path', () => {
-    const body = eventsToParquet([ev({ event_uid: '1', event_time: '2026-11-22T00:00:01.000Z' })]);
-    const a = archiveKey('acme', '2026-11-22', body);
-    assert.match(a.key, /^events\/tenant=acme\/dt=2026-11-22\/part-[0-9a-f]{32}\.parquet$/);
-    assert.deepEqual(archiveKey('acme', '2026-11-22', body), a);
-    assert.equal(a.sha256.length, 64);
+  it('names objects after the first stream record they hold, under the partition path', () => {
+    const name = anchoredPartName('arn:stream/1', { seq: '100', pk: 'acme-okta#1' });
+    assert.match(archiveKey('acme', '2026-11-22', name), /^events\/tenant=acme\/dt=2026-11-22\/part-[0-9a-f]{32}\.parquet$/);
+    assert.equal(anchoredPartName('arn:stream/1', { seq: '100', pk: 'acme-okta#1' }), name, 'a retry names it the same');
+    assert.notEqual(anchoredPartName('arn:stream/1', { seq: '100', pk: 'acme-okta#2' }), name, 'another shard\'s record with the same number does not');
+    assert.notEqual(anchoredPartName('arn:stream/1', { seq: '101', pk: 'acme-okta#1' }), name);
   });
 
   it('round-trips a hot item through the stream image', () => {
@@ -42,7 +43,7 @@ describe('archive format', () => {
       ev({ event_uid: 'a', event_time: '2026-11-22T09:00:00.000Z' }),
     ];
     const body = eventsToParquet(events);
-    const { key } = archiveKey('acme', '2026-11-22', body);
+    const key = archiveKey('acme', '2026-11-22', 'part-test');
     mkdirSync(join(dir, 'events/tenant=acme/dt=2026-11-22'), { recursive: true });
     writeFileSync(join(dir, key), body);
     const db = await openArchiveDb(dir);
