@@ -1,8 +1,10 @@
 /**
  * Reads DynamoDB Local's stream the way Lambda's event-source mapping does: per shard, in order,
- * batches bounded by count, payload (6 MB) and a batching window, INSERT-only filtering, partial
- * batch failures honoured by not advancing the checkpoint. Checkpoints live in the state table,
- * so a restart resumes where the last successful batch ended.
+ * batches bounded by count, payload (6 MB) and a batching window, INSERT-only filtering. A failed
+ * batch is retried from its first failed record (ReportBatchItemFailures: the records before it
+ * are checkpointed), bisected on every consecutive failure (BisectBatchOnFunctionError), with
+ * backoff; locally it is never dropped. Checkpoints live in the state table, so a restart resumes
+ * where the last successful batch ended and re-reads the rest, as Lambda does after an outage.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -63,6 +65,8 @@ export function startStreamPoller(o: PollerOptions) {
   let streamArn: string | undefined;
   const iterators = new Map<string, string | null>(); // `${consumer}|${shard}` → iterator (null: shard closed and drained)
   const buffers = new Map<string, { items: Buffered[]; since: number }>(o.consumers.map((c) => [c.name, { items: [], since: 0 }]));
+  // Per consumer: the size of the next (bisected) batch after failures, and when to retry.
+  const retry = new Map<string, { limit: number; failures: number; notBefore: number }>();
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
@@ -145,26 +149,62 @@ export function startStreamPoller(o: PollerOptions) {
   /** Delivers full batches (or everything, when forced or the window has passed); records delivered per consumer. */
   async function deliver(force: boolean): Promise<Map<string, number>> {
     const delivered = new Map<string, number>();
+    let firstError: unknown;
+    // One consumer's failure never holds up the others (Lambda runs each mapping on its own).
     for (const c of o.consumers) {
+      try {
+        await deliverTo(c, force, delivered);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError) throw firstError;
+    return delivered;
+  }
+
+  async function deliverTo(c: StreamConsumer, force: boolean, delivered: Map<string, number>): Promise<void> {
+    {
       const buf = buffers.get(c.name)!;
       const window = o.windowMsFor?.[c.name] ?? windowMs;
+      const r = retry.get(c.name);
+      if (r && Date.now() < r.notBefore) return;
       while (buf.items.length && (force || buf.items.length >= batchSize || Date.now() - buf.since >= window)) {
+        const limit = Math.min(batchSize, retry.get(c.name)?.limit ?? batchSize);
         let bytes = 0;
         let n = 0;
-        while (n < buf.items.length && n < batchSize && (n === 0 || bytes + buf.items[n]!.size <= maxBatchBytes)) bytes += Math.max(0, buf.items[n++]!.size);
+        while (n < buf.items.length && n < limit && (n === 0 || bytes + buf.items[n]!.size <= maxBatchBytes)) bytes += Math.max(0, buf.items[n++]!.size);
         const batch = buf.items.slice(0, n);
         const records = batch.filter((b) => b.size !== -1).map((b) => b.record).filter((r) => (c.accept ? c.accept(r) : true));
+        let failedAt = -1;
         if (records.length) {
-          const res = await c.handle({ Records: records });
-          if (res.batchItemFailures.length) throw new Error(`${c.name}: ${res.batchItemFailures.length} record(s) failed; the batch stays pending and is retried`);
+          let err: unknown;
+          try {
+            const res = await c.handle({ Records: records });
+            const failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+            if (failed.size) failedAt = batch.findIndex((b) => failed.has(b.record.dynamodb?.SequenceNumber ?? ''));
+            if (failed.size && failedAt < 0) failedAt = 0;
+          } catch (e) {
+            err = e;
+            failedAt = 0;
+          }
+          if (failedAt >= 0) {
+            // Records before the first failure are done; the rest comes back bisected, after a pause.
+            if (failedAt > 0) { await commit(c.name, batch.slice(0, failedAt)); buf.items.splice(0, failedAt); }
+            const prev = retry.get(c.name);
+            const failures = (prev?.failures ?? 0) + 1;
+            retry.set(c.name, { limit: Math.max(1, Math.ceil((n - failedAt) / 2)), failures, notBefore: Date.now() + Math.min(30_000, 250 * 2 ** Math.min(failures, 7)) });
+            delivered.set(c.name, (delivered.get(c.name) ?? 0) + failedAt);
+            throw new Error(`${c.name}: batch failed from record ${failedAt + 1} of ${n}; it is retried from there${err ? `: ${(err as Error).message}` : ''}`);
+          }
         }
         await commit(c.name, batch);
         buf.items.splice(0, n);
         buf.since = Date.now();
+        // A bisected retry succeeded: the next batch may be full again.
+        retry.delete(c.name);
         delivered.set(c.name, (delivered.get(c.name) ?? 0) + records.length);
       }
     }
-    return delivered;
   }
 
   async function cycle(force: boolean): Promise<Map<string, number>> {
@@ -188,12 +228,28 @@ export function startStreamPoller(o: PollerOptions) {
      * Reads everything the stream holds and delivers it now; resolves with the records this
      * flush delivered to each consumer (a consumer with a short window may have had them already).
      */
-    async flush(): Promise<Record<string, number>> {
+    async flush(o2: { timeoutMs?: number } = {}): Promise<Record<string, number>> {
       const total: Record<string, number> = Object.fromEntries(o.consumers.map((c) => [c.name, 0]));
-      for (let i = 0; i < 50; i++) {
-        const n = await enqueue(true);
+      const deadline = Date.now() + (o2.timeoutMs ?? 60_000);
+      let lastError: unknown;
+      for (;;) {
+        // A consumer backing off after a failure is waited for, up to the deadline.
+        const wait = Math.max(0, ...[...retry.values()].map((r) => r.notBefore - Date.now()));
+        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+        let n: Map<string, number>;
+        try {
+          n = await enqueue(true);
+          lastError = undefined;
+        } catch (err) {
+          lastError = err;
+          n = new Map();
+        }
         for (const [k, v] of n) total[k] = (total[k] ?? 0) + v;
-        if (![...n.values()].some(Boolean) && [...buffers.values()].every((b) => !b.items.length)) break;
+        if (!lastError && ![...n.values()].some(Boolean) && [...buffers.values()].every((b) => !b.items.length)) break;
+        if (Date.now() >= deadline) {
+          if (lastError) throw lastError;
+          break;
+        }
       }
       return total;
     },
