@@ -13,6 +13,7 @@ import { createApiServer } from './api-server.ts';
 import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { replayQuarantine } from './replay.ts';
+import { installFailpoints } from './failpoints.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkJava, LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
@@ -82,6 +83,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
+    installFailpoints((await import('../lambdas/adapters/clients.ts')).s3Client());
     const http = await import('../lambdas/handlers/http-ingest.ts');
     const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
     const archiver = await import('../lambdas/handlers/archiver.ts');
