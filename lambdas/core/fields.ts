@@ -13,8 +13,20 @@ countries.registerLocale(en);
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
- * ISO 8601 (any fraction length, `Z` or an offset; no zone means UTC) or epoch seconds /
- * milliseconds / microseconds → `YYYY-MM-DDTHH:mm:ss.SSSZ`, or null if it is not a time.
+ * ISO 8601 (any fraction length, `Z` or an offset `+hh:mm` / `+hhmm`; no zone means UTC; a space
+ * may stand for `T`) or epoch seconds / milliseconds / microseconds, as a number or a numeric
+ * string → `YYYY-MM-DDTHH:mm:ss.SSSZ` (fraction truncated), or null if it is not a time.
+ *
+ * Only calendar-valid times pass: `Date.UTC` would silently carry Feb 30 into March or 10:15:60
+ * into 10:16, moving an event to another instant (and another `dt` partition) without a trace.
+ * Null sends the event to the quarantine with a reason, where a fixed normalizer can replay it.
+ * Offsets are those in use on Earth: at most ±14:00, minutes below 60.
+ *
+ * Leap seconds: `23:59:60` is accepted where one may fall — the last second of a UTC month
+ * (RFC 3339 §5.7, ITU-R TF.460) after applying the offset — and read as `23:59:59.999` of that
+ * day. JavaScript time has no leap seconds; this keeps the event on its own day, after every
+ * event of the second before, instead of quarantining a real vendor timestamp. `:60` anywhere
+ * else is junk and gives null.
  */
 export function toIsoMillis(value: unknown): string | null {
   if (typeof value === 'number') return fromEpoch(value);
@@ -23,16 +35,39 @@ export function toIsoMillis(value: unknown): string | null {
   if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s));
   const m = ISO_LIKE.exec(s);
   if (!m) return null;
-  const [, y, mo, d, h, mi, se, frac = '', zone = 'Z'] = m;
-  const ms = Number((frac + '000').slice(0, 3));
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), ms);
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(se) > 60) return null;
-  if (zone.toUpperCase() !== 'Z') {
-    const z = zone.replace(':', '');
-    const sign = z.startsWith('-') ? -1 : 1;
-    t -= sign * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const frac = m[7] ?? '';
+  // Date.UTC reads years 0–99 as 1900–1999; nothing before 1969 can land in the accepted range.
+  if (y < 1969 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || se > 60) return null;
+  const offset = offsetMinutes(m[8] ?? 'Z');
+  if (offset === null) return null;
+  const leap = se === 60;
+  let t = Date.UTC(y, mo - 1, d, h, mi, leap ? 59 : se, leap ? 0 : Number((frac + '000').slice(0, 3))) - offset * 60_000;
+  if (leap) {
+    if (!isLastSecondOfMonth(t)) return null;
+    t += 999;
   }
   return isoOrNull(t);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const daysInMonth = (y: number, mo: number) => (mo === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[mo - 1]!);
+
+/** `Z` → 0; `+hh:mm` / `-hhmm` → signed minutes east of UTC; beyond ±14:00 or minutes ≥ 60 → null. */
+function offsetMinutes(zone: string): number | null {
+  if (zone.toUpperCase() === 'Z') return 0;
+  const z = zone.replace(':', '');
+  const hh = Number(z.slice(1, 3));
+  const mm = Number(z.slice(3, 5));
+  if (mm > 59 || hh * 60 + mm > 14 * 60) return null;
+  return (z.startsWith('-') ? -1 : 1) * (hh * 60 + mm);
+}
+
+/** Whether `t` (whole seconds) is 23:59:59 UTC on the last day of a month: the slot a leap second follows. */
+function isLastSecondOfMonth(t: number): boolean {
+  const d = new Date(t);
+  return d.getUTCHours() === 23 && d.getUTCMinutes() === 59 && d.getUTCSeconds() === 59 && new Date(t + 1000).getUTCDate() === 1;
 }
 
 function fromEpoch(n: number): string | null {

@@ -19,6 +19,55 @@ describe('toIsoMillis', () => {
   for (const [input, want] of cases) it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(toIsoMillis(input), want));
 });
 
+describe('toIsoMillis: calendar-valid times only, never shifted', () => {
+  const valid: [string, string][] = [
+    ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'], // leap year
+    ['2000-02-29T12:00:00Z', '2000-02-29T12:00:00.000Z'], // divisible by 400
+    ['2026-04-30T23:59:59.999Z', '2026-04-30T23:59:59.999Z'],
+    ['2026-11-20t10:15:30,25z', '2026-11-20T10:15:30.250Z'],
+    ['2026-11-20T10:15:30 +02:00', '2026-11-20T08:15:30.000Z'],
+    ['2026-11-20T10:15:30+14:00', '2026-11-19T20:15:30.000Z'],
+    ['2026-11-20T10:15:30-12:00', '2026-11-20T22:15:30.000Z'],
+    ['2026-11-20T10:15:30-00:00', '2026-11-20T10:15:30.000Z'],
+    ['1969-12-31T23:30:00-01:00', '1970-01-01T00:30:00.000Z'],
+    // A leap second is the last second of a UTC month; it is read as the end of the second before it.
+    ['2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
+    ['2016-12-31T18:59:60-05:00', '2016-12-31T23:59:59.999Z'],
+    ['2026-06-30T23:59:60.5Z', '2026-06-30T23:59:59.999Z'],
+  ];
+  for (const [input, want] of valid) it(`${input} → ${want}`, () => assert.equal(toIsoMillis(input), want));
+
+  const invalid: [string, string][] = [
+    ['2026-02-30T12:00:00Z', 'February 30 (Date.UTC makes it March 2)'],
+    ['2025-02-29T00:00:00Z', 'February 29 of a common year'],
+    ['2100-02-29T00:00:00Z', 'February 29 of a century that is not a leap year'],
+    ['2026-04-31T00:00:00Z', 'April 31'],
+    ['2026-00-10T00:00:00Z', 'month 0'],
+    ['2026-11-00T00:00:00Z', 'day 0'],
+    ['2026-11-20T24:00:00Z', 'hour 24'],
+    ['2026-11-20T10:60:00Z', 'minute 60'],
+    ['2026-11-20T10:15:60Z', 'second 60 that is no leap second slot'],
+    ['2026-12-31T22:59:60Z', 'second 60 an hour before the end of the month'],
+    ['2026-12-31T23:59:60+01:00', 'second 60 at local midnight, an hour before the UTC one'],
+    ['2026-06-29T23:59:60Z', 'second 60 before the last day of the month'],
+    ['2026-11-20T10:15:61Z', 'second 61'],
+    ['2026-11-20T10:15:30+14:01', 'offset beyond +14:00'],
+    ['2026-11-20T10:15:30-15:00', 'offset beyond -14:00'],
+    ['2026-11-20T10:15:30+05:60', 'offset minutes 60'],
+    ['2026-11-20T10:15:30+0575', 'offset minutes 75'],
+    ['0070-01-01T00:00:00Z', 'year 70 (Date.UTC reads it as 1970)'],
+    ['1969-12-31T23:59:59Z', 'before the epoch'],
+  ];
+  for (const [input, why] of invalid) it(`${input} → null: ${why}`, () => assert.equal(toIsoMillis(input), null));
+
+  it('quarantines an event with an impossible date instead of storing it on another day', async () => {
+    const { generic } = await import('../../lambdas/sources/generic.ts');
+    const r = generic.normalize({ event_uid: 'e-1', event_time: '2026-02-30T12:00:00Z' });
+    assert.equal(r.kind, 'reject');
+    assert.match((r as { reason: string }).reason, /event_time/);
+  });
+});
+
 describe('cleanIp', () => {
   const cases: [unknown, string | null][] = [
     ['198.51.100.7', '198.51.100.7'], ['198.51.100.7:443', '198.51.100.7'], ['[2001:db8::1]:443', '2001:db8::1'],
