@@ -7,6 +7,7 @@
 import countries from 'i18n-iso-countries/index.js';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 import UAParser from 'ua-parser-js';
+import { isIP } from 'node:net';
 
 countries.registerLocale(en);
 
@@ -82,19 +83,63 @@ function isoOrNull(ms: number): string | null {
   return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999 ? null : d.toISOString();
 }
 
-/** `198.51.100.7:443` → `198.51.100.7`; `[2001:db8::1]:443` → `2001:db8::1`; junk → null. */
+/**
+ * A client address as vendors send it → the address alone, validated by `node:net` `isIP`, IPv6
+ * in lower case; anything that is not an address → null.
+ *
+ * - `198.51.100.7:443` and `[2001:db8::1]:443` lose the port (0–65535; another number is junk).
+ * - X-Forwarded-For lists (`a, b, c`) give their first valid entry: the client, past any
+ *   `unknown` a proxy wrote in front.
+ * - Some vendors glue the port onto an unbracketed IPv6 address
+ *   (`2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12:1234`). The port is stripped only where the shape
+ *   alone proves it is one, whatever its value: nine groups whose first eight form a valid
+ *   address (`::` standing for at least one group, as in `2001:db8::1:2:3:4:5:443`), or a port
+ *   after an embedded dotted quad (`::ffff:198.51.100.7:443`). A shorter address with a port
+ *   glued on (`2001:db8::1:443`) is itself a valid address and is kept as written: nothing can
+ *   tell the two apart, and stripping only the ports that happen to be invalid groups (`:50000`)
+ *   would make the result depend on the port's value.
+ * - Zone ids (`fe80::1%eth0`, `%25eth0` in URLs) are dropped: they name an interface of the host
+ *   that logged the address, are only meaningful there, and would make one address compare
+ *   unequal to itself.
+ * - IPv4-mapped IPv6 (`::ffff:198.51.100.7`) is kept as given: it is the address the vendor saw
+ *   on a dual-stack socket, the `raw` event says the same, and folding it into IPv4 without
+ *   canonicalizing every other IPv6 spelling as well would only be half of a comparison rule.
+ */
 export function cleanIp(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  let s = value.trim();
-  if (!s) return null;
-  // X-Forwarded-For style lists: the first address is the client.
-  if (s.includes(',')) s = s.split(',')[0]!.trim();
-  const bracketed = /^\[([0-9a-f:.]+)\](?::\d+)?$/i.exec(s);
-  if (bracketed) return bracketed[1]!.toLowerCase();
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?$/.exec(s);
-  if (v4) return v4[1]!;
-  if (/^[0-9a-f:.]+$/i.test(s) && s.includes(':')) return s.toLowerCase();
+  for (const part of value.split(',')) {
+    const ip = cleanOneIp(part.trim());
+    if (ip) return ip;
+  }
   return null;
+}
+
+const PORT = /^\d{1,5}$/;
+const isPort = (s: string) => PORT.test(s) && Number(s) <= 65_535;
+
+function cleanOneIp(s: string): string | null {
+  if (!s) return null;
+  const family = isIP(s);
+  if (family === 4) return s;
+  if (family === 6) return v6(s);
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(s);
+  if (bracketed) return isIP(bracketed[1]!) === 6 && (bracketed[2] === undefined || isPort(bracketed[2])) ? v6(bracketed[1]!) : null;
+  const cut = s.lastIndexOf(':');
+  if (cut < 0) return null;
+  const host = s.slice(0, cut);
+  if (!isPort(s.slice(cut + 1))) return null;
+  const hostFamily = isIP(host);
+  if (hostFamily === 4) return host;
+  // Seven or eight groups written out (or a dotted quad last): one more field is more than any
+  // IPv6 address holds, so it is a port whatever its value.
+  if (hostFamily === 6 && (host.split(':').filter(Boolean).length >= 7 || /\.\d{1,3}$/.test(host))) return v6(host);
+  return null;
+}
+
+/** Lower case, without a zone id. */
+function v6(s: string): string {
+  const zone = s.indexOf('%');
+  return (zone < 0 ? s : s.slice(0, zone)).toLowerCase();
 }
 
 const COUNTRY_ALIASES: Record<string, string> = {

@@ -76,6 +76,43 @@ describe('cleanIp', () => {
   for (const [input, want] of cases) it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(cleanIp(input), want));
 });
 
+describe('cleanIp: validated addresses only (node:net isIP)', () => {
+  const cases: [string, string | null, string][] = [
+    ['999.1.1.1', null, 'an octet above 255'],
+    ['010.1.1.1', null, 'a leading zero (octal in some parsers)'],
+    ['198.51.100', null, 'three octets'],
+    ['::::', null, 'colons only'],
+    ['abc:def', null, 'hex words with a colon'],
+    ['2001:db8::g', null, 'a non-hex group'],
+    ['198.51.100.7:65536', null, 'a port above 65535'],
+    ['198.51.100.7:', null, 'an empty port'],
+    ['198.51.100.7:https', null, 'a service name for a port'],
+    ['[2001:db8::1]:70000', null, 'a bracketed address with a port above 65535'],
+    ['[2001:db8::1', null, 'an unclosed bracket'],
+    ['[198.51.100.7]:443', null, 'IPv4 in brackets'],
+    ['198.51.100.7:0', '198.51.100.7', 'port 0, which loggers write when they have none'],
+    ['203.0.113.5:65535', '203.0.113.5', 'the highest port'],
+    ['[2001:DB8::1]', '2001:db8::1', 'brackets without a port'],
+    // The vendor quirk: a port glued onto an unbracketed IPv6 address.
+    ['2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12:1234', '2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12', 'nine groups: the ninth is a port'],
+    ['2001:DB8:4B3F:E800:9C3D:1C1A:6FC6:AB12:443', '2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12', 'nine groups, upper case'],
+    ['2001:db8::1:2:3:4:5:443', '2001:db8::1:2:3:4:5', 'eight groups written with :: and a port'],
+    ['2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12:65536', null, 'nine groups with a port above 65535'],
+    ['2001:db8:4b3f:e800:9c3d:1c1a:6fc6:ab12:abcd', null, 'nine hex groups: no port, no address'],
+    ['::ffff:198.51.100.7:443', '::ffff:198.51.100.7', 'a port after an embedded dotted quad'],
+    ['2001:db8::1:443', '2001:db8::1:443', 'a valid address as written (a port cannot be told apart)'],
+    ['::ffff:198.51.100.7', '::ffff:198.51.100.7', 'an IPv4-mapped address is kept as given'],
+    ['::FFFF:C633:6407', '::ffff:c633:6407', 'the same in hex, lower-cased'],
+    ['fe80::1%eth0', 'fe80::1', 'a zone id is dropped'],
+    ['[FE80::1%25eth0]:443', 'fe80::1', 'a URL-encoded zone id in brackets'],
+    ['fe80::1%', null, 'an empty zone id'],
+    ['unknown, 203.0.113.5, 198.51.100.7', '203.0.113.5', 'X-Forwarded-For: the first valid entry'],
+    [' 2001:db8::5 ,203.0.113.5', '2001:db8::5', 'X-Forwarded-For starting with IPv6'],
+    ['999.1.1.1, junk', null, 'a list without any address'],
+  ];
+  for (const [input, want, why] of cases) it(`${JSON.stringify(input)} → ${want}: ${why}`, () => assert.equal(cleanIp(input), want));
+});
+
 describe('toCountryCode', () => {
   const cases: [unknown, string | null][] = [
     ['Germany', 'DE'], ['United States', 'US'], ['United States of America', 'US'], ['us', 'US'], ['USA', 'US'],
