@@ -30,10 +30,10 @@ const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+
  * else is junk and gives null.
  */
 export function toIsoMillis(value: unknown): string | null {
-  if (typeof value === 'number') return fromEpoch(value);
+  if (typeof value === 'number') return fromEpoch(value, String(value));
   if (typeof value !== 'string') return null;
   const s = value.trim();
-  if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s));
+  if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s), s);
   const m = ISO_LIKE.exec(s);
   if (!m) return null;
   const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -71,11 +71,17 @@ function isLastSecondOfMonth(t: number): boolean {
   return d.getUTCHours() === 23 && d.getUTCMinutes() === 59 && d.getUTCSeconds() === 59 && new Date(t + 1000).getUTCDate() === 1;
 }
 
-function fromEpoch(n: number): string | null {
+/** `decimal` is the number as written (a numeric string, or `String(n)`: the shortest decimal that reads back as n). */
+function fromEpoch(n: number, decimal: string): string | null {
   if (!Number.isFinite(n) || n <= 0) return null;
   // Pick the unit by magnitude: seconds until year 5138, then milliseconds, then microseconds.
-  const ms = n < 1e11 ? n * 1000 : n < 1e14 ? n : n / 1000;
-  return isoOrNull(Math.floor(ms));
+  if (n < 1e11) {
+    // Fractional seconds are read from their decimal digits: in binary, 4394263500.676 * 1000
+    // is …675.9995, one millisecond early.
+    const m = /^(\d+)(?:\.(\d+))?$/.exec(decimal);
+    return isoOrNull(m ? Number(m[1]) * 1000 + Number(((m[2] ?? '') + '000').slice(0, 3)) : Math.floor(n * 1000));
+  }
+  return isoOrNull(Math.floor(n < 1e14 ? n : n / 1000));
 }
 
 function isoOrNull(ms: number): string | null {

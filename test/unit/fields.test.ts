@@ -20,7 +20,7 @@ describe('toIsoMillis', () => {
 });
 
 describe('toIsoMillis: calendar-valid times only, never shifted', () => {
-  const valid: [string, string][] = [
+  const valid: [string | number, string][] = [
     ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'], // leap year
     ['2000-02-29T12:00:00Z', '2000-02-29T12:00:00.000Z'], // divisible by 400
     ['2026-04-30T23:59:59.999Z', '2026-04-30T23:59:59.999Z'],
@@ -30,6 +30,10 @@ describe('toIsoMillis: calendar-valid times only, never shifted', () => {
     ['2026-11-20T10:15:30-12:00', '2026-11-20T22:15:30.000Z'],
     ['2026-11-20T10:15:30-00:00', '2026-11-20T10:15:30.000Z'],
     ['1969-12-31T23:30:00-01:00', '1970-01-01T00:30:00.000Z'],
+    ['1763633730.123', '2025-11-20T10:15:30.123Z'],
+    ['4394263500.676', '2109-04-01T12:45:00.676Z'], // float seconds past 2^32: n * 1000 would floor to .675
+    [4394263500.676, '2109-04-01T12:45:00.676Z'],
+    ['1763633730.9999999999', '2025-11-20T10:15:30.999Z'], // truncated like ISO fractions, not rounded into the next second
     // A leap second is the last second of a UTC month; it is read as the end of the second before it.
     ['2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
     ['2016-12-31T18:59:60-05:00', '2016-12-31T23:59:59.999Z'],
