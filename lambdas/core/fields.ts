@@ -25,9 +25,9 @@ const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+
  *
  * Leap seconds: `23:59:60` is accepted where one may fall — the last second of a UTC month
  * (RFC 3339 §5.7, ITU-R TF.460) after applying the offset — and read as `23:59:59.999` of that
- * day. JavaScript time has no leap seconds; this keeps the event on its own day, after every
- * event of the second before, instead of quarantining a real vendor timestamp. `:60` anywhere
- * else is junk and gives null.
+ * day. JavaScript time has no leap seconds; this keeps the event on its own day and at the end
+ * of the second before, instead of quarantining a real vendor timestamp or moving it into the
+ * next day (and year). `:60` anywhere else is junk and gives null.
  */
 export function toIsoMillis(value: unknown): string | null {
   if (typeof value === 'number') return fromEpoch(value, String(value));
@@ -136,8 +136,8 @@ function cleanOneIp(s: string): string | null {
   if (!isPort(s.slice(cut + 1))) return null;
   const hostFamily = isIP(host);
   if (hostFamily === 4) return host;
-  // Seven or eight groups written out (or a dotted quad last): one more field is more than any
-  // IPv6 address holds, so it is a port whatever its value.
+  // Seven or eight groups written out (or a dotted quad last): with one more, no IPv6 address
+  // could be read (`::` stands for at least one group), so it is a port whatever its value.
   if (hostFamily === 6 && (host.split(':').filter(Boolean).length >= 7 || /\.\d{1,3}$/.test(host))) return v6(host);
   return null;
 }
