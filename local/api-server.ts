@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/core/ingest.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 type EventBridgeIngest = (input: unknown) => Promise<unknown>;
@@ -23,8 +24,6 @@ export const LOCAL_TOKEN_HEADER = 'x-authtrail-local-token';
 const TEXTUAL = /json|text|ndjson|xml|x-www-form-urlencoded|javascript/i;
 /** Past this a body is not even drained: the connection is cut. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
-/** The names a loopback client may use for this machine (the Host header, without the port). */
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function lambdaContext(name: string): Context {
   const requestId = randomUUID();
@@ -105,14 +104,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** `/v1/eventbridge` and everything under `/_local/`: never reachable in AWS, guarded locally. */
 export const isLocalOnly = (pathname: string) => pathname === '/v1/eventbridge' || pathname === '/_local' || pathname.startsWith('/_local/');
-
-/** Whether `host` (a Host header, or an origin's host) names this machine's loopback on `port`. */
-export function isLoopbackHost(host: string | undefined, port: number): boolean {
-  if (!host) return false;
-  const m = /^(\[[^\]]*\]|[^:]+)(?::(\d{1,5}))?$/.exec(host.trim().toLowerCase());
-  if (!m || !LOOPBACK_NAMES.has(m[1]!)) return false;
-  return m[2] === undefined ? port === 80 : Number(m[2]) === port;
-}
 
 /** Constant-time comparison of a presented token with the expected one (hashes equalise lengths). */
 export function tokenMatches(presented: string | string[] | undefined, expected: string): boolean {

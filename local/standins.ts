@@ -3,11 +3,13 @@
  * and TTL), s3rver (filesystem-backed S3) and fauxqs (SNS). Each start returns a stop function.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { checkS3Request, confineStore, s3ErrorXml, type S3Credentials } from './s3-guard.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -80,13 +82,38 @@ export async function startDynamoDbLocal(dbPath: string): Promise<Running & { pr
   return { endpoint, process: child, stop };
 }
 
-export async function startS3(directory: string): Promise<Running> {
+/**
+ * s3rver (filesystem-backed S3) behind our own node:http server on loopback: every request
+ * passes `checkS3Request` (loopback Host, no web page, a valid SigV4 signature with
+ * `credentials`, no path that leaves `directory`) before s3rver sees it, and s3rver's store
+ * itself is confined to `directory` (local/s3-guard.ts).
+ */
+export async function startS3(directory: string, credentials: S3Credentials = LOCAL_CREDENTIALS): Promise<Running> {
   mkdirSync(directory, { recursive: true });
+  const root = realpathSync(directory);
   const { default: S3rver } = await import('s3rver');
-  const port = await freePort();
-  const server = new S3rver({ port, address: '127.0.0.1', silent: true, directory });
-  await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, stop: async () => { await server.close(); } };
+  // Not run(): it would listen itself, with no guard in front. vhostBuckets off: a Host is never a bucket.
+  const s3rver = new S3rver({ silent: true, directory: root, vhostBuckets: false, allowMismatchedSignatures: false });
+  const S3Error = require('s3rver/lib/models/error.js') as new (code: string, message: string) => Error;
+  confineStore(s3rver.store, (message) => new S3Error('InvalidArgument', message));
+  const app = s3rver.callback();
+  let port = 0;
+  const server = createHttpServer((req, res) => {
+    const refused = checkS3Request(req, { directory: root, credentials, port });
+    if (!refused) return app(req, res);
+    const body = s3ErrorXml(refused);
+    res.writeHead(refused.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+  await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(0, '127.0.0.1', () => res()); });
+  port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      s3rver.logger.close();
+    },
+  };
 }
 
 export async function startSns(topicName: string): Promise<Running & { topicArn: string }> {
