@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { checkS3Request, confineStore, s3ErrorXml, type S3Credentials } from './s3-guard.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -116,10 +118,33 @@ export async function startS3(directory: string, credentials: S3Credentials = LO
   };
 }
 
+/**
+ * fauxqs (SNS, and the SQS queues tests subscribe) on loopback. Not through startFauxqs(), which
+ * listens on every interface whatever `host` says: its app is served on 127.0.0.1 only, and
+ * answers only requests addressed to a loopback Host that no web page made (SNS takes
+ * form-encoded POSTs, which any page could otherwise send without a preflight).
+ */
 export async function startSns(topicName: string): Promise<Running & { topicArn: string }> {
-  const { startFauxqs } = await import('fauxqs');
-  const port = await freePort();
-  const server = await startFauxqs({ port, logger: false, host: '127.0.0.1', defaultRegion: REGION });
-  const { topicArn } = server.createTopic(topicName, { region: REGION });
-  return { endpoint: `http://127.0.0.1:${port}`, topicArn, stop: () => server.stop() };
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false, defaultRegion: REGION });
+  let port = 0;
+  app.addHook('onRequest', async (req, reply) => {
+    const site = req.headers['sec-fetch-site'];
+    if (!isLoopbackHost(req.headers.host, port) || req.headers.origin !== undefined || (site !== undefined && site !== 'none')) {
+      return reply.code(403).header('connection', 'close').send({ error: 'forbidden', message: 'the local SNS server answers only loopback requests made by programs, not web pages' });
+    }
+    return undefined;
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const sns = new SNSClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+    if (!TopicArn) throw new StandInError('the local SNS server created no topic');
+    return { endpoint, topicArn: TopicArn, stop: async () => { await app.close(); } };
+  } catch (err) {
+    await app.close();
+    throw err;
+  } finally { sns.destroy(); }
 }
