@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -97,7 +97,7 @@ describe('local S3: signed requests only, never outside its directory', () => {
     client = new S3Client(cfg(s3.endpoint));
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   });
-  after(async () => { client?.destroy(); await s3?.stop(); });
+  after(async () => { client?.destroy(); await s3?.stop(); if (home) rmSync(home, { recursive: true, force: true }); });
 
   it('the AWS SDK with the local credentials works: put, get, list, delete, streamed upload, copy, batch delete', async () => {
     await client.send(new HeadBucketCommand({ Bucket: BUCKET }));
@@ -290,5 +290,6 @@ describe('the local collector: local-only routes, Host, Origin, user errors', ()
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `authtrail: port ${port} is already in use; set PORT to another port\n`);
     assert.equal(existsSync(join(home, 'endpoints.json')), false);
+    rmSync(home, { recursive: true, force: true });
   });
 });
