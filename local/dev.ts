@@ -151,6 +151,11 @@ export async function startLocal(o: { config: Config; home: string; port: number
       flush: async () => ({ delivered: (await activePoller.flush())['archiver'] ?? 0 }),
       poll: pollOnce,
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
+      // Local-only (token): the stand-ins' state, for operators and the fault-injection tests.
+      status: async () => ({
+        dynamodb: { endpoint: ddb.endpoint, up: ddb.up, pid: ddb.process.pid ?? null, restarts: ddb.restarts },
+        s3: { endpoint: s3.endpoint }, sns: { endpoint: sns.endpoint },
+      }),
       replay: async (id?: string) => {
         const { s3Client: client } = await import('../lambdas/adapters/clients.ts');
         return replayQuarantine({ s3: client(), bucket: LOCAL_NAMES.bucket, config: o.config, ingest: http.ingestPipeline, id });
