@@ -282,6 +282,27 @@ describe('the local collector: local-only routes, Host, Origin, user errors', ()
     assert.equal(r.status, 403);
   });
 
+  it('the local SNS server: loopback programs only (a page could otherwise publish with a form POST)', async () => {
+    const form = `Action=Publish&TopicArn=${encodeURIComponent(c.endpoints.topicArn)}&Message=forged`;
+    const page = await raw(c.endpoints.sns, { method: 'POST', path: '/', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example.com' } });
+    assert.equal(page.status, 403);
+    const rebound = await raw(c.endpoints.sns, { method: 'POST', path: '/', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'rebind.example.com' } });
+    assert.equal(rebound.status, 403);
+    const ok = await raw(c.endpoints.sns, { method: 'POST', path: '/', body: `Action=GetTopicAttributes&TopicArn=${encodeURIComponent(c.endpoints.topicArn)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(ok.status, 200, ok.body);
+  });
+
+  it('the API, S3 and SNS servers listen on 127.0.0.1 only', { skip: !existsSync('/proc/net/tcp') }, () => {
+    // /proc/net/tcp: "sl local_address rem_address st ...", addresses as hex IP:port; 0A = LISTEN.
+    const listening = [...readFileSync('/proc/net/tcp', 'utf8').split('\n'), ...(existsSync('/proc/net/tcp6') ? readFileSync('/proc/net/tcp6', 'utf8').split('\n') : [])]
+      .map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === '0A').map((f) => f[1]!);
+    for (const endpoint of [c.base, c.endpoints.s3, c.endpoints.sns]) {
+      const port = Number(new URL(endpoint).port).toString(16).toUpperCase().padStart(4, '0');
+      const addrs = listening.filter((a) => a.endsWith(`:${port}`)).map((a) => a.split(':')[0]);
+      assert.deepEqual(addrs, ['0100007F'], `${endpoint}: ${addrs.join(', ')}`);
+    }
+  });
+
   it('a PORT already in use: one clear line and exit 1', async () => {
     const port = new URL(c.base).port;
     const home = mkdtempSync(join(tmpdir(), 'authtrail-port-'));

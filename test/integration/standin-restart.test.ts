@@ -2,7 +2,7 @@
  * Fault injection: DynamoDB Local killed (SIGKILL) mid-load. The collector restarts the JVM on the
  * same port with the same -dbPath; while it is down senders get 5xx (never 4xx, never a hang),
  * afterwards their resends land; every event acknowledged with 200 is in the hot table exactly
- * once, including everything written before the kill.
+ * once, including everything written before the kill, and (after a flush) in the archive once.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,6 +140,12 @@ describe('DynamoDB Local killed mid-load', () => {
     assert.deepEqual(missing, [], 'every acknowledged event is in the hot table');
     assert.deepEqual([...ackedBeforeKill].filter((u) => !counts.has(u)), [], 'what was written before the kill survived it (SQLite in -dbPath)');
     assert.deepEqual(stored.filter((u) => !acked.has(u)), [], 'nothing stored that was not sent and, in the end, acknowledged');
+    // The stream survived too: after a flush the archive holds each acknowledged event once.
+    const f = await c.cli(['flush']);
+    assert.equal(f.code, 0, f.stderr);
+    const q = await c.cli(['query', `select count(*) as n, count(distinct event_uid) as d from events where source_id = '${SOURCE}'`, '--json']);
+    assert.equal(q.code, 0, q.stderr);
+    assert.deepEqual(JSON.parse(q.stdout.trim()), { n: acked.size, d: acked.size });
     // Not vacuous: the kill was felt, or the SDK's retries hid it entirely; either way the numbers add up.
     assert.ok(acked.size > ackedBeforeKill.size, `${acked.size} acknowledged in all, ${retries} answers were 5xx`);
   });
