@@ -1,11 +1,12 @@
 import { loadConfig } from '../infra/config.ts';
 import { homeDir, startLocal } from '../local/dev.ts';
+import { StandInError } from '../local/standins.ts';
 
 export async function dev(): Promise<number> {
   const { config, path } = loadConfig();
   const home = homeDir();
   const port = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StandInError(`PORT must be a port number, not "${process.env.PORT}"`);
   console.log(`authtrail: config ${path ?? '(built-in demo config)'}; state in ${home}`);
   const collector = await startLocal({ config, home, port });
   await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { endpointsFile, homeDir, type Endpoints } from '../local/dev.ts';
+import { LOCAL_TOKEN_HEADER } from '../local/api-server.ts';
 
 /** The running local collector's endpoints (written by `authtrail dev`). */
 export function readEndpoints(): Endpoints {
@@ -17,7 +18,7 @@ export function localS3(e: Endpoints): S3Client {
 }
 
 /** Local-only routes (`/_local/*`, `/v1/eventbridge`) take the collector's per-start token. */
-export const LOCAL_TOKEN_HEADER = 'x-authtrail-local-token';
+export { LOCAL_TOKEN_HEADER };
 
 /** A request to the running local collector, carrying its local token. */
 export function localFetch(e: Endpoints, path: string, init: RequestInit = {}): Promise<Response> {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../lambdas/core/config.ts';
@@ -15,7 +16,7 @@ import { startStreamPoller } from './stream-poller.ts';
 import { replayQuarantine } from './replay.ts';
 import { installFailpoints } from './failpoints.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { checkJava, LOCAL_CREDENTIALS, REGION, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
+import { checkJava, LOCAL_CREDENTIALS, REGION, StandInError, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
 export const LOCAL_NAMES = { table: 'authtrail-events', stateTable: 'authtrail-state', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
 
@@ -30,6 +31,24 @@ export interface Endpoints {
 export const homeDir = (env: NodeJS.ProcessEnv = process.env) => resolve(env.AUTHTRAIL_HOME ?? '.authtrail');
 export const endpointsFile = (home: string) => join(home, 'endpoints.json');
 
+/** A port that cannot be listened on, as one line for the user (not a stack trace). */
+function portError(port: number, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new StandInError(`port ${port} is already in use; set PORT to another port`);
+  if (code === 'EACCES') return new StandInError(`port ${port} needs privileges this user does not have; set PORT to a port above 1023`);
+  return err;
+}
+
+/** Fails fast, before the stand-ins start, when the API port is taken. */
+async function ensurePortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (err) => reject(portError(port, err)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 export interface LocalCollector {
   readonly endpoints: Endpoints;
   stop(): Promise<void>;
@@ -38,6 +57,7 @@ export interface LocalCollector {
 export async function startLocal(o: { config: Config; home: string; port: number; log?: (line: string) => void }): Promise<LocalCollector> {
   const log = o.log ?? ((l: string) => console.log(l));
   checkJava();
+  await ensurePortFree(o.port);
   mkdirSync(o.home, { recursive: true });
   const running: Running[] = [];
   let server: Server | undefined;
@@ -133,13 +153,19 @@ export async function startLocal(o: { config: Config; home: string; port: number
       flush: async () => ({ delivered: (await activePoller.flush())['archiver'] ?? 0 }),
       poll: pollOnce,
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
+      // Local-only (token): the stand-ins' state, for operators and the fault-injection tests.
+      status: async () => ({
+        dynamodb: { endpoint: ddb.endpoint, up: ddb.up, pid: ddb.process.pid ?? null, restarts: ddb.restarts },
+        s3: { endpoint: s3.endpoint }, sns: { endpoint: sns.endpoint },
+      }),
       replay: async (id?: string) => {
         const { s3Client: client } = await import('../lambdas/adapters/clients.ts');
         return replayQuarantine({ s3: client(), bucket: LOCAL_NAMES.bucket, config: o.config, ingest: http.ingestPipeline, id });
       },
       onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),
     });
-    await new Promise<void>((res, rej) => { server!.once('error', rej); server!.listen(o.port, '127.0.0.1', () => res()); });
+    // Taken since the check at the start (another process was quicker): the same one line.
+    await new Promise<void>((res, rej) => { server!.once('error', (err) => rej(portError(o.port, err))); server!.listen(o.port, '127.0.0.1', () => res()); });
     const port = (server.address() as { port: number }).port;
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${port}`, dynamodb: ddb.endpoint, s3: s3.endpoint, sns: sns.endpoint, region: REGION,

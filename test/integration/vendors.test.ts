@@ -57,7 +57,7 @@ describe('every push and EventBridge vendor, end to end', () => {
   });
 
   it('Auth0 through EventBridge', async () => {
-    assert.deepEqual(await post('/v1/eventbridge', fixtureText('auth0/eventbridge.json'), {}), [200, { accepted: 1, duplicates: 0, quarantined: 0 }]);
+    assert.deepEqual(await post('/v1/eventbridge', fixtureText('auth0/eventbridge.json'), c.localHeaders()), [200, { accepted: 1, duplicates: 0, quarantined: 0 }]);
     assert.equal((await stored('acme-auth0')).length, 7);
   });
 
@@ -70,8 +70,8 @@ describe('every push and EventBridge vendor, end to end', () => {
   });
 
   it('AWS console and Identity Center sign-ins through EventBridge, to the tenant that owns them', async () => {
-    assert.deepEqual(await post('/v1/eventbridge', fixtureText('aws_signin/console-login.json'), {}), [200, { accepted: 2, duplicates: 0, quarantined: 0 }]);
-    assert.deepEqual(await post('/v1/eventbridge', fixtureText('aws_signin/identity-center.json'), {}), [200, { accepted: 3, duplicates: 0, quarantined: 0 }]);
+    assert.deepEqual(await post('/v1/eventbridge', fixtureText('aws_signin/console-login.json'), c.localHeaders()), [200, { accepted: 2, duplicates: 0, quarantined: 0 }]);
+    assert.deepEqual(await post('/v1/eventbridge', fixtureText('aws_signin/identity-center.json'), c.localHeaders()), [200, { accepted: 3, duplicates: 0, quarantined: 0 }]);
     const items = await stored('globex-aws');
     assert.equal(items.length, 5);
     assert.ok(items.every((i) => i['tenant'] === 'globex'));
