@@ -15,9 +15,26 @@ import { normalizerFor } from '../sources/index.ts';
 /** API Gateway passes at most 10 MB and Lambda takes at most 6 MB per invocation, base64 and headers included. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
+/** What the hot store did with one `putNew` call; indexes refer to the events passed in. */
+export interface StoreOutcome {
+  /** Newly stored. */
+  accepted: number;
+  /** Already stored (a redelivery); never rewritten. */
+  duplicates: number;
+  /** Events the store can never take as they are (too large, a value it refuses): quarantine them. */
+  rejected?: { index: number; reason: string }[];
+  /** Events not stored because of a transient failure, after retries: do not acknowledge them. */
+  failed?: { index: number; reason: string }[];
+}
+
 export interface HotStore {
-  /** Stores events not yet stored; returns how many were new and how many were already there. */
-  putNew(events: readonly AuthEvent[]): Promise<{ accepted: number; duplicates: number }>;
+  /** Stores events not yet stored, each at most once however many deliveries race. */
+  putNew(events: readonly AuthEvent[]): Promise<StoreOutcome>;
+}
+
+/** Until per-item outcomes are quarantined: any event not stored fails the delivery (503, the sender retries). */
+export class HotStoreError extends Error {
+  override name = 'HotStoreError';
 }
 
 export interface QuarantineEntry {
@@ -109,9 +126,11 @@ export function createIngest(deps: IngestDeps) {
     const unique = events.filter((e) => (seen.has(e.event_uid) ? false : (seen.add(e.event_uid), true)));
     const inBodyDuplicates = events.length - unique.length;
     const [stored] = await Promise.all([
-      unique.length ? deps.store.putNew(unique) : Promise.resolve({ accepted: 0, duplicates: 0 }),
+      unique.length ? deps.store.putNew(unique) : Promise.resolve<StoreOutcome>({ accepted: 0, duplicates: 0 }),
       rejects.length ? deps.quarantine.put({ tenant: source.tenant, source_id: source.id, received_time: received, entries: rejects }) : undefined,
     ]);
+    const notStored = [...(stored.rejected ?? []), ...(stored.failed ?? [])];
+    if (notStored.length) throw new HotStoreError(`${notStored.length} events could not be stored: ${notStored[0]!.reason}`);
     return { accepted: stored.accepted, duplicates: stored.duplicates + inBodyDuplicates, quarantined: rejects.length };
   }
 
