@@ -1,9 +1,10 @@
 /**
- * `authtrail quarantine [--json]`: what could not be normalized, and why — one line per
- * quarantined body or event.
+ * `authtrail quarantine [--json]`: what could not be normalized or stored, and why — one line
+ * per quarantined body and reason (`count` items of that body share the reason), or per entry
+ * of an object written by an earlier version.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { QUARANTINE_PREFIX, type StoredQuarantine } from '../lambdas/adapters/quarantine.ts';
+import { parseQuarantine, QUARANTINE_PREFIX } from '../lambdas/adapters/quarantine.ts';
 import { localFetch, localS3, readEndpoints } from './endpoints.ts';
 
 export interface QuarantineLine {
@@ -13,6 +14,21 @@ export interface QuarantineLine {
   received_time: string;
   reason: string;
   key: string;
+  /** Items (or NDJSON lines, or 1 for a whole body) quarantined for this reason. */
+  count: number;
+}
+
+/** Objects read at once. */
+const READ_CONCURRENCY = 8;
+
+async function linesOf(s3: S3Client, bucket: string, key: string): Promise<QuarantineLine[]> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const rec = parseQuarantine(await got.Body!.transformToString());
+  const base = { tenant: rec.tenant, source_id: rec.source_id, received_time: rec.received_time, key };
+  if (rec.format === 2) {
+    return rec.reasons.map((g, i) => ({ ...base, id: rec.reasons.length > 1 ? `${rec.id}#${i}` : rec.id, reason: g.reason, count: g.count }));
+  }
+  return rec.entries.map((e, i) => ({ ...base, id: rec.entries.length > 1 ? `${rec.id}#${i}` : rec.id, reason: e.reason, count: 1 }));
 }
 
 export async function listQuarantine(s3: S3Client, bucket: string): Promise<QuarantineLine[]> {
@@ -20,17 +36,13 @@ export async function listQuarantine(s3: S3Client, bucket: string): Promise<Quar
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: QUARANTINE_PREFIX, ContinuationToken: token }));
-    for (const obj of page.Contents ?? []) {
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key! }));
-      const rec = JSON.parse(await got.Body!.transformToString()) as StoredQuarantine;
-      rec.entries.forEach((e, i) => lines.push({
-        id: rec.entries.length > 1 ? `${rec.id}#${i}` : rec.id,
-        tenant: rec.tenant, source_id: rec.source_id, received_time: rec.received_time, reason: e.reason, key: obj.Key!,
-      }));
+    const keys = (page.Contents ?? []).map((o) => o.Key!).filter(Boolean);
+    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+      for (const ls of await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map((k) => linesOf(s3, bucket, k)))) lines.push(...ls);
     }
     token = page.NextContinuationToken;
   } while (token);
-  return lines.sort((a, b) => a.received_time.localeCompare(b.received_time) || a.id.localeCompare(b.id));
+  return lines.sort((a, b) => a.received_time.localeCompare(b.received_time) || a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
 async function replay(id: string | undefined): Promise<number> {
@@ -55,7 +67,7 @@ export async function quarantine(args: string[]): Promise<number> {
   const lines = await listQuarantine(s3, endpoints.bucket);
   if (json) for (const l of lines) console.log(JSON.stringify(l));
   else if (!lines.length) console.log('nothing is quarantined');
-  else for (const l of lines) console.log(`${l.received_time}  ${l.source_id.padEnd(20)} ${l.id}  ${l.reason}`);
+  else for (const l of lines) console.log(`${l.received_time}  ${l.source_id.padEnd(20)} ${l.id}  ${l.count > 1 ? `${l.count} items: ` : ''}${l.reason}`);
   s3.destroy();
   return 0;
 }

@@ -173,8 +173,8 @@ export class AuthTrailCollector extends Construct {
     }
 
     for (const fn of [this.ingestFunction, this.eventBridgeFunction, ...pollFns]) {
-      // Existence checks and batched puts only: no Scan, Query, Delete or Update.
-      this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable');
+      // Batched existence checks and conditional puts only (hot-store.ts): no Scan, Query, Delete or Update.
+      this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
       this.archiveBucket.grantPut(fn, 'quarantine/*');
       for (const s of Object.values(this.sourceSecrets)) s.grantRead(fn);

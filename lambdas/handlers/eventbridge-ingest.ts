@@ -1,7 +1,10 @@
 /**
  * EventBridge target for vendor partner buses (Okta log streaming, Auth0) and AWS sign-in
- * events. Routes each event to its configured source and runs the shared pipeline; a storage
- * failure throws, so EventBridge's retry policy and the target DLQ take over.
+ * events. Routes each event to its configured source and runs the shared pipeline; an event
+ * that is not durably kept (stored, duplicate or quarantined) throws, so EventBridge's retry
+ * policy and the target DLQ take over (redelivery is deduplicated, and the quarantine object of
+ * an event is named after its content). Events have no raw body: each is quarantined with its
+ * JSON text as the body.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -18,7 +21,7 @@ export async function ingestEnvelopes(input: unknown): Promise<IngestResult> {
   for (const env of envelopes) {
     const source = isEnvelope(env) ? routeEventBridge(config, env) : undefined;
     const r = source
-      ? await ingest.ingestPayload(source, env)
+      ? await ingest.ingestPayload(source, env, { origin: 'eventbridge' })
       : await ingest.quarantineUnrouted(env, isEnvelope(env) ? `no configured source matches EventBridge source "${env.source}"` : 'not an EventBridge event envelope');
     countIngest(source?.id ?? null, r);
     total.accepted += r.accepted;

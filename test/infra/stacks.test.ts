@@ -95,11 +95,11 @@ describe('infra: what an auditor asks about', () => {
     t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('ingest IAM: batched reads and writes on the table, puts under quarantine/ only', () => {
+  it('ingest IAM: batched reads and conditional puts on the table, puts under quarantine/ only', () => {
     const policies = JSON.stringify(Object.entries(s.templates.stateless.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('IngestFunction')));
     assert.ok(policies.length > 100);
-    assert.match(policies, /dynamodb:BatchWriteItem/);
-    assert.doesNotMatch(policies, /dynamodb:(Scan|DeleteItem|\*)/);
+    assert.match(policies, /dynamodb:PutItem/);
+    assert.doesNotMatch(policies, /dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|\*)/);
     assert.match(policies, /\/quarantine\/\*/);
     assert.doesNotMatch(policies, /s3:GetObject|s3:DeleteObject/);
   });

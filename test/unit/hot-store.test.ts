@@ -1,17 +1,59 @@
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoHotStore, toItem } from '../../lambdas/adapters/hot-store.ts';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { dynamoHotStore, itemSize, MAX_ITEM_BYTES, toItem } from '../../lambdas/adapters/hot-store.ts';
 import { EMPTY_FIELDS, type AuthEvent } from '../../lambdas/core/event.ts';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const mock = mockClient(doc);
-const ev = (i: number): AuthEvent => ({
+const ev = (i: number, over: Partial<AuthEvent> = {}): AuthEvent => ({
   ...EMPTY_FIELDS, tenant: 'acme', source_id: 'acme-okta', source: 'okta', event_uid: `uid-${i}`,
-  event_time: '2026-11-20T10:00:00.000Z', ingest_time: '2026-11-21T00:00:00.000Z', user_login: 'Jo@Example.com',
+  event_time: '2026-11-20T10:00:00.000Z', ingest_time: '2026-11-21T00:00:00.000Z', user_login: 'Jo@Example.com', ...over,
 });
+const store = (o: Partial<Parameters<typeof dynamoHotStore>[0]> = {}) => dynamoHotStore({ client: doc, table: 't', hotDays: 90, backoffMs: () => 1, ...o });
+const awsError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${name} happened`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, attempts: 1 }, ...extra });
+const ccf = (item?: Record<string, unknown>, attempts = 1) => new ConditionalCheckFailedException({
+  message: 'The conditional request failed', $metadata: { httpStatusCode: 400, attempts }, ...(item ? { Item: marshall(item) } : {}),
+});
+const putKey = (input: PutCommandInput) => input.Item!['pk'] as string;
+
+/**
+ * A stand-in for DynamoDB's semantics that matter here: consistent reads see completed writes,
+ * a conditional put is atomic, an unconditional one overwrites. Calls yield to the event loop,
+ * so concurrent putNew calls interleave like concurrent Lambda invocations.
+ */
+function fakeTable() {
+  const items = new Map<string, Record<string, unknown>>();
+  const writes = new Map<string, number>();
+  const tick = () => new Promise((r) => setImmediate(r));
+  mock.on(BatchGetCommand).callsFake(async (input) => {
+    await tick();
+    const keys = input.RequestItems.t.Keys as { pk: string }[];
+    return { Responses: { t: keys.filter((k) => items.has(k.pk)).map((k) => ({ pk: k.pk })) } };
+  });
+  mock.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+    await tick();
+    const pk = putKey(input);
+    if (input.ConditionExpression === 'attribute_not_exists(pk)' && items.has(pk)) throw ccf(items.get(pk));
+    items.set(pk, input.Item!);
+    writes.set(pk, (writes.get(pk) ?? 0) + 1);
+    return {};
+  });
+  mock.on(BatchWriteCommand).callsFake(async (input) => {
+    await tick();
+    for (const w of input.RequestItems.t as { PutRequest: { Item: Record<string, unknown> } }[]) {
+      const pk = w.PutRequest.Item['pk'] as string;
+      items.set(pk, w.PutRequest.Item);
+      writes.set(pk, (writes.get(pk) ?? 0) + 1);
+    }
+    return {};
+  });
+  return { items, writes };
+}
 
 describe('DynamoDB hot store', () => {
   beforeEach(() => mock.reset());
@@ -26,35 +68,116 @@ describe('DynamoDB hot store', () => {
     assert.equal('reason' in item, false, 'nulls are not stored');
   });
 
-  it('writes only new events, in batches of at most 25, and counts the rest as duplicates', async () => {
-    const events = Array.from({ length: 60 }, (_, i) => ev(i));
+  it('counts exactly under concurrent redeliveries and never rewrites a stored item', async () => {
+    const { items, writes } = fakeTable();
+    const events = Array.from({ length: 200 }, (_, i) => ev(i));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, k) =>
+      store().putNew(events.map((e) => ({ ...e, ingest_time: `2026-11-21T00:00:${String(k).padStart(2, '0')}.000Z` })))));
+    assert.equal(results.reduce((n, r) => n + r.accepted, 0), 200);
+    assert.equal(results.reduce((n, r) => n + r.duplicates, 0), 3_800);
+    assert.equal(items.size, 200);
+    assert.deepEqual([...new Set(writes.values())], [1], 'each item written once');
+    assert.equal(mock.commandCalls(BatchWriteCommand).length, 0, 'no unconditional batch writes');
+  });
+
+  it('skips what the consistent pre-check finds, writes the rest with one conditional PutItem each', async () => {
     mock.on(BatchGetCommand).callsFake((input) => {
       const keys = input.RequestItems.t.Keys as { pk: string }[];
       return { Responses: { t: keys.filter((k) => ['acme-okta#uid-3', 'acme-okta#uid-59'].includes(k.pk)) } };
     });
-    mock.on(BatchWriteCommand).resolves({});
-    const r = await dynamoHotStore({ client: doc, table: 't', hotDays: 90 }).putNew(events);
-    assert.deepEqual(r, { accepted: 58, duplicates: 2 });
-    const writes = mock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!['t']!.length);
-    assert.deepEqual(writes.sort((a, b) => b - a), [25, 25, 8]);
+    mock.on(PutCommand).resolves({});
+    const r = await store().putNew(Array.from({ length: 60 }, (_, i) => ev(i)));
+    assert.deepEqual(r, { accepted: 58, duplicates: 2, rejected: [], failed: [] });
+    const puts = mock.commandCalls(PutCommand).map((c) => c.args[0].input);
+    assert.equal(puts.length, 58);
+    assert.ok(puts.every((p) => p.ConditionExpression === 'attribute_not_exists(pk)' && p.TableName === 't'));
     assert.equal(mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!['t']!.ConsistentRead, true);
   });
 
-  it('retries unprocessed items until they are written', async () => {
+  it('counts a lost race (ConditionalCheckFailedException) as a duplicate', async () => {
     mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
-    const first = ev(1);
-    mock.on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: toItem(first, 90) } }] } })
-      .resolves({});
-    const r = await dynamoHotStore({ client: doc, table: 't', hotDays: 90 }).putNew([first, ev(2)]);
-    assert.deepEqual(r, { accepted: 2, duplicates: 0 });
-    assert.equal(mock.commandCalls(BatchWriteCommand).length, 2);
-    assert.equal(mock.commandCalls(BatchWriteCommand)[1]!.args[0].input.RequestItems!['t']!.length, 1);
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => {
+      if (putKey(input) === 'acme-okta#uid-2') throw ccf({ ...toItem(ev(2), 90), ingest_time: '2026-11-20T23:59:59.999Z' });
+      return {};
+    });
+    assert.deepEqual(await store().putNew([ev(1), ev(2), ev(3)]), { accepted: 2, duplicates: 1, rejected: [], failed: [] });
   });
 
-  it('fails loudly when items stay unprocessed, so nothing is acknowledged', async () => {
+  it('counts its own write as accepted when a retried PutItem fails its condition on it', async () => {
     mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
-    mock.on(BatchWriteCommand).resolves({ UnprocessedItems: { t: [{ PutRequest: { Item: toItem(ev(1), 90) } }] } });
-    await assert.rejects(dynamoHotStore({ client: doc, table: 't', hotDays: 90, maxAttempts: 3 }).putNew([ev(1)]), /unprocessed after 3/);
+    // The SDK retried (attempts: 2) after a lost answer; the old item is ours.
+    mock.on(PutCommand).rejectsOnce(ccf(toItem(ev(1), 90), 2)).rejectsOnce(ccf({ ...toItem(ev(2), 90), ingest_time: '2026-11-20T00:00:00.000Z' }, 2));
+    assert.deepEqual(await store({ concurrency: 1 }).putNew([ev(1), ev(2)]), { accepted: 1, duplicates: 1, rejected: [], failed: [] });
+  });
+
+  it('rejects an item over 400 KB before it reaches DynamoDB, and stores the others', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    mock.on(PutCommand).resolves({});
+    const huge = ev(7, { reason: 'x'.repeat(250_000), raw: JSON.stringify({ reason: 'x'.repeat(250_000) }) });
+    assert.ok(itemSize(toItem(huge, 90)) > MAX_ITEM_BYTES);
+    const events = [...Array.from({ length: 7 }, (_, i) => ev(i)), huge, ev(8)];
+    const r = await store().putNew(events);
+    assert.equal(r.accepted, 8);
+    assert.deepEqual(r.rejected?.map((x) => x.index), [7]);
+    assert.match(r.rejected![0]!.reason, /too large for the hot table/);
+    assert.ok(!mock.commandCalls(PutCommand).some((c) => putKey(c.args[0].input) === 'acme-okta#uid-7'));
+  });
+
+  it('rejects a user key too long for an index, and a value that does not marshal', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    mock.on(PutCommand).resolves({});
+    const r = await store().putNew([ev(1, { user_email: `${'a'.repeat(2100)}@example.com` }), ev(2, { geo_lat: Number.NaN }), ev(3)]);
+    assert.equal(r.accepted, 1);
+    assert.deepEqual(r.rejected?.map((x) => [x.index, /user/.test(x.reason) || /cannot store/.test(x.reason)]), [[0, true], [1, true]]);
+  });
+
+  it('reports an item DynamoDB answers ValidationException for as rejected, the rest stored', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => {
+      if (putKey(input) === 'acme-okta#uid-1') throw awsError('ValidationException', 400, { message: 'Item size has exceeded the maximum allowed size' });
+      return {};
+    });
+    const r = await store().putNew([ev(0), ev(1), ev(2)]);
+    assert.deepEqual([r.accepted, r.duplicates, r.failed], [2, 0, []]);
+    assert.deepEqual(r.rejected, [{ index: 1, reason: 'DynamoDB refused the event: Item size has exceeded the maximum allowed size' }]);
+  });
+
+  it('retries throttling and 5xx with backoff; what still fails is reported failed, never thrown', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    let calls = 0;
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => {
+      calls++;
+      const k = putKey(input);
+      if (k === 'acme-okta#uid-0' && calls <= 2) throw awsError('ThrottlingException', 400);
+      if (k === 'acme-okta#uid-1') throw awsError('InternalServerError', 500);
+      if (k === 'acme-okta#uid-2') throw awsError('AccessDeniedException', 400);
+      return {};
+    });
+    const r = await store({ concurrency: 1, maxAttempts: 3 }).putNew([ev(0), ev(1), ev(2), ev(3)]);
+    assert.equal(r.accepted, 2);
+    assert.deepEqual(r.failed?.map((f) => [f.index, f.reason.split(':')[0]]), [[1, 'InternalServerError'], [2, 'AccessDeniedException']]);
+    const attempts = (k: string) => mock.commandCalls(PutCommand).filter((c) => putKey(c.args[0].input) === k).length;
+    assert.deepEqual([attempts('acme-okta#uid-0'), attempts('acme-okta#uid-1'), attempts('acme-okta#uid-2')], [3, 3, 1], 'access denied is not retried');
+  });
+
+  it('still writes (conditionally) when the pre-check read fails', async () => {
+    mock.on(BatchGetCommand).rejects(awsError('InternalServerError', 500));
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => { if (putKey(input) === 'acme-okta#uid-1') throw ccf(); return {}; });
+    assert.deepEqual(await store().putNew([ev(0), ev(1)]), { accepted: 1, duplicates: 1, rejected: [], failed: [] });
+  });
+
+  it('keeps at most `concurrency` writes in flight', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    let inFlight = 0;
+    let max = 0;
+    mock.on(PutCommand).callsFake(async () => {
+      max = Math.max(max, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return {};
+    });
+    const r = await store({ concurrency: 5 }).putNew(Array.from({ length: 40 }, (_, i) => ev(i)));
+    assert.equal(r.accepted, 40);
+    assert.equal(max, 5);
   });
 });
