@@ -64,6 +64,8 @@ export function startStreamPoller(o: PollerOptions) {
 
   let streamArn: string | undefined;
   const iterators = new Map<string, string | null>(); // `${consumer}|${shard}` → iterator (null: shard closed and drained)
+  // How often in a row DynamoDB Local declared an iterator trimmed, per `${consumer}|${shard}`.
+  const trims = new Map<string, number>();
   const buffers = new Map<string, { items: Buffered[]; since: number }>(o.consumers.map((c) => [c.name, { items: [], since: 0 }]));
   // Per consumer: the size of the next (bisected) batch after failures, and when to retry.
   const retry = new Map<string, { limit: number; failures: number; notBefore: number }>();
@@ -91,10 +93,19 @@ export function startStreamPoller(o: PollerOptions) {
     if (iterators.has(k)) return iterators.get(k)!;
     const cp = (await o.state.client.send(new GetCommand({ TableName: o.state.table, Key: { pk: checkpointKey(consumer, shardId) }, ConsistentRead: true }))).Item;
     if (cp?.['closed']) { iterators.set(k, null); return null; }
-    const r = await streams.send(new GetShardIteratorCommand({
-      StreamArn: streamArn, ShardId: shardId,
-      ...(cp?.['seq'] ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cp['seq'] as string } : { ShardIteratorType: 'TRIM_HORIZON' }),
-    }));
+    // Once trimmed, an iterator is retaken from the checkpoint; trimmed again, from the horizon
+    // (the archive's commit records skip what was archived before, so nothing doubles).
+    const fromCheckpoint = cp?.['seq'] && (trims.get(k) ?? 0) < 2
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: cp['seq'] as string }
+      : { ShardIteratorType: 'TRIM_HORIZON' as const };
+    let r;
+    try {
+      r = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...fromCheckpoint }));
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'TrimmedDataAccessException') throw err;
+      o.onError?.(new Error(`stream shard ${shardId}: the checkpoint of ${consumer} is older than the stream's trim horizon; resuming from the oldest record kept`));
+      r = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    }
     iterators.set(k, r.ShardIterator ?? null);
     return r.ShardIterator ?? null;
   }
@@ -114,10 +125,17 @@ export function startStreamPoller(o: PollerOptions) {
           try {
             r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
           } catch (err) {
-            if (err instanceof ExpiredIteratorException || (err as { name?: string }).name === 'ExpiredIteratorException') { iterators.delete(k); continue; }
+            const name = (err as { name?: string }).name;
+            // A new iterator starts at the checkpoint: what this consumer buffered from the shard is read again.
+            const reset = () => { iterators.delete(k); buf.items = buf.items.filter((b) => b.shardId !== shardId); };
+            if (err instanceof ExpiredIteratorException || name === 'ExpiredIteratorException') { reset(); continue; }
+            // DynamoDB Local can declare a held iterator trimmed (seen after heavy writes to another
+            // table): take a new one from the checkpoint, or from the trim horizon if that is gone too.
+            if (name === 'TrimmedDataAccessException') { reset(); trims.set(k, (trims.get(k) ?? 0) + 1); continue; }
             throw err;
           }
           const records = r.Records ?? [];
+          trims.delete(k);
           if (records.length && !buf.items.length) buf.since = Date.now();
           for (const rec of records) buf.items.push({ shardId, record: toLambdaRecord(rec, streamArn!), size: rec.dynamodb?.SizeBytes ?? 0 });
           iterators.set(k, r.NextShardIterator ?? null);
