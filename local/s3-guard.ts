@@ -18,6 +18,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { resolve, sep } from 'node:path';
+import type S3rver from 's3rver';
 import { isLoopbackHost } from './loopback.ts';
 
 export interface S3Credentials { readonly accessKeyId: string; readonly secretAccessKey: string }
@@ -202,14 +203,7 @@ export function checkS3Request(req: IncomingMessage, o: { directory: string; cre
   return checkSignature(req, rawPath, rawQuery, o.credentials, o.now ?? Date.now());
 }
 
-interface FilesystemStoreLike {
-  rootDirectory: string;
-  getBucketPath(bucket: string): string;
-  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-  initiateUpload(bucket: string, key: string, uploadId: string, metadata: unknown): Promise<unknown>;
-  putPart(bucket: string, uploadId: string, partNumber: unknown, content: unknown): Promise<unknown>;
-  putObjectMultipart(bucket: string, uploadId: string, parts: { number: unknown }[]): Promise<unknown>;
-}
+type FilesystemStoreLike = S3rver['store'];
 
 /**
  * Makes s3rver's filesystem store refuse (throw) before touching any path outside its root:
