@@ -39,7 +39,7 @@ import { verifyRequest, secretRef, type Headers } from './auth.ts';
 import { decodeBody, limitDepth, MAX_DEPTH, stringifyJson, type DepthLimit } from './body.ts';
 import { findSource, type Config, type Source } from './config.ts';
 import { ISO_MILLIS, type AuthEvent } from './event.ts';
-import { safeNormalize } from './normalizer.ts';
+import { safeNormalize, type Normalizer } from './normalizer.ts';
 import { parseUserAgent } from './fields.ts';
 import { normalizerFor } from '../sources/index.ts';
 
@@ -238,32 +238,19 @@ export function createIngest(deps: IngestDeps) {
   });
 
   /** Normalizes a parsed payload for one source, stores what is new and quarantines what is not storable. */
-  async function run(d: Delivery): Promise<Outcome> {
+  /** One body's items → canonical events, each traced to its item; what cannot be one goes to `index`. */
+  function toEvents(d: Delivery, normalizer: Normalizer | undefined, items: readonly unknown[], index: RejectIndex) {
     const { source } = d;
-    const index = new RejectIndex();
-    for (const line of d.badLines ?? []) index.add('NDJSON line is not JSON', 'line', line);
-    const normalizer = normalizerFor(source.kind);
-    let items: unknown[] = [];
-    if (!normalizer) {
-      index.add(`no normalizer for source kind "${source.kind}" in this version`, 'body', 0);
-    } else {
-      try {
-        items = normalizer.unwrap(d.payload);
-      } catch (err) {
-        index.add(`the body could not be split into ${source.kind} events: ${messageOf(err)}`, 'body', 0);
-      }
-    }
-    const itemCount = items.length;
     const events: AuthEvent[] = [];
     const itemOf: number[] = [];
     const seen = new Set<string>();
     let inBodyDuplicates = 0;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = 0; normalizer && i < items.length; i++) {
       const item = items[i];
       // Cheap paths first: no normalizer call for what cannot be an event.
       if (d.depth?.tooDeep(item)) { index.add(`the item is nested deeper than ${MAX_DEPTH} levels`, 'item', i); continue; }
       if (item === null || typeof item !== 'object' || Array.isArray(item)) { index.add(`the item is ${kindOf(item)}, not a JSON object`, 'item', i); continue; }
-      const r = safeNormalize(normalizer!, item);
+      const r = safeNormalize(normalizer, item);
       if (r.kind === 'ignore') continue;
       if (r.kind === 'reject') { index.add(r.reason, 'item', i); continue; }
       const e = r.event;
@@ -285,6 +272,26 @@ export function createIngest(deps: IngestDeps) {
       events.push({ tenant: source.tenant, source_id: source.id, source: source.kind, ingest_time: d.received, ...e });
       itemOf.push(i);
     }
+    return { events, itemOf, inBodyDuplicates };
+  }
+
+  async function run(d: Delivery): Promise<Outcome> {
+    const { source } = d;
+    const index = new RejectIndex();
+    for (const line of d.badLines ?? []) index.add('NDJSON line is not JSON', 'line', line);
+    const normalizer = normalizerFor(source.kind);
+    let items: unknown[] = [];
+    if (!normalizer) {
+      index.add(`no normalizer for source kind "${source.kind}" in this version`, 'body', 0);
+    } else {
+      try {
+        items = normalizer.unwrap(d.payload);
+      } catch (err) {
+        index.add(`the body could not be split into ${source.kind} events: ${messageOf(err)}`, 'body', 0);
+      }
+    }
+    const itemCount = items.length;
+    const { events, itemOf, inBodyDuplicates } = toEvents(d, normalizer, items, index);
     items = [];
 
     const problems: string[] = [];
