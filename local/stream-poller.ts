@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { compareSeq } from '../lambdas/core/stream-commit.ts';
 
 export interface StreamConsumer {
   readonly name: string;
@@ -63,8 +64,12 @@ export function startStreamPoller(o: PollerOptions) {
   const checkpointKey = (consumer: string, shardId: string) => `stream-checkpoint#${consumer}#${shardId}`;
 
   let streamArn: string | undefined;
-  const iterators = new Map<string, string | null>(); // `${consumer}|${shard}` → iterator (null: shard closed and drained)
-  // How often in a row DynamoDB Local declared an iterator trimmed, per `${consumer}|${shard}`.
+  // Where each consumer stands in each shard (`${consumer}|${shard}`): the newest record it has
+  // buffered or checkpointed. Consumers at the same place share one read (one GetRecords for all).
+  const positions = new Map<string, { last: string | null; closed: boolean }>();
+  // Iterators by the place they read from (`${shard}|${last ?? '^'}`).
+  const iterators = new Map<string, string>();
+  // How often in a row DynamoDB Local declared an iterator trimmed, per place.
   const trims = new Map<string, number>();
   const buffers = new Map<string, { items: Buffered[]; since: number }>(o.consumers.map((c) => [c.name, { items: [], since: 0 }]));
   // Per consumer: the size of the next (bisected) batch after failures, and when to retry.
@@ -88,64 +93,89 @@ export function startStreamPoller(o: PollerOptions) {
     return out;
   }
 
-  async function iterator(consumer: string, shardId: string): Promise<string | null> {
+  async function position(consumer: string, shardId: string) {
     const k = `${consumer}|${shardId}`;
-    if (iterators.has(k)) return iterators.get(k)!;
-    const cp = (await o.state.client.send(new GetCommand({ TableName: o.state.table, Key: { pk: checkpointKey(consumer, shardId) }, ConsistentRead: true }))).Item;
-    if (cp?.['closed']) { iterators.set(k, null); return null; }
-    // Once trimmed, an iterator is retaken from the checkpoint; trimmed again, from the horizon
-    // (the archive's commit records skip what was archived before, so nothing doubles).
-    const fromCheckpoint = cp?.['seq'] && (trims.get(k) ?? 0) < 2
-      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: cp['seq'] as string }
+    let p = positions.get(k);
+    if (!p) {
+      const cp = (await o.state.client.send(new GetCommand({ TableName: o.state.table, Key: { pk: checkpointKey(consumer, shardId) }, ConsistentRead: true }))).Item;
+      positions.set(k, (p = { last: (cp?.['seq'] as string | undefined) ?? null, closed: !!cp?.['closed'] }));
+    }
+    return p;
+  }
+
+  /** An iterator reading after `last` (from the oldest record when null). */
+  async function iteratorAt(shardId: string, last: string | null): Promise<string | null> {
+    const k = `${shardId}|${last ?? '^'}`;
+    const cached = iterators.get(k);
+    if (cached) return cached;
+    // Once trimmed, an iterator is retaken at the same place; trimmed again, from the horizon
+    // (records up to `last` are then skipped again, and the archive's commits skip the rest).
+    const after = last && (trims.get(k) ?? 0) < 2
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: last }
       : { ShardIteratorType: 'TRIM_HORIZON' as const };
     let r;
     try {
-      r = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...fromCheckpoint }));
+      r = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...after }));
     } catch (err) {
       if ((err as { name?: string }).name !== 'TrimmedDataAccessException') throw err;
-      o.onError?.(new Error(`stream shard ${shardId}: the checkpoint of ${consumer} is older than the stream's trim horizon; resuming from the oldest record kept`));
+      o.onError?.(new Error(`stream shard ${shardId}: records after ${last} are older than the stream's trim horizon; resuming from the oldest record kept`));
       r = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
     }
-    iterators.set(k, r.ShardIterator ?? null);
     return r.ShardIterator ?? null;
   }
 
-  /** Reads every shard until it has nothing new, into each consumer's buffer. */
+  /**
+   * Reads every shard until it has nothing new, into each consumer's buffer. Consumers at the same
+   * place are served by one read; one that fell behind (a full buffer, a restart) reads on its own
+   * until it catches up.
+   */
   async function read(): Promise<void> {
     for (const shard of await shards()) {
       const shardId = shard.ShardId!;
-      for (const c of o.consumers) {
-        const buf = buffers.get(c.name)!;
-        const k = `${c.name}|${shardId}`;
-        // Keep reading while records come and the buffer has room for a batch.
-        for (let pages = 0; pages < 100 && buf.items.length < batchSize * 2; pages++) {
-          const it = await iterator(c.name, shardId);
-          if (!it) break;
-          let r;
-          try {
-            r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
-          } catch (err) {
-            const name = (err as { name?: string }).name;
-            // A new iterator starts at the checkpoint: what this consumer buffered from the shard is read again.
-            const reset = () => { iterators.delete(k); buf.items = buf.items.filter((b) => b.shardId !== shardId); };
-            if (err instanceof ExpiredIteratorException || name === 'ExpiredIteratorException') { reset(); continue; }
-            // DynamoDB Local can declare a held iterator trimmed (seen after heavy writes to another
-            // table): take a new one from the checkpoint, or from the trim horizon if that is gone too.
-            if (name === 'TrimmedDataAccessException') { reset(); trims.set(k, (trims.get(k) ?? 0) + 1); continue; }
-            throw err;
-          }
-          const records = r.Records ?? [];
-          trims.delete(k);
-          if (records.length && !buf.items.length) buf.since = Date.now();
-          for (const rec of records) buf.items.push({ shardId, record: toLambdaRecord(rec, streamArn!), size: rec.dynamodb?.SizeBytes ?? 0 });
-          iterators.set(k, r.NextShardIterator ?? null);
+      const caughtUp = new Set<string>();
+      for (let pages = 0; pages < 100 * o.consumers.length; pages++) {
+        const ready: { c: StreamConsumer; p: { last: string | null; closed: boolean }; buf: { items: Buffered[]; since: number } }[] = [];
+        for (const c of o.consumers) {
+          const p = await position(c.name, shardId);
+          const buf = buffers.get(c.name)!;
+          if (!p.closed && !caughtUp.has(c.name) && buf.items.length < batchSize * 2) ready.push({ c, p, buf });
+        }
+        if (!ready.length) break;
+        const last = ready[0]!.p.last;
+        const group = ready.filter((x) => x.p.last === last);
+        const k = `${shardId}|${last ?? '^'}`;
+        const it = await iteratorAt(shardId, last);
+        iterators.delete(k);
+        if (!it) { for (const x of group) caughtUp.add(x.c.name); continue; }
+        let r;
+        try {
+          r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
+        } catch (err) {
+          const name = (err as { name?: string }).name;
+          if (err instanceof ExpiredIteratorException || name === 'ExpiredIteratorException') continue;
+          // DynamoDB Local can declare a held iterator trimmed (seen after heavy writes to another table).
+          if (name === 'TrimmedDataAccessException') { trims.set(k, (trims.get(k) ?? 0) + 1); continue; }
+          throw err;
+        }
+        trims.delete(k);
+        const records = r.Records ?? [];
+        const lastRead = records.length ? records[records.length - 1]!.dynamodb!.SequenceNumber! : null;
+        // Never backwards: an iterator taken at the horizon after a trim re-reads what the group has.
+        const newLast = lastRead === null || (last !== null && compareSeq(lastRead, last) <= 0) ? last : lastRead;
+        for (const { p, buf } of group) {
+          // Read from the horizon after a trim: what a consumer already has is skipped.
+          const fresh = records.filter((rec) => p.last === null || compareSeq(rec.dynamodb!.SequenceNumber!, p.last) > 0);
+          if (fresh.length && !buf.items.length) buf.since = Date.now();
+          for (const rec of fresh) buf.items.push({ shardId, record: toLambdaRecord(rec, streamArn!), size: rec.dynamodb?.SizeBytes ?? 0 });
+          p.last = newLast;
           if (!r.NextShardIterator) {
             // A closed shard is done once its records are delivered (the checkpoint marks it then).
             buf.items.push({ shardId, record: { eventName: undefined } as unknown as DynamoDBRecord, size: -1 });
-            break;
+            p.closed = true;
           }
-          if (!records.length) break;
         }
+        if (r.NextShardIterator) iterators.set(`${shardId}|${newLast ?? '^'}`, r.NextShardIterator);
+        if (!records.length) for (const x of group) caughtUp.add(x.c.name);
       }
     }
   }
