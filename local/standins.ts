@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import crypto from 'node:crypto';
 import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -177,8 +178,26 @@ export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: strin
  * `credentials`, no path that leaves `directory`) before s3rver sees it, and s3rver's store
  * itself is confined to `directory` (local/s3-guard.ts).
  */
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (every
+ * supported Node) no longer offers: any listing of more than 1,000 keys failed with InternalError,
+ * and with it `verify`, `query` and `quarantine` on a larger local archive. Its tokens only need to
+ * be opaque and round-trip inside this process, so DES is served by triple DES with the key
+ * repeated (same 8-byte blocks and IVs). Nothing else in authtrail uses DES.
+ */
+function serveS3rverDes(): void {
+  const c = crypto as unknown as Record<'createCipheriv' | 'createDecipheriv', (alg: string, key: Buffer, iv: Buffer) => unknown> & { __authtrailDes?: true };
+  if (c.__authtrailDes) return;
+  c.__authtrailDes = true;
+  for (const name of ['createCipheriv', 'createDecipheriv'] as const) {
+    const original = c[name].bind(crypto);
+    c[name] = (alg, key, iv) => (alg === 'des' && key.length === 8 ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv) : original(alg, key, iv));
+  }
+}
+
 export async function startS3(directory: string, credentials: S3Credentials = LOCAL_CREDENTIALS): Promise<Running> {
   mkdirSync(directory, { recursive: true });
+  serveS3rverDes();
   const root = realpathSync(directory);
   const { default: S3rver } = await import('s3rver');
   // Not run(): it would listen itself, with no guard in front. vhostBuckets off: a Host is never a bucket.
