@@ -43,11 +43,27 @@ const auth0 = fixture<Record<string, unknown>[]>('auth0/log-stream.json');
 const onelogin = fixture<Record<string, unknown>[]>('onelogin/webhook-events.json');
 const pingone = fixture<Record<string, unknown>[]>('pingone/webhook-activities.json');
 const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
+/**
+ * A tenant's traffic comes from thousands of users, not the handful in the fixtures: every
+ * example.com address of an event becomes one of 5,000 users (the same user throughout the event).
+ * Cycling the fixtures' few users through thousands of events a minute instead would make every
+ * detector state item hold its 500-piece evidence cap and be rewritten every second.
+ */
+const USERS = 5_000;
+const spread = <T>(e: T, i: number, t: string): T => {
+  const user = `user${(hashOf(`${t}-${i}`) % USERS)}@example.com`;
+  return JSON.parse(JSON.stringify(e).replace(/[A-Za-z0-9._%+-]+@example\.com/g, user)) as T;
+};
+function hashOf(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
 const VENDORS: Vendor[] = [
-  { source: 'b-okta', kind: 'okta', body: (n, t) => JSON.stringify({ eventType: 'com.okta.event_hook', data: { events: Array.from({ length: n }, (_, i) => ({ ...pick(okta, i), uuid: `${t}-${i}` })) } }) },
-  { source: 'b-auth0', kind: 'auth0', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...pick(auth0, i), log_id: `${t}-${i}` }))) },
-  { source: 'b-onelogin', kind: 'onelogin', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...pick(onelogin, i), uuid: `${t}-${i}` }))) },
-  { source: 'b-pingone', kind: 'pingone', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...pick(pingone, i), id: `${t}-${i}` }))) },
+  { source: 'b-okta', kind: 'okta', body: (n, t) => JSON.stringify({ eventType: 'com.okta.event_hook', data: { events: Array.from({ length: n }, (_, i) => ({ ...spread(pick(okta, i), i, t), uuid: `${t}-${i}` })) } }) },
+  { source: 'b-auth0', kind: 'auth0', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...spread(pick(auth0, i), i, t), log_id: `${t}-${i}` }))) },
+  { source: 'b-onelogin', kind: 'onelogin', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...spread(pick(onelogin, i), i, t), uuid: `${t}-${i}` }))) },
+  { source: 'b-pingone', kind: 'pingone', body: (n, t) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...spread(pick(pingone, i), i, t), id: `${t}-${i}` }))) },
 ];
 
 const percentile = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0; };
@@ -141,6 +157,7 @@ try {
   const f = await c.cli(['flush']);
   const flushSeconds = (performance.now() - flushStart) / 1000;
   const q = await c.cli(['query', "SELECT count(*) AS n, count(DISTINCT source_id || '#' || event_uid) AS d FROM events", '--json']);
+  if (q.code !== 0 || f.code !== 0) throw new Error(`flush or query failed: ${f.stderr}${q.stderr}`);
   const archived = JSON.parse(q.stdout.trim()) as { n: number; d: number };
   const rate = accepted / seconds;
   console.log(`collector: ${bodies} bodies (1–500 events, 4 vendors) from ${SENDERS} senders in ${seconds.toFixed(1)} s: ${Math.round(rate)} events/s accepted; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);

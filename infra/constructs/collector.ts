@@ -256,7 +256,7 @@ export class AuthTrailCollector extends Construct {
     this.detectorFunction = this.handler('DetectorFunction', 'detector', deployed, 'Detect MFA attacks on new events and publish alerts', { timeout: Duration.minutes(2) });
     this.detectorDlq = this.queue('DetectorDlq');
     this.consumeNewEvents(this.detectorFunction, this.detectorDlq, 500, Duration.seconds(5));
-    this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.alertTopic.grantPublish(this.detectorFunction);
     key.grantEncryptDecrypt(this.detectorFunction);
     this.dlqAlarm('DetectorDlqAlarm', this.detectorDlq, 'stream records could not be checked for attacks after all retries: alerts may be missing');

@@ -6,7 +6,7 @@
  *   version number), expiring by TTL once no window, suppression or profile can need them.
  * - `feed#<source>`: when the source last delivered a new event, for feed-silence checks.
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KeyState } from '../core/detect/engine.ts';
 
 export interface StoredState { state: KeyState; version: number }
@@ -17,15 +17,41 @@ export class StateConflictError extends Error {
 
 const conditionFailed = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
 
-export function dynamoDetectState(o: { client: DynamoDBDocumentClient; table: string }) {
+function fromItem(item: Record<string, unknown> | undefined): StoredState {
+  if (!item) return { state: { occ: {}, open: {} }, version: 0 };
+  const state: KeyState = { occ: (item['occ'] ?? {}) as KeyState['occ'], open: (item['open'] ?? {}) as KeyState['open'] };
+  if (item['profile']) state.profile = item['profile'] as KeyState['profile'] & object;
+  return { state, version: Number(item['version'] ?? 0) };
+}
+
+export interface DetectState {
+  get(tenant: string, key: string): Promise<StoredState>;
+  /** Many keys in few requests (100 per consistent BatchGetItem); optional for test doubles. */
+  getMany?(keys: readonly { tenant: string; key: string }[]): Promise<StoredState[]>;
+  put(tenant: string, key: string, s: StoredState, expiresAt: number): Promise<void>;
+}
+
+export function dynamoDetectState(o: { client: DynamoDBDocumentClient; table: string }): DetectState {
   const pk = (tenant: string, key: string) => `detect#${tenant}#${key}`;
   return {
     async get(tenant: string, key: string): Promise<StoredState> {
       const r = await o.client.send(new GetCommand({ TableName: o.table, Key: { pk: pk(tenant, key) }, ConsistentRead: true }));
-      if (!r.Item) return { state: { occ: {}, open: {} }, version: 0 };
-      const state: KeyState = { occ: r.Item['occ'] ?? {}, open: r.Item['open'] ?? {} };
-      if (r.Item['profile']) state.profile = r.Item['profile'] as KeyState['profile'] & object;
-      return { state, version: Number(r.Item['version'] ?? 0) };
+      return fromItem(r.Item);
+    },
+    async getMany(keys) {
+      const found = new Map<string, Record<string, unknown>>();
+      const ids = [...new Set(keys.map((k) => pk(k.tenant, k.key)))];
+      for (let i = 0; i < ids.length; i += 100) {
+        let pending: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((id) => ({ pk: id }));
+        for (let attempt = 0; pending?.length; attempt++) {
+          if (attempt >= 8) throw new Error(`detector state: ${pending.length} keys still unprocessed after 8 reads`);
+          if (attempt) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+          const r: BatchGetCommandOutput = await o.client.send(new BatchGetCommand({ RequestItems: { [o.table]: { Keys: pending, ConsistentRead: true } } }));
+          for (const it of r.Responses?.[o.table] ?? []) found.set(it['pk'] as string, it);
+          pending = r.UnprocessedKeys?.[o.table]?.Keys as Record<string, unknown>[] | undefined;
+        }
+      }
+      return keys.map((k) => fromItem(found.get(pk(k.tenant, k.key))));
     },
     /** Writes the state if nobody wrote since `version` was read; else StateConflictError. */
     async put(tenant: string, key: string, s: StoredState, expiresAt: number): Promise<void> {
@@ -42,7 +68,6 @@ export function dynamoDetectState(o: { client: DynamoDBDocumentClient; table: st
     },
   };
 }
-export type DetectState = ReturnType<typeof dynamoDetectState>;
 
 export interface FeedRecord {
   sourceId: string;

@@ -52,9 +52,12 @@ export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps
     if (concernsUser(e)) add(e.tenant, userOf(e)!, 'user', e);
     if (concernsTenant(e)) add(e.tenant, TENANT_WIDE, 'tenant', e);
   }
-  await pool([...groups.values()], 8, async (g) => {
+  const list = [...groups.values()];
+  // Every key's state in a few batched reads; a key re-read after a conflict is read alone.
+  const first = d.state.getMany ? await d.state.getMany(list) : undefined;
+  await pool(list.map((g, i) => ({ g, read: first?.[i] })), 8, async ({ g, read }) => {
     for (let attempt = 0; ; attempt++) {
-      const s = await d.state.get(g.tenant, g.key);
+      const s = attempt === 0 && read ? read : await d.state.get(g.tenant, g.key);
       let state = s.state;
       let changed = false;
       const latest = new Map<string, Alert>();

@@ -196,6 +196,7 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     assert.match(JSON.stringify(t.findResources('AWS::CloudWatch::Alarm')), /DetectorDlq/);
     assert.match(policy, /\/alerts\/\*/, 'alerts are archived under alerts/');
     assert.match(policy, /dynamodb:UpdateItem/, 'feed deliveries are recorded');
+    assert.match(policy, /dynamodb:BatchGetItem/, 'a batch\'s detector state is read in batches');
   });
 
   it('feed health: a five-minute schedule with retries and a DLQ, and the SilentSources alarm', () => {
