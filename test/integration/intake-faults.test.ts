@@ -11,7 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { quarantineId } from '../../lambdas/core/ingest.ts';
 import { parseQuarantine, quarantinedBody, type StoredQuarantineV2 } from '../../lambdas/adapters/quarantine.ts';
 import { localS3 } from '../../cli/endpoints.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, oktaHook as sharedOktaHook, type OktaEvent as FixtureOktaEvent } from '../helpers/fixtures.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
 const SECRET = 'it-intake-faults-secret';
@@ -21,18 +21,8 @@ const config = {
   sources: ['race', 'big', 'deep', 'bytes'].map((s) => ({ id: `acme-okta-${s}`, tenant: 'acme', kind: 'okta', auth })),
 };
 
-type OktaEvent = Record<string, unknown> & { uuid: string };
-/** An Okta Event Hook body of `n` distinct events (the fixture's seven, with new uuids). */
-function oktaHook(n: number, edit?: (e: OktaEvent, i: number) => void): string {
-  const base = fixture<{ data: { events: OktaEvent[] } }>('okta/event-hook.json').data.events;
-  const events = Array.from({ length: n }, (_, i) => {
-    const e = structuredClone(base[i % base.length]!);
-    e.uuid = `f00dcafe-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    edit?.(e, i);
-    return e;
-  });
-  return JSON.stringify({ eventType: 'com.okta.event_hook', data: { events } });
-}
+type OktaEvent = FixtureOktaEvent;
+const oktaHook = (n: number, edit?: (e: OktaEvent, i: number) => void) => sharedOktaHook(n, edit, 'f00dcafe');
 
 describe('intake faults, end to end', () => {
   let c: TestCollector;

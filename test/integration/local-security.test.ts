@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { rawRequest } from '../helpers/raw-http.ts';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,22 +27,11 @@ import { startCollector, type TestCollector } from '../helpers/collector.ts';
 const BIN = fileURLToPath(new URL('../../bin/authtrail.mjs', import.meta.url));
 const BUCKET = 'authtrail-archive';
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
 /** A raw request: the path goes out exactly as written (fetch would normalize `..` and `%2E%2E`). */
-function raw(endpoint: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
+const raw = (endpoint: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }) => {
   const u = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: Number(u.port), method: o.method ?? 'GET', path: o.path, headers: { host: u.host, ...o.headers } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
+  return rawRequest({ ...o, host: u.hostname, port: Number(u.port) });
+};
 
 /** Every file and directory under `dir`, relative to it. */
 function tree(dir: string): string[] {

@@ -6,27 +6,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { request, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { rawRequest } from '../helpers/raw-http.ts';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createApiServer } from '../../local/api-server.ts';
 
 const TOKEN = 'unit-local-token-Zq3';
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function call(port: number, o: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: o.method ?? 'POST', path: o.path, headers: { host: `127.0.0.1:${port}`, ...o.headers } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
+const call = (port: number, o: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string }) =>
+  rawRequest({ port, method: 'POST', ...o, timeoutMs: 10_000 });
 
 describe('local API server', () => {
   let server: Server;

@@ -6,7 +6,7 @@ import { parseConfig } from '../../lambdas/core/config.ts';
 import { createIngest, IngestIncompleteError, MAX_BODY_BYTES, MAX_REASONS, OTHER_REASONS, quarantineId, type HotStore, type QuarantineRecord } from '../../lambdas/core/ingest.ts';
 import { MAX_BAD_LINES, MAX_CONTAINERS, MAX_DEPTH } from '../../lambdas/core/body.ts';
 import type { AuthEvent } from '../../lambdas/core/event.ts';
-import { fixture, fixtureText } from '../helpers/fixtures.ts';
+import { fixture, fixtureText, oktaHook, type OktaEvent } from '../helpers/fixtures.ts';
 import { memoryQuarantine, memoryStore } from '../helpers/fakes.ts';
 
 const config = parseConfig({
@@ -20,33 +20,26 @@ const config = parseConfig({
 });
 const auth = { authorization: 'okta-secret-1' };
 const hook = fixtureText('okta/event-hook.json');
-type OktaEvent = Record<string, unknown> & { uuid: string };
 const hookEvents = () => fixture<{ data: { events: OktaEvent[] } }>('okta/event-hook.json').data.events;
-/** An Okta Event Hook body of `n` distinct events (the fixture's seven, with new uuids). */
-export function oktaHook(n: number, edit?: (e: OktaEvent, i: number) => void): string {
-  const base = hookEvents();
-  const events = Array.from({ length: n }, (_, i) => {
-    const e = structuredClone(base[i % base.length]!);
-    e.uuid = `c0ffee00-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    edit?.(e, i);
-    return e;
-  });
-  return JSON.stringify({ eventType: 'com.okta.event_hook', data: { events } });
-}
 const deep = (n: number, inner = '1') => '['.repeat(n) + inner + ']'.repeat(n);
 const deepObject = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 
-describe('ingest pipeline (CONTRACT §3)', () => {
-  let store: ReturnType<typeof memoryStore>;
-  let quarantine: ReturnType<typeof memoryQuarantine>;
-  let ingest: ReturnType<typeof createIngest>;
+// One pipeline over in-memory ports, fresh before each test of the suites that call usePipeline().
+let store: ReturnType<typeof memoryStore>;
+let quarantine: ReturnType<typeof memoryQuarantine>;
+let ingest: ReturnType<typeof createIngest>;
+function usePipeline() {
   beforeEach(() => {
     store = memoryStore();
     quarantine = memoryQuarantine();
     ingest = createIngest({ config, store, quarantine, secrets: async (r) => r.value!, now: () => new Date('2026-11-21T09:00:00.000Z') });
   });
-  const post = (body: string | Buffer, headers: Record<string, string> = auth, sourceId = 'acme-okta') =>
-    ingest.http({ method: 'POST', sourceId, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body) });
+}
+const post = (body: string | Buffer, headers: Record<string, string> = auth, sourceId = 'acme-okta') =>
+  ingest.http({ method: 'POST', sourceId, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body) });
+
+describe('ingest pipeline (CONTRACT §3)', () => {
+  usePipeline();
   const only = (): QuarantineRecord => { assert.equal(quarantine.records.length, 1); return quarantine.records[0]!; };
 
   it('stores a hook body and counts it', async () => {
@@ -252,16 +245,7 @@ describe('ingest: bytes, encodings and HMAC', () => {
 });
 
 describe('ingest: bounded work whatever the body', () => {
-  let store: ReturnType<typeof memoryStore>;
-  let quarantine: ReturnType<typeof memoryQuarantine>;
-  let ingest: ReturnType<typeof createIngest>;
-  beforeEach(() => {
-    store = memoryStore();
-    quarantine = memoryQuarantine();
-    ingest = createIngest({ config, store, quarantine, secrets: async (r) => r.value!, now: () => new Date('2026-11-21T09:00:00.000Z') });
-  });
-  const post = (body: string | Buffer, headers: Record<string, string> = auth, sourceId = 'acme-okta') =>
-    ingest.http({ method: 'POST', sourceId, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body) });
+  usePipeline();
   const good = hookEvents()[0]!;
 
   it('stores the good event beside one nested 6,000 deep (arrays or objects) and quarantines that one', async () => {
