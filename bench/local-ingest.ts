@@ -115,35 +115,46 @@ const c = await startCollector({
   sources: VENDORS.map((v) => ({ id: v.source, tenant: 'bench', kind: v.kind, auth: { type: 'shared-secret', header: 'authorization', secret: SECRET } })),
 });
 try {
-  /** 2. The collector under load. */
+  /**
+   * 2. The collector under load, warmed up like the ceiling: a fresh DynamoDB Local JVM (and
+   *    Node's JIT) runs far below its sustained rate for its first seconds, so senders load it for
+   *    the warm-up first. Warm-up events count in the zero-loss proof, not in the rate.
+   */
   const latencies: number[] = [];
   let accepted = 0;
   let sent = 0;
   let bodies = 0;
   const statuses = new Map<number, number>();
   // Bodies are made before the clock starts, so the load generator does not compete for the CPU.
-  const prepared = Array.from({ length: PREPARED_BODIES }, (_, b) => {
+  const prepare = (tag: string) => Array.from({ length: PREPARED_BODIES }, (_, b) => {
     const v = VENDORS[Math.floor(random() * VENDORS.length)]!;
     const n = 1 + Math.floor(random() * 500);
-    return { v, n, text: v.body(n, `b${b}`) };
+    return { v, n, text: v.body(n, `${tag}${b}`) };
   });
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: SENDERS }, async () => {
-    while (performance.now() - start < SECONDS * 1000 && next < prepared.length) {
-      const { v, n, text } = prepared[next++]!;
-      const t0 = performance.now();
-      const r = await fetch(`${c.base}/v1/ingest/${v.source}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: SECRET }, body: text });
-      const j = await r.json() as { accepted?: number; quarantined?: number };
-      latencies.push(performance.now() - t0);
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      bodies++;
-      sent += n;
-      if (r.status === 200) accepted += j.accepted ?? 0;
-    }
-  }));
-  const seconds = (performance.now() - start) / 1000;
-  if (next >= prepared.length) console.log(`(all ${PREPARED_BODIES} prepared bodies sent before ${SECONDS} s)`);
+  const drive = async (forSeconds: number, prepared: ReturnType<typeof prepare>, measured: boolean) => {
+    let next = 0;
+    const t = performance.now();
+    let ok = 0;
+    await Promise.all(Array.from({ length: SENDERS }, async () => {
+      while (performance.now() - t < forSeconds * 1000 && next < prepared.length) {
+        const { v, n, text } = prepared[next++]!;
+        const t0 = performance.now();
+        const r = await fetch(`${c.base}/v1/ingest/${v.source}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: SECRET }, body: text });
+        const j = await r.json() as { accepted?: number; quarantined?: number };
+        sent += n;
+        if (r.status === 200) { accepted += j.accepted ?? 0; ok += j.accepted ?? 0; }
+        if (!measured) continue;
+        latencies.push(performance.now() - t0);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        bodies++;
+      }
+    }));
+    if (next >= prepared.length) console.log(`(all ${PREPARED_BODIES} prepared bodies sent before ${forSeconds} s)`);
+    return { ok, seconds: (performance.now() - t) / 1000 };
+  };
+  await drive(WARMUP_SECONDS, prepare('w'), false);
+  const run = await drive(SECONDS, prepare('b'), true);
+  const seconds = run.seconds;
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: c.endpoints.dynamodb, region: c.endpoints.region, credentials: c.endpoints.credentials }));
   let inTable = 0;
   let key: Record<string, unknown> | undefined;
@@ -159,8 +170,8 @@ try {
   const q = await c.cli(['query', "SELECT count(*) AS n, count(DISTINCT source_id || '#' || event_uid) AS d FROM events", '--json']);
   if (q.code !== 0 || f.code !== 0) throw new Error(`flush or query failed: ${f.stderr}${q.stderr}`);
   const archived = JSON.parse(q.stdout.trim()) as { n: number; d: number };
-  const rate = accepted / seconds;
-  console.log(`collector: ${bodies} bodies (1–500 events, 4 vendors) from ${SENDERS} senders in ${seconds.toFixed(1)} s: ${Math.round(rate)} events/s accepted; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  const rate = run.ok / seconds;
+  console.log(`collector (after a ${WARMUP_SECONDS} s warm-up): ${bodies} bodies (1–500 events, 4 vendors) from ${SENDERS} senders in ${seconds.toFixed(1)} s: ${Math.round(rate)} events/s accepted; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   console.log(`latency per body: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`);
   console.log(`ratio to the ceiling: ${(100 * rate / ceilingRate).toFixed(0)} % (target ≥ 80 %)`);
   console.log(`zero loss: sent ${sent}, accepted ${accepted}, hot table ${inTable}, archive ${Number(archived.n)} rows / ${Number(archived.d)} distinct (flush ${flushSeconds.toFixed(1)} s: ${f.stdout.trim()})`);

@@ -52,11 +52,14 @@ const quote = (p: string) => `'${p.replace(/'/g, "''")}'`;
 export async function openArchiveDb(dir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const c = await db.connect();
-  const columns = ARCHIVE_COLUMNS.map((col) => `"${col.name}"`).join(', ');
   const hive = "hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'dt': VARCHAR}, union_by_name = true";
   const has = (sub: string) => walk(join(dir, sub)).some((f) => f.endsWith('.parquet') && relative(dir, f).split(sep).length === 4);
   if (has('events')) {
-    await c.run(`CREATE VIEW events AS SELECT ${columns}, tenant, dt FROM read_parquet(${quote(join(dir, 'events', '*', '*', '*.parquet'))}, ${hive})`);
+    // Objects written before a schema version lack its columns: they read as typed nulls.
+    const source = `read_parquet(${quote(join(dir, 'events', '*', '*', '*.parquet'))}, ${hive})`;
+    const present = new Set((await runSql(c, `DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r['column_name'])));
+    const select = ARCHIVE_COLUMNS.map((col) => (present.has(col.name) ? `"${col.name}"` : `NULL::${DUCK_TYPES[col.type]} AS "${col.name}"`)).join(', ');
+    await c.run(`CREATE VIEW events AS SELECT ${select}, tenant, dt FROM ${source}`);
   } else {
     const defs = ARCHIVE_COLUMNS.map((col) => `"${col.name}" ${DUCK_TYPES[col.type]}`).join(', ');
     await c.run(`CREATE TABLE events (${defs}, tenant VARCHAR, dt VARCHAR)`);

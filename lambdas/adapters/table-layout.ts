@@ -11,7 +11,11 @@ export const TABLE_LAYOUT = {
   ],
 } as const;
 
-/** Canonical fields the indexes carry (all but `raw`, which stays on the base item only). */
+/**
+ * Canonical fields the indexes carry: schema version 1's fields but `raw`, which stays on the base
+ * item only. Schema version 2's fields (`target_*`, `change`, `anonymizer`) stay on the base item
+ * too: DynamoDB cannot change a deployed index's projection in place.
+ */
 export const INDEX_PROJECTION = [
   'tenant', 'source_id', 'source', 'event_uid', 'event_time', 'ingest_time', 'raw_event_type',
   'category', 'outcome', 'reason', 'is_mfa', 'factor', 'factor_raw', 'user_id', 'user_login',

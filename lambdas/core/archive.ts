@@ -12,7 +12,7 @@ export const EVENTS_PREFIX = 'events/';
 export type ColumnType = 'STRING' | 'TIMESTAMP' | 'BOOLEAN' | 'DOUBLE';
 
 const TYPES: Partial<Record<keyof AuthEvent, ColumnType>> = {
-  event_time: 'TIMESTAMP', ingest_time: 'TIMESTAMP', is_mfa: 'BOOLEAN', geo_lat: 'DOUBLE', geo_lon: 'DOUBLE',
+  event_time: 'TIMESTAMP', ingest_time: 'TIMESTAMP', is_mfa: 'BOOLEAN', anonymizer: 'BOOLEAN', geo_lat: 'DOUBLE', geo_lon: 'DOUBLE',
 };
 
 /** Data columns of an archive object, in order, with their Parquet type. */

@@ -1,10 +1,10 @@
 /**
- * The canonical event (CONTRACT §4, schema version 1): one flat row per authentication-relevant
+ * The canonical event (CONTRACT §4, schema version 2): one flat row per authentication-relevant
  * event, whatever identity provider sent it. Types come from the schema, never a hand-written twin.
  */
 import { z } from 'zod';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SOURCE_KINDS = [
   'okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'onelogin', 'jumpcloud',
@@ -16,6 +16,8 @@ export type SourceKind = z.infer<typeof SourceKind>;
 export const CATEGORIES = [
   'login', 'logout', 'sso', 'mfa_challenge', 'mfa_verify', 'mfa_bypass', 'factor_enroll',
   'factor_remove', 'factor_reset', 'lockout', 'unlock', 'fraud_report', 'admin', 'other',
+  // schema version 2
+  'policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation', 'password_reset',
 ] as const;
 export const Category = z.enum(CATEGORIES);
 export type Category = z.infer<typeof Category>;
@@ -31,6 +33,11 @@ export const FACTORS = [
 ] as const;
 export const Factor = z.enum(FACTORS);
 export type Factor = z.infer<typeof Factor>;
+
+/** What an admin, policy or credential change did to its target (schema version 2). */
+export const CHANGES = ['create', 'update', 'activate', 'deactivate', 'delete', 'grant', 'revoke'] as const;
+export const Change = z.enum(CHANGES);
+export type Change = z.infer<typeof Change>;
 
 /** ISO 8601 UTC with exactly three fraction digits, as every stored time is written. */
 export const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -73,6 +80,12 @@ export const AuthEvent = z.object({
   app_id: str,
   app_name: str,
   risk_level: str,
+  // schema version 2: the object a change acted on, what it did, and the vendor's anonymizer flag
+  target_type: str,
+  target_id: str,
+  target_name: str,
+  change: Change.nullable(),
+  anonymizer: z.boolean().nullable(),
   raw: str,
 });
 export type AuthEvent = z.infer<typeof AuthEvent>;
@@ -90,7 +103,8 @@ export const EMPTY_FIELDS: Omit<NormalizedFields, 'event_uid' | 'event_time'> = 
   actor_login: null, src_ip: null, user_agent: null, os: null, browser: null, device_id: null,
   device_name: null, geo_country: null, geo_region: null, geo_city: null, geo_lat: null,
   geo_lon: null, session_id: null, correlation_id: null, app_id: null, app_name: null,
-  risk_level: null, raw: null,
+  risk_level: null, target_type: null, target_id: null, target_name: null, change: null,
+  anonymizer: null, raw: null,
 };
 
 /**
@@ -108,6 +122,7 @@ export function canonical(p: Partial<NormalizedFields> & Pick<NormalizedFields, 
     device_name: p.device_name ?? null, geo_country: p.geo_country ?? null, geo_region: p.geo_region ?? null,
     geo_city: p.geo_city ?? null, geo_lat: p.geo_lat ?? null, geo_lon: p.geo_lon ?? null, session_id: p.session_id ?? null,
     correlation_id: p.correlation_id ?? null, app_id: p.app_id ?? null, app_name: p.app_name ?? null,
-    risk_level: p.risk_level ?? null, raw: p.raw ?? null,
+    risk_level: p.risk_level ?? null, target_type: p.target_type ?? null, target_id: p.target_id ?? null,
+    target_name: p.target_name ?? null, change: p.change ?? null, anonymizer: p.anonymizer ?? null, raw: p.raw ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
 
 /** A fixture from test/fixtures/, parsed fresh (a structured clone per call, so tests cannot leak edits). */
 export function fixture<T = unknown>(path: string): T {
@@ -21,4 +22,20 @@ export function oktaHook(n: number, edit?: (e: OktaEvent, i: number) => void, pr
     return e;
   });
   return JSON.stringify({ eventType: 'com.okta.event_hook', data: { events } });
+}
+
+/** Schema version 2's fields: an expectation in `expected.json` that leaves one out expects null. */
+const V2_FIELDS = new Set(['target_type', 'target_id', 'target_name', 'change', 'anonymizer']);
+const PIPELINE_FIELDS = new Set(['tenant', 'source_id', 'source', 'ingest_time', 'event_uid']);
+
+/**
+ * Asserts a normalized event field by field against its `expected.json` entry: every canonical
+ * field the normalizer fills, `raw` as the vendor event itself.
+ */
+export function assertFields(e: Record<string, unknown>, want: Record<string, unknown>, item: unknown, fields: readonly string[]): void {
+  for (const field of fields) {
+    if (PIPELINE_FIELDS.has(field)) continue;
+    if (field === 'raw') assert.deepEqual(JSON.parse(e['raw'] as string), item, `${String(e['event_uid'])}: raw keeps the vendor event`);
+    else assert.deepEqual(e[field], V2_FIELDS.has(field) ? want[field] ?? null : want[field], `${String(e['event_uid'])}.${field}`);
+  }
 }

@@ -9,6 +9,8 @@ import { eventsToParquet } from '../../lambdas/core/parquet.ts';
 import { toItem } from '../../lambdas/adapters/hot-store.ts';
 import { openArchiveDb, runSql } from '../../local/archive-db.ts';
 import { ev } from '../helpers/events.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { AuthEvent } from '../../lambdas/core/event.ts';
 
 describe('archive format', () => {
   it('groups by tenant and event_time day, so a late event lands in the day it happened', () => {
@@ -63,6 +65,37 @@ describe('archive format', () => {
       ]);
     } finally {
       db.close();
+    }
+  });
+
+  it('reads objects written before schema version 2 beside newer ones: the new columns are typed nulls', async () => {
+    const V2 = ['target_type', 'target_id', 'target_name', 'change', 'anonymizer'];
+    const v1Columns = ARCHIVE_COLUMNS.filter((c) => !V2.includes(c.name));
+    const v1Object = (events: AuthEvent[]) => parquetWriteBuffer({
+      columnData: v1Columns.map(({ name, type }) => ({ name, type, data: events.map((e) => (type === 'TIMESTAMP' ? new Date(e[name] as string) : e[name])) })),
+    });
+    for (const withNewer of [false, true]) {
+      const dir = mkdtempSync(join(tmpdir(), 'authtrail-v1-'));
+      mkdirSync(join(dir, 'events/tenant=acme/dt=2026-11-22'), { recursive: true });
+      writeFileSync(join(dir, archiveKey('acme', '2026-11-22', 'part-v1')), new Uint8Array(v1Object([ev({ event_uid: 'old', event_time: '2026-11-22T08:00:00.000Z', category: 'admin' })])));
+      if (withNewer) {
+        writeFileSync(join(dir, archiveKey('acme', '2026-11-22', 'part-v2')), eventsToParquet([ev({
+          event_uid: 'new', event_time: '2026-11-22T09:00:00.000Z', category: 'role_change', target_type: 'role', target_id: 'r1', target_name: 'Super Administrator', change: 'grant', anonymizer: true,
+        })]));
+      }
+      const db = await openArchiveDb(dir);
+      try {
+        const types = Object.fromEntries((await runSql(db.connection, 'DESCRIBE events')).map((r) => [r['column_name'], r['column_type']]));
+        assert.equal(types['anonymizer'], 'BOOLEAN');
+        assert.equal(types['target_type'], 'VARCHAR');
+        const rows = await runSql(db.connection, `SELECT event_uid, category, ${V2.join(', ')} FROM events ORDER BY event_uid`);
+        const old = { event_uid: 'old', category: 'admin', target_type: null, target_id: null, target_name: null, change: null, anonymizer: null };
+        assert.deepEqual(rows, withNewer
+          ? [{ event_uid: 'new', category: 'role_change', target_type: 'role', target_id: 'r1', target_name: 'Super Administrator', change: 'grant', anonymizer: true }, old]
+          : [old]);
+      } finally {
+        db.close();
+      }
     }
   });
 

@@ -65,7 +65,7 @@ describe('toIsoMillis: calendar-valid times only, never shifted', () => {
   for (const [input, why] of invalid) it(`${input} → null: ${why}`, () => assert.equal(toIsoMillis(input), null));
 
   it('quarantines an event with an impossible date instead of storing it on another day', async () => {
-    const { generic } = await import('../../lambdas/sources/generic.ts');
+    const { generic } = await import('../../lambdas/sources/generic/map.ts');
     const r = generic.normalize({ event_uid: 'e-1', event_time: '2026-02-30T12:00:00Z' });
     assert.equal(r.kind, 'reject');
     assert.match((r as { reason: string }).reason, /event_time/);

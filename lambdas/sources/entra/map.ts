@@ -11,11 +11,11 @@
  *   "properties":{"id":"6f…","userPrincipalName":"jo@example.com","status":{"errorCode":500121}}}]}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
-import type { PullContext, Puller } from '../core/pull.ts';
-import { oauthToken } from './oauth-token.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import type { PullContext, Puller } from '../../core/pull.ts';
+import { oauthToken } from '../oauth-token.ts';
 
 const Str = z.string().nullish();
 

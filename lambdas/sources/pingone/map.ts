@@ -12,9 +12,9 @@
  *   "result":{"status":"SUCCESS","description":"Passed role access control"}}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 const Named = z.looseObject({ id: Str, name: Str, type: Str });

@@ -12,9 +12,9 @@
  *   "user_name":"jo@example.com","ipaddr":"198.51.100.7","error_description":"Incorrect password"}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 const Id = z.union([z.string(), z.number()]).nullish();

@@ -15,11 +15,11 @@
  */
 import { createHash, createSign } from 'node:crypto';
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
-import type { PullContext, Puller } from '../core/pull.ts';
-import { oauthToken } from './oauth-token.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import type { PullContext, Puller } from '../../core/pull.ts';
+import { oauthToken } from '../oauth-token.ts';
 
 const Str = z.string().nullish();
 const Parameter = z.looseObject({ name: z.string(), value: Str, boolValue: z.boolean().nullish(), intValue: z.union([z.string(), z.number()]).nullish(), multiValue: z.array(z.string()).nullish() });

@@ -9,10 +9,10 @@
  *   "mfa":true,"mfa_meta":{"type":"totp"},"initiated_by":{"type":"user","username":"jo"},"client_ip":"198.51.100.7"}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor } from '../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
-import type { Puller } from '../core/pull.ts';
+import { canonical, type Category, type Factor } from '../../core/event.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import type { Puller } from '../../core/pull.ts';
 
 const Str = z.string().nullish();
 const Who = z.looseObject({ id: Str, type: Str, username: Str, email: Str }).nullish();

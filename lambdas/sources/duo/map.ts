@@ -11,10 +11,10 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
-import type { Puller } from '../core/pull.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import type { Puller } from '../../core/pull.ts';
 
 const Str = z.string().nullish();
 const Location = z.looseObject({ city: Str, state: Str, country: Str }).nullish();

@@ -10,9 +10,9 @@
  *   "user_id":"auth0|6543…","user_name":"jo@example.com","ip":"198.51.100.7","client_name":"Payroll"}}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 export const Auth0Log = z.looseObject({

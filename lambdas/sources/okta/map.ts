@@ -13,10 +13,10 @@
  *   "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
-import type { Puller } from '../core/pull.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import type { Puller } from '../../core/pull.ts';
 
 const Str = z.string().nullish();
 const Geo = z.object({

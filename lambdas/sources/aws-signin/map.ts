@@ -13,9 +13,9 @@
  *   "responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes"}}}
  */
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../core/fields.ts';
-import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../core/normalizer.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 export const CloudTrailEvent = z.looseObject({
