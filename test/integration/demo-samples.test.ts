@@ -24,7 +24,7 @@ describe('README: every demo source takes its vendor\'s samples without quaranti
 
   it('lists a sample for every push and EventBridge source of the demo config', () => {
     const listed = new Set(lines.map((l) => l.source));
-    const sources = (DEMO_CONFIG.sources as { id: string }[]).map((s) => s.id).filter((id) => id !== 'demo-generic');
+    const sources = (DEMO_CONFIG.sources as readonly { id: string }[]).map((s) => s.id).filter((id) => id !== 'demo-generic');
     assert.deepEqual(sources.filter((s) => !listed.has(s)), []);
   });
 
