@@ -3,7 +3,7 @@
  * credentials the way the vendor does, page through fixed data, and can throttle once.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { duoSign } from '../../lambdas/sources/duo/map.ts';
+import { duoSign } from '../../lambdas/sources/duo/pull.ts';
 
 export interface Fake { url: string; requests: { path: string; query: Record<string, string>; status: number }[]; close(): Promise<void> }
 

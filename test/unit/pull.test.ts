@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonParams, duoCanonical, duoDate, duoSign } from '../../lambdas/sources/duo/map.ts';
+import { canonParams, duoCanonical, duoDate, duoSign } from '../../lambdas/sources/duo/pull.ts';
 import { nextLink } from '../../lambdas/sources/okta/map.ts';
 import { retryAfterMs, retryingFetch } from '../../lambdas/adapters/http.ts';
 import { resolvePullSettings } from '../../lambdas/adapters/pull-settings.ts';
-import { duoPuller } from '../../lambdas/sources/duo/map.ts';
+import { duoPuller } from '../../lambdas/sources/duo/pull.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { runPoll, type Cursor } from '../../lambdas/core/pull.ts';
 
