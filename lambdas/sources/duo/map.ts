@@ -192,7 +192,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const duo: Normalizer = {
   kind: 'duo',
-  docs: 'https://duo.com/docs/adminapi#logs',
+  docs: 'https://duo.com/docs/adminapi#authentication-logs',
   unwrap(payload) {
     if (Array.isArray(payload)) return payload.flatMap((p) => duo.unwrap(p));
     if (isObject(payload)) {
