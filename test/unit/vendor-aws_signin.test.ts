@@ -157,18 +157,25 @@ describe('fuzzed record shapes', () => {
     sessionContext: fc.option(fc.record({ attributes: fc.option(fc.record({ mfaAuthenticated: anyValue })) })),
   }, { requiredKeys: [] });
   const names = fc.oneof(fc.constantFrom('ConsoleLogin', 'CheckMfa', 'CredentialChallenge', 'CredentialVerification', 'UserAuthentication', 'CreateAccessKey',
-    'AttachUserPolicy', 'CreateAccountAssignment', 'AttachManagedPolicyToPermissionSet', 'DeleteVirtualMFADevice', 'UpdatePassword', 'PasswordRecoveryRequested', 'Logout', 'ListUsers'), fc.string({ minLength: 1, maxLength: 10 }));
+    'AttachUserPolicy', 'CreateAccountAssignment', 'AttachManagedPolicyToPermissionSet', 'DeleteVirtualMFADevice', 'UpdatePassword', 'PasswordRecoveryRequested', 'Logout', 'ListUsers', 'valueOf', 'constructor', '__proto__', 'toString'), fc.string({ minLength: 1, maxLength: 10 }));
   const bag = fc.dictionary(fc.constantFrom('MFAUsed', 'MFAIdentifier', 'SamlProviderArn', 'CredentialType', 'UserName', 'UserId', 'DeviceEnrollmentRequired', 'MfaType',
     'userName', 'userId', 'policyArn', 'managedPolicyArn', 'principalType', 'principalId', 'accessKeyId', 'status', 'serialNumber', 'accessKey', 'ConsoleLogin'), anyValue);
   const record = fc.record({
     eventID: fc.option(fc.string({ maxLength: 40 })), eventTime: fc.oneof(fc.constant('2026-11-21T08:00:00Z'), fc.string({ maxLength: 25 })), eventName: names,
-    eventSource: fc.option(fc.constantFrom('signin.amazonaws.com', 'iam.amazonaws.com', 'sso.amazonaws.com', 'sso-directory.amazonaws.com')),
+    eventSource: fc.option(fc.constantFrom('signin.amazonaws.com', 'iam.amazonaws.com', 'sso.amazonaws.com', 'sso-directory.amazonaws.com', 'constructor', 'hasOwnProperty')),
     eventType: fc.option(fc.constantFrom('AwsConsoleSignIn', 'AwsServiceEvent', 'AwsApiCall')), readOnly: anyValue,
     userIdentity: fc.option(identity), additionalEventData: fc.option(bag), requestParameters: fc.option(bag), responseElements: fc.option(bag), serviceEventDetails: fc.option(bag),
     errorCode: fc.option(text), sourceIPAddress: fc.option(text), recipientAccountId: fc.option(text),
   }, { requiredKeys: ['eventTime', 'eventName'] });
   const envelope = fc.record({ 'detail-type': text, source: text, id: fc.option(text), time: anyValue, account: anyValue, detail: fc.oneof(record, fc.jsonValue()) });
 
+  it('event names and sources that are Object.prototype keys find no mapping', () => {
+    for (const eventName of ['valueOf', 'constructor', 'toString', '__proto__']) {
+      const r = awsSignin.normalize({ eventID: 'p', eventTime: '2026-11-21T08:00:00Z', eventName, eventSource: 'constructor', responseElements: { [eventName]: 'x' } });
+      assert.ok(r.kind === 'event' && AuthEvent.safeParse(complete(r.event)).success, eventName);
+      assert.equal(r.kind === 'event' && r.event.category, 'other');
+    }
+  });
   it('normalize never throws: a valid AuthEvent, or a reject / ignore with a reason', () => {
     fc.assert(fc.property(fc.oneof(record, envelope, fc.record({ Records: fc.array(record, { maxLength: 3 }) })), (input) => {
       for (const item of awsSignin.unwrap(input)) {

@@ -16,9 +16,9 @@
  * @example {"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","requestParameters":{"userName":"Bob"},
  *   "responseElements":{"accessKey":{"accessKeyId":"AKIA…","status":"Active","userName":"Bob"}}}
  */
-import type { Category, Change, Factor, NormalizedFields } from '../../core/event.ts';
+import type { Category, Change, Factor } from '../../core/event.ts';
 import { looksLikeEmail, text } from '../../core/fields.ts';
-import { caller, field, mfaDeviceFactor, result, type CloudTrailEvent, type Who } from './schema.ts';
+import { field, mfaDeviceFactor, result, type CloudTrailEvent, type Mapped, type Who } from './schema.ts';
 
 interface Spec {
   category: Category;
@@ -84,7 +84,8 @@ const assignment = (grant: boolean): Spec => ({
 const serialFactor = (e: CloudTrailEvent) => mfaDeviceFactor(req(e, 'serialNumber') ?? resp(e, 'virtualMFADevice', 'serialNumber'));
 const externalIdp = (change: Change): Spec => ({ category: 'idp_change', change, target_type: 'idp' });
 
-const SPECS: Record<string, Spec | ((e: CloudTrailEvent) => Spec)> = {
+// A Map, not an object literal: an event named `valueOf` or `constructor` must find nothing.
+const SPECS = new Map<string, Spec | ((e: CloudTrailEvent) => Spec)>(Object.entries({
   // IAM (iam.amazonaws.com)
   CreateAccessKey: { category: 'credential_change', change: 'create', target_type: 'token', target: accessKey, user: (e) => named(null, req(e, 'userName') ?? resp(e, 'accessKey', 'userName')), self: true },
   DeleteAccessKey: { category: 'credential_change', change: 'delete', target_type: 'token', target: accessKey, user: iamUser, self: true },
@@ -128,7 +129,7 @@ const SPECS: Record<string, Spec | ((e: CloudTrailEvent) => Spec)> = {
   // The root user's "Forgot password?" at sign-in (signin.amazonaws.com)
   PasswordRecoveryRequested: { category: 'password_reset', change: null, self: true },
   PasswordRecoveryCompleted: { category: 'password_reset', change: 'update', self: true },
-};
+} satisfies Record<string, Spec | ((e: CloudTrailEvent) => Spec)>));
 
 /** Categories whose actor is always the caller (CONTRACT §4); the others name the caller as actor unless it acted on itself. */
 const ADMIN_ACTS: ReadonlySet<Category> = new Set(['admin', 'role_change', 'credential_change', 'idp_change', 'policy_change']);
@@ -136,30 +137,24 @@ const ADMIN_ACTS: ReadonlySet<Category> = new Set(['admin', 'role_change', 'cred
 const same = (a: Who, b: Who) =>
   (!!a.id && a.id === b.id) || (!!a.login && !!b.login && a.login.toLowerCase() === b.login.toLowerCase());
 
-const APP_NAMES: Record<string, string> = {
-  'iam.amazonaws.com': 'AWS IAM',
-  'signin.amazonaws.com': 'AWS Management Console',
-};
+const APP_NAMES = new Map([['iam.amazonaws.com', 'AWS IAM'], ['signin.amazonaws.com', 'AWS Management Console']]);
 
-/** A documented change event → the fields it sets beyond `base`, or null when the event is not one. */
-export function mapChange(e: CloudTrailEvent, base: Partial<NormalizedFields>): Partial<NormalizedFields> | null {
-  const entry = SPECS[e.eventName];
+/** A documented change event → its mapping, or null when the event is not one. `me` is the caller. */
+export function mapChange(e: CloudTrailEvent, me: Who): Mapped | null {
+  const entry = SPECS.get(e.eventName);
   if (!entry) return null;
   const spec = typeof entry === 'function' ? entry(e) : entry;
-  const me = caller(e);
   const subject = spec.user?.(e) ?? (spec.self ? me : null);
   const actor = ADMIN_ACTS.has(spec.category) || !subject || !same(subject, me) ? me : null;
   const [targetId, targetName] = spec.target?.(e) ?? [null, null];
   const own = text(e.responseElements?.[e.eventName]);
   return {
-    ...base,
     category: spec.category,
     outcome: e.errorCode || e.errorMessage ? 'failure' : own ? result(own) : 'success',
     is_mfa: false,
     factor: spec.factor?.(e) ?? null,
-    user_id: subject?.id ?? null, user_login: subject?.login ?? null, user_email: subject?.email ?? null,
-    actor_id: actor?.id ?? null, actor_login: actor?.login ?? null,
-    app_name: APP_NAMES[e.eventSource ?? ''] ?? 'AWS IAM Identity Center',
+    subject, actor,
+    app_name: APP_NAMES.get(e.eventSource ?? '') ?? 'AWS IAM Identity Center',
     target_type: spec.target_type ?? null, target_id: targetId, target_name: targetName, change: spec.change,
   };
 }

@@ -21,15 +21,13 @@
  *   "responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes"}}}
  */
 import { createHash } from 'node:crypto';
-import { canonical, type Category, type Factor, type NormalizedFields, type Outcome } from '../../core/event.ts';
+import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, text, toIsoMillis } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 import { mapChange } from './changes.ts';
-import { caller, CloudTrailEvent, FEDERATED_TYPES, field, mfaDeviceFactor, result, sessionMfa } from './schema.ts';
+import { build, caller, CloudTrailEvent, FEDERATED_TYPES, field, mfaDeviceFactor, result, sessionMfa, type Base, type Mapped } from './schema.ts';
 
 export { CloudTrailEvent } from './schema.ts';
-
-type Fields = Partial<NormalizedFields> & Pick<NormalizedFields, 'event_uid' | 'event_time'>;
 
 const CREDENTIALS: Record<string, Factor> = {
   PASSWORD: 'password', EMAIL_OTP: 'email', EXTERNAL_IDP: 'external_idp',
@@ -67,7 +65,7 @@ export function credentials(raw: string | null, enrolledDevice = false): { facto
  * Federated sessions: AWS did not prompt (the identity provider did), so `MFAUsed: No` is no
  * evidence; MFA is proven only by `MFAUsed: Yes` or an MFA-authenticated session.
  */
-function consoleLogin(e: CloudTrailEvent, b: Fields): NormalizedFields {
+function consoleLogin(e: CloudTrailEvent): Mapped {
   const extra = e.additionalEventData ?? {};
   const mfaUsed = text(extra['MFAUsed']);
   const mfaId = text(extra['MFAIdentifier']);
@@ -82,10 +80,10 @@ function consoleLogin(e: CloudTrailEvent, b: Fields): NormalizedFields {
     isMfa = mfaUsed === null ? null : mfaUsed === 'Yes';
     factor = isMfa === null ? null : isMfa ? mfaDeviceFactor(mfaId) : 'password';
   }
-  return canonical({
-    ...b, category: 'login', outcome: result(e.responseElements?.['ConsoleLogin']), is_mfa: isMfa, factor,
+  return {
+    category: 'login', outcome: result(e.responseElements?.['ConsoleLogin']), is_mfa: isMfa, factor,
     factor_raw: mfaId ?? samlProvider ?? (mfaUsed ? `MFAUsed: ${mfaUsed}` : null), app_name: 'AWS Management Console',
-  });
+  };
 }
 
 const U2F = /u2f|fido|security key|webauthn/i;
@@ -93,14 +91,14 @@ const VIRTUAL = /virtual|totp|authenticator/i;
 const HARDWARE = /hardware/i;
 
 /** `CheckMfa`: the console found that the IAM user must present an MFA device (`MfaType`), and asks for it. */
-function checkMfa(e: CloudTrailEvent, b: Fields): NormalizedFields {
+function checkMfa(e: CloudTrailEvent): Mapped {
   const type = text(e.additionalEventData?.['MfaType']);
   const factor: Factor = !type ? 'unknown' : U2F.test(type) ? 'webauthn' : VIRTUAL.test(type) ? 'totp' : HARDWARE.test(type) ? 'hardware_token' : 'other';
   const status = result(e.responseElements?.['CheckMfa']);
-  return canonical({
-    ...b, category: 'mfa_challenge', outcome: status === 'success' ? 'challenge' : status, is_mfa: true, factor, factor_raw: type,
+  return {
+    category: 'mfa_challenge', outcome: status === 'success' ? 'challenge' : status, is_mfa: true, factor, factor_raw: type,
     app_name: 'AWS Management Console',
-  });
+  };
 }
 
 /**
@@ -108,7 +106,7 @@ function checkMfa(e: CloudTrailEvent, b: Fields): NormalizedFields {
  * factor is a step of a sign-in that is not complete yet: AWS logs the completed sign-in, with
  * every credential used, as `UserAuthentication`, so only that one counts as a sign-in.
  */
-function identityCenter(e: CloudTrailEvent, b: Fields): NormalizedFields {
+function identityCenter(e: CloudTrailEvent): Mapped {
   const extra = e.additionalEventData ?? {};
   const raw = text(extra['CredentialType']);
   const step = e.eventName !== 'UserAuthentication';
@@ -118,10 +116,10 @@ function identityCenter(e: CloudTrailEvent, b: Fields): NormalizedFields {
   let category: Category = 'login';
   if (step && mfa) category = e.eventName === 'CredentialChallenge' ? 'mfa_challenge' : 'mfa_verify';
   if (outcome === 'success' && (e.eventName === 'CredentialChallenge' || (step && !mfa))) outcome = 'challenge';
-  return canonical({
-    ...b, category, outcome, is_mfa: mfa, factor, factor_raw: raw,
+  return {
+    category, outcome, is_mfa: mfa, factor, factor_raw: raw,
     session_id: text(e.userIdentity?.credentialId), app_name: 'AWS IAM Identity Center',
-  });
+  };
 }
 
 const SIGN_IN_STEPS = new Set(['CredentialChallenge', 'CredentialVerification', 'UserAuthentication']);
@@ -139,28 +137,29 @@ export function mapCloudTrail(e: CloudTrailEvent, original: unknown): ItemResult
   const raw = JSON.stringify(original);
   const uid = text(e.eventID) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   if (!time) return reject(`aws_signin event ${uid}: "eventTime" is not a time`);
-  const me = caller(e);
   const account = text(e.recipientAccountId) ?? text(e.userIdentity?.accountId);
-  const b: Fields = {
-    event_uid: uid, event_time: time, raw_event_type: e.eventName,
-    user_id: me.id, user_login: me.login, user_email: me.email,
+  const b: Base = {
+    event_uid: uid, event_time: time, raw_event_type: e.eventName, me: caller(e),
     src_ip: cleanIp(e.sourceIPAddress), user_agent: text(e.userAgent),
     app_id: account ? `aws:${account}` : null,
     correlation_id: text(e.additionalEventData?.['AuthWorkflowID']) ?? text(e.requestID),
     reason: text(e.errorMessage) ?? text(e.errorCode),
     raw,
   };
-  if (e.eventName === 'ConsoleLogin') return event(consoleLogin(e, b));
-  if (e.eventName === 'CheckMfa') return event(checkMfa(e, b));
-  if (SIGN_IN_STEPS.has(e.eventName)) return event(identityCenter(e, b));
-  const change = mapChange(e, b);
-  if (change) return event(canonical({ ...b, ...change }));
-  if (e.eventName === 'Logout' && e.eventSource?.startsWith('sso')) {
-    return event(canonical({ ...b, category: 'logout', outcome: outcomeOf(e), app_name: 'AWS IAM Identity Center' }));
-  }
+  const m = mapRecord(e, b);
+  return m ? event(build(b, m)) : ignore(`aws ${e.eventName} is a read-only API call`);
+}
+
+function mapRecord(e: CloudTrailEvent, b: Base): Mapped | null {
+  if (e.eventName === 'ConsoleLogin') return consoleLogin(e);
+  if (e.eventName === 'CheckMfa') return checkMfa(e);
+  if (SIGN_IN_STEPS.has(e.eventName)) return identityCenter(e);
+  const change = mapChange(e, b.me);
+  if (change) return change;
+  if (e.eventName === 'Logout' && e.eventSource?.startsWith('sso')) return { category: 'logout', outcome: outcomeOf(e), app_name: 'AWS IAM Identity Center' };
   const signIn = e.eventSource === 'signin.amazonaws.com' || SIGN_IN_TYPES.has(e.eventType ?? '');
-  if (!signIn && e.readOnly === true) return ignore(`aws ${e.eventName} is a read-only API call`);
-  return event(canonical({ ...b, category: 'other', outcome: outcomeOf(e) }));
+  if (!signIn && e.readOnly === true) return null;
+  return { category: 'other', outcome: outcomeOf(e) };
 }
 
 /**

@@ -17,7 +17,7 @@
  *   "onBehalfOf":{"userId":"94d0…","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-1234567890"}}
  */
 import { z } from 'zod';
-import type { Factor, Outcome } from '../../core/event.ts';
+import { canonical, type Category, type Change, type Factor, type NormalizedFields, type Outcome } from '../../core/event.ts';
 import { looksLikeEmail, text } from '../../core/fields.ts';
 
 const Str = z.string().nullish();
@@ -120,4 +120,32 @@ export function result(v: unknown): Outcome {
   if (typeof v !== 'string') return 'unknown';
   const s = v.toLowerCase();
   return s === 'success' ? 'success' : s === 'failure' ? 'failure' : 'unknown';
+}
+
+/** What every record gives, read once per record. */
+export interface Base {
+  event_uid: string; event_time: string; raw_event_type: string; me: Who;
+  src_ip: string | null; user_agent: string | null; app_id: string | null; correlation_id: string | null; reason: string | null; raw: string;
+}
+
+/** What a mapping adds: the subject defaults to the caller (`me`); `actor` is the admin who acted, if any. */
+export interface Mapped {
+  category: Category; outcome: Outcome;
+  is_mfa?: boolean | null; factor?: Factor | null; factor_raw?: string | null;
+  subject?: Who | null; actor?: Who | null;
+  session_id?: string | null; app_name?: string | null;
+  target_type?: string | null; target_id?: string | null; target_name?: string | null; change?: Change | null;
+}
+
+/** One fixed-shape literal per event: spreading a base object and overriding keys costs V8 a slow path. */
+export function build(b: Base, m: Mapped): NormalizedFields {
+  const u = m.subject === undefined ? b.me : m.subject;
+  return canonical({
+    event_uid: b.event_uid, event_time: b.event_time, raw_event_type: b.raw_event_type, category: m.category, outcome: m.outcome,
+    reason: b.reason, is_mfa: m.is_mfa, factor: m.factor, factor_raw: m.factor_raw,
+    user_id: u?.id, user_login: u?.login, user_email: u?.email, actor_id: m.actor?.id, actor_login: m.actor?.login,
+    src_ip: b.src_ip, user_agent: b.user_agent, session_id: m.session_id, correlation_id: b.correlation_id,
+    app_id: b.app_id, app_name: m.app_name,
+    target_type: m.target_type, target_id: m.target_id, target_name: m.target_name, change: m.change, raw: b.raw,
+  });
 }
