@@ -253,7 +253,7 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   let isMfa: boolean | null = null;
   if (type?.mfa) isMfa = true;
   else if (category === 'login' || category === 'sso') isMfa = factor !== null && factor !== 'password' && factor !== 'external_idp';
-  else if (type) isMfa = false;
+  else if (type && category !== 'other') isMfa = false;
 
   // Verification events are MFA only when the factor was a second one. A password is never one
   // (Identity Engine logs `user.authentication.verify` for the Password authenticator too), and a
