@@ -76,6 +76,9 @@ const EVENT_TYPES: Record<string, EventTypeInfo> = {
   ldap_bind: { category: 'login' },
   login_attempt: { category: 'login' },
   password_manager_unlock: { category: 'login' },
+  // Unlocking the password manager's vault on a device is not an account unlock.
+  passwordmanager_app_unlock: { category: 'other' },
+  passwordmanager_extension_unlock: { category: 'other' },
   // TOTP: an enrollment counts when finished; starting one changes nothing yet.
   totp_start_enrollment: { category: 'other' },
   admin_totp_start_enrollment: { category: 'other' },
@@ -241,7 +244,9 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
   const metaType = mfaType(e.mfa_meta);
   const second = isLogin ? passedSecondFactor(e) : null;
   const usedMfa = mfa ?? (second ? true : null);
-  const factorRaw = metaType ?? (usedMfa ? second : null) ?? text(e.auth_method);
+  // `auth_method` is a credential on sign-ins (`password`, LDAP `simple`) but `session`/`api-key` on admin changes.
+  const authMethod = text(e.auth_method);
+  const factorRaw = metaType ?? (usedMfa ? second : null) ?? (isLogin || jcFactor(authMethod) ? authMethod : null);
   const isFactorChange = category.startsWith('factor_');
   const factor = isLogin ? loginFactor(e, usedMfa, second, metaType) : isFactorChange ? info?.factor ?? jcFactor(factorRaw ?? type) ?? 'other' : null;
 
