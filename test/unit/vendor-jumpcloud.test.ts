@@ -56,6 +56,11 @@ describe('jumpcloud: the documented shapes are read, not quarantined', () => {
       initiated_by: [{ field: 'Status', from: 'Open', to: 'Acknowledged' }], severity: 'Medium' };
     assert.deepEqual([mapped(alert).category, mapped(alert).user_id], ['other', null]);
   });
+  it('an SSO event with only sso_token_success has an outcome, and its error_message as reason', () => {
+    const failed = mapped(byId('sso-page.json', '0031'));
+    assert.deepEqual([failed.outcome, failed.reason], ['failure', 'not authorized']);
+    assert.equal(mapped(byId('sso-page.json', '0032')).outcome, 'success');
+  });
   it('a device login prefers src_ip (where the user came from) over the agent\'s client_ip', () => {
     const e = mapped(byId('systems-page.json', '0050'));
     assert.deepEqual([e.src_ip, e.device_id, e.device_name], ['192.0.2.50', '611f642091129216830cc2c6', 'Build server 1']);

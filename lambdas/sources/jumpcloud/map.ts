@@ -32,6 +32,7 @@ export const JumpCloudEvent = z.looseObject({
   event_type: z.string().min(1),
   service: Any,
   success: Any,
+  sso_token_success: Any,
   mfa: Any,
   mfa_meta: Any,
   auth_method: Any,
@@ -250,10 +251,12 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
   const isFactorChange = category.startsWith('factor_');
   const factor = isLogin ? loginFactor(e, usedMfa, second, metaType) : isFactorChange ? info?.factor ?? jcFactor(factorRaw ?? type) ?? 'other' : null;
 
+  // SSO events may carry only `sso_token_success` (whether JumpCloud issued the assertion).
+  const ok = typeof e.success === 'boolean' ? e.success : typeof e.sso_token_success === 'boolean' ? e.sso_token_success : null;
   const failure = text(e.error_message) ?? text(e.message) ?? str(rec(e.outer), 'error_message');
   // A push the user turned down is a denial, not a wrong password.
-  const denied = e.success === false && factor === 'push' && !!failure && DENIAL.test(failure);
-  const outcome: Outcome = denied ? 'denied' : e.success === true ? 'success' : e.success === false ? 'failure' : 'unknown';
+  const denied = ok === false && factor === 'push' && !!failure && DENIAL.test(failure);
+  const outcome: Outcome = denied ? 'denied' : ok === true ? 'success' : ok === false ? 'failure' : 'unknown';
 
   const login = str(subject, 'username') ?? (subject === initiator || isLogin ? text(e.username) : null) ?? str(subject, 'email');
   const email = str(subject, 'email') ?? str(subject, 'recipient_email');
@@ -272,7 +275,7 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
     raw_event_type: type,
     category,
     outcome,
-    reason: e.success === false ? failure : null,
+    reason: ok === false ? failure : null,
     is_mfa: isLogin ? usedMfa : category === 'other' || category === 'admin' ? null : false,
     factor,
     factor_raw: factorRaw ?? (isFactorChange ? type : null),
