@@ -10,7 +10,7 @@
  * @see https://developer.okta.com/docs/reference/api/system-log/#logevent-object
  * @see https://developer.okta.com/docs/reference/api/event-types/
  * @see https://developer.okta.com/docs/concepts/event-hooks/
- * @see https://help.okta.com/en-us/content/topics/reports/log-streaming/about-log-streams.htm
+ * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/LogStream/
  * @example {"uuid":"9f0c…","published":"2026-11-21T08:59:58.123Z","eventType":"user.authentication.auth_via_mfa",
  *   "actor":{"id":"00u1…","type":"User","alternateId":"jo@example.com"},"outcome":{"result":"SUCCESS"},
  *   "client":{"ipAddress":"198.51.100.7","geographicalContext":{"country":"Germany"}},
