@@ -25,38 +25,16 @@ import { event, parseItem, reject, type ItemResult, type Normalizer } from '../.
  * documents some loosely: `mfa_meta` as a string, `geoip.latitude` as a string in MTP events,
  * `initiated_by` as a list in alert events), so they are read defensively, never rejected.
  */
-const Any = z.unknown().optional();
 export const JumpCloudEvent = z.looseObject({
   id: z.union([z.string().min(1), z.number()]),
   timestamp: z.union([z.string().min(1), z.number()]),
   event_type: z.string().min(1),
-  service: Any,
-  success: Any,
-  sso_token_success: Any,
-  mfa: Any,
-  mfa_meta: Any,
-  auth_method: Any,
-  auth_context: Any,
-  auth_meta: Any,
-  error_message: Any,
-  message: Any,
-  username: Any,
-  client_ip: Any,
-  src_ip: Any,
-  initiated_by: Any,
-  resource: Any,
-  changes: Any,
-  correlation: Any,
-  application: Any,
-  system: Any,
-  geoip: Any,
-  useragent: Any,
-  user_agent: Any,
-  outer: Any,
-  auth_type: Any,
-  eap_type: Any,
 });
-export type JumpCloudEvent = z.infer<typeof JumpCloudEvent>;
+/** The fields the mapping reads; every one optional and of any type (see above). */
+type Loose = Partial<Record<'service' | 'success' | 'sso_token_success' | 'mfa' | 'mfa_meta' | 'auth_method' | 'auth_context' | 'auth_meta'
+  | 'error_message' | 'message' | 'username' | 'client_ip' | 'src_ip' | 'initiated_by' | 'resource' | 'changes' | 'correlation'
+  | 'application' | 'system' | 'geoip' | 'useragent' | 'user_agent' | 'outer' | 'auth_type' | 'eap_type', unknown>>;
+export type JumpCloudEvent = z.infer<typeof JumpCloudEvent> & Loose;
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null);
@@ -152,6 +130,7 @@ const LOCKOUT = /lockout|locked/i;
 const UNLOCK = /unlock/i;
 const DENIAL = /deni|reject|declin/i;
 const ROLE_FIELD = /role/i;
+const RESET = /reset/i;
 
 const FACTORS: [RegExp, Factor][] = [
   [/protect|push/i, 'push'], [/totp|otp/i, 'totp'], [/webauthn|fido|security.?key|u2f/i, 'webauthn'],
@@ -161,7 +140,7 @@ const jcFactor = (raw: string | null): Factor | null => (raw ? FACTORS.find(([re
 
 function categoryOf(type: string, info: EventTypeInfo | undefined, initiatorIsAdmin: boolean): Category {
   if (info) return info.category;
-  if (FACTOR_REMOVE.test(type)) return /reset/i.test(type) ? 'factor_reset' : 'factor_remove';
+  if (FACTOR_REMOVE.test(type)) return RESET.test(type) ? 'factor_reset' : 'factor_remove';
   if (FACTOR_ENROLL.test(type)) return 'factor_enroll';
   if (LOCKOUT.test(type)) return 'lockout';
   if (UNLOCK.test(type)) return 'unlock';

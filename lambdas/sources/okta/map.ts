@@ -165,6 +165,7 @@ export function oktaFactor(raw: string | null): Factor | null {
 /** `User suspended SIGNED_NONCE factor`: factor changes name the factor only in their reason. */
 const REASON_FACTOR = /\b([A-Z][A-Z0-9_:]{2,})\s+factor\b/;
 const RISK_LEVEL = /level=([A-Z_]+)/i;
+const IDP_TARGET = /identityprovider|idp/i;
 
 function debugString(d: Record<string, unknown> | null | undefined, key: string): string | null {
   return d ? text(d[key]) : null;
@@ -208,7 +209,7 @@ function changeTarget(category: Category, eventType: string, targets: Entity[], 
       return entity('token', ofType(targets, 'Token')) ?? entity('app', ofType(targets, 'AppInstance', 'PublicClientApp', 'Client'))
         ?? entity('app', targets.find((t) => t.type !== 'User'));
     case 'idp_change':
-      return entity('idp', targets.find((t) => !!t.type && /identityprovider|idp/i.test(t.type)) ?? targets.find((t) => t.type !== 'User'));
+      return entity('idp', targets.find((t) => !!t.type && IDP_TARGET.test(t.type)) ?? targets.find((t) => t.type !== 'User'));
     case 'impersonation':
     case 'password_reset':
       return entity('user', ofType(targets, 'User'));
