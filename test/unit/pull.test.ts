@@ -4,7 +4,7 @@ import { canonParams, duoCanonical, duoDate, DuoPullSettings, duoSign } from '..
 import { googlePuller, GooglePullSettings } from '../../lambdas/sources/google-workspace/pull.ts';
 import { fakeDuo, fakeGoogle } from '../helpers/fake-vendors.ts';
 import { fixture } from '../helpers/fixtures.ts';
-import { nextLink } from '../../lambdas/sources/okta/map.ts';
+import { nextLink } from '../../lambdas/sources/okta/pull.ts';
 import { retryAfterMs, retryingFetch } from '../../lambdas/adapters/http.ts';
 import { resolvePullSettings } from '../../lambdas/adapters/pull-settings.ts';
 import { duoPuller } from '../../lambdas/sources/duo/pull.ts';
