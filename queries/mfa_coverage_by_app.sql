@@ -14,7 +14,7 @@ SELECT tenant,
 FROM events
 WHERE dt BETWEEN '{{from}}' AND '{{to}}'
   AND ('{{tenant}}' = '' OR tenant = '{{tenant}}')
-  AND category IN ('login', 'sso', 'mfa_verify')
+  AND category IN ('login', 'sso', 'mfa_verify', 'mfa_bypass')
   AND outcome = 'success'
 GROUP BY tenant, coalesce(app_name, app_id, '(no application)')
 ORDER BY mfa_percent ASC NULLS LAST, sign_ins DESC, app

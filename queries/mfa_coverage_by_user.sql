@@ -14,7 +14,7 @@ SELECT tenant,
 FROM events
 WHERE dt BETWEEN '{{from}}' AND '{{to}}'
   AND ('{{tenant}}' = '' OR tenant = '{{tenant}}')
-  AND category IN ('login', 'sso', 'mfa_verify')
+  AND category IN ('login', 'sso', 'mfa_verify', 'mfa_bypass')
   AND outcome = 'success'
 GROUP BY tenant, coalesce(user_email, user_login, user_id)
 ORDER BY mfa_percent ASC NULLS LAST, sign_ins DESC, user_name

@@ -10,7 +10,7 @@ SELECT tenant, event_time, source_id,
 FROM events
 WHERE dt BETWEEN '{{from}}' AND '{{to}}'
   AND ('{{tenant}}' = '' OR tenant = '{{tenant}}')
-  AND category IN ('login', 'sso')
+  AND category IN ('login', 'sso', 'mfa_bypass')
   AND outcome = 'success'
   AND (is_mfa = false OR (is_mfa IS NULL AND coalesce(factor, '') <> 'external_idp'))
 ORDER BY event_time, user_name

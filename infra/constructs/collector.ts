@@ -27,7 +27,7 @@ import { archiveBucketName } from '../names.ts';
 import { hasInlineSecret, inlinePullCredentials, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../../lambdas/sources/pullers.ts';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { eventSourcePrefixes } from '../../lambdas/core/eventbridge.ts';
+import { eventSourcePrefixes, FILTERED_EVENT_SOURCES } from '../../lambdas/core/eventbridge.ts';
 import { RULE_NAMES } from '../../lambdas/core/detect/settings.ts';
 
 const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
@@ -224,12 +224,24 @@ export class AuthTrailCollector extends Construct {
         // Prefix matching, exactly like the router: `aws.sso` covers `aws.sso-directory`.
         eventPattern: { source: events.Match.anyOf(...prefixes.map((p) => events.Match.prefix(p))) },
       });
-      rule.addTarget(new targets.LambdaFunction(this.eventBridgeFunction, {
+      const target = () => new targets.LambdaFunction(this.eventBridgeFunction, {
         deadLetterQueue: this.eventBridgeDlq,
         retryAttempts: 8,
         maxEventAge: Duration.hours(24),
-      }));
+      });
+      rule.addTarget(target());
       this.rules.push(rule);
+      // Services routed for some event names only (IAM's sign-in-adjacent changes): one rule each.
+      if (source.eventbridge?.source) continue;
+      for (const [i, f] of (FILTERED_EVENT_SOURCES[source.kind] ?? []).entries()) {
+        const named = new events.Rule(this, `Rule-${source.id}-${i}`, {
+          description: `authtrail: ${f.source} changes for source ${source.id}`,
+          ...(bus ? { eventBus: bus } : {}),
+          eventPattern: { source: [f.source], detail: { eventName: [...f.eventNames] } },
+        });
+        named.addTarget(target());
+        this.rules.push(named);
+      }
     }
 
     this.dlqAlarm('EventBridgeDlqAlarm', this.eventBridgeDlq, 'EventBridge events could not be delivered to the intake; replay them from the DLQ');

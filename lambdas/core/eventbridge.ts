@@ -13,6 +13,50 @@ export const WELL_KNOWN_EVENT_SOURCES: Partial<Record<SourceKind, readonly strin
   aws_signin: ['aws.signin', 'aws.sso'],
 };
 
+/**
+ * AWS services whose EventBridge events belong to a kind only for some event names: IAM's API
+ * calls ("AWS API Call via CloudTrail", delivered in us-east-1, IAM being global) are mostly
+ * noise, and only the sign-in-adjacent changes the aws_signin mapping reads are routed (access
+ * keys, admin policies, identity providers, MFA devices, console passwords).
+ */
+export const FILTERED_EVENT_SOURCES: Partial<Record<SourceKind, readonly { source: string; eventNames: readonly string[] }[]>> = {
+  aws_signin: [{
+    source: 'aws.iam',
+    eventNames: [
+      'CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'AttachUserPolicy', 'DetachUserPolicy',
+      'AddUserToGroup', 'RemoveUserFromGroup', 'CreateSAMLProvider', 'UpdateSAMLProvider', 'DeleteSAMLProvider',
+      'CreateOpenIDConnectProvider', 'UpdateOpenIDConnectProviderThumbprint', 'DeleteOpenIDConnectProvider',
+      'EnableMFADevice', 'CreateVirtualMFADevice', 'DeactivateMFADevice', 'DeleteVirtualMFADevice',
+      'UpdateLoginProfile', 'ChangePassword',
+    ],
+  }],
+};
+
+const eventNameOf = (e: { detail: unknown }) => {
+  const d = e.detail as { eventName?: unknown } | null;
+  return typeof d?.eventName === 'string' ? d.eventName : null;
+};
+
+/**
+ * True for an event of a name-filtered service whose name no rule takes (IAM's `ListUsers`, say):
+ * the deployed rules never deliver it, so the local EventBridge stand-in drops it as well.
+ */
+export function filteredOut(envelope: EventBridgeEnvelope): boolean {
+  const filters = Object.values(FILTERED_EVENT_SOURCES).flat().filter((f) => f.source === envelope.source);
+  const name = eventNameOf(envelope);
+  return filters.length > 0 && !filters.some((f) => !!name && f.eventNames.includes(name));
+}
+
+/** The kind whose well-known (or name-filtered) EventBridge source sent the envelope, if any. */
+function wellKnownKind(envelope: EventBridgeEnvelope): SourceKind | undefined {
+  const kinds = Object.keys(WELL_KNOWN_EVENT_SOURCES) as SourceKind[];
+  const byPrefix = kinds.find((k) => WELL_KNOWN_EVENT_SOURCES[k]!.some((p) => matches(envelope.source, p)));
+  if (byPrefix) return byPrefix;
+  const name = eventNameOf(envelope);
+  return (Object.keys(FILTERED_EVENT_SOURCES) as SourceKind[]).find((k) =>
+    FILTERED_EVENT_SOURCES[k]!.some((f) => f.source === envelope.source && !!name && f.eventNames.includes(name)));
+}
+
 export interface EventBridgeEnvelope {
   source: string;
   'detail-type': string;
@@ -33,8 +77,7 @@ export function eventSourcePrefixes(source: Source): readonly string[] {
 export function routeEventBridge(config: Config, envelope: EventBridgeEnvelope): Source | undefined {
   const explicit = config.sources.find((s) => s.eventbridge?.source && matches(envelope.source, s.eventbridge.source));
   if (explicit) return explicit;
-  const kind = (Object.keys(WELL_KNOWN_EVENT_SOURCES) as SourceKind[]).find((k) =>
-    WELL_KNOWN_EVENT_SOURCES[k]!.some((p) => matches(envelope.source, p)));
+  const kind = wellKnownKind(envelope);
   if (!kind) return undefined;
   const ofKind = config.sources.filter((s) => s.kind === kind && !s.eventbridge?.source);
   const withBus = ofKind.filter((s) => s.eventbridge);

@@ -9,7 +9,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { isEnvelope, routeEventBridge } from '../core/eventbridge.ts';
+import { filteredOut, isEnvelope, routeEventBridge } from '../core/eventbridge.ts';
 import type { IngestResult } from '../core/ingest.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { config, ingest, logger, metrics } from './runtime.ts';
@@ -19,6 +19,7 @@ export async function ingestEnvelopes(input: unknown): Promise<IngestResult> {
   const envelopes = Array.isArray(input) ? input : [input];
   const total: IngestResult = { accepted: 0, duplicates: 0, quarantined: 0 };
   for (const env of envelopes) {
+    if (isEnvelope(env) && filteredOut(env)) continue; // no deployed rule delivers it
     const source = isEnvelope(env) ? routeEventBridge(config, env) : undefined;
     const r = source
       ? await ingest.ingestPayload(source, env, { origin: 'eventbridge' })

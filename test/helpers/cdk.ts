@@ -19,6 +19,7 @@ export const TEST_CONFIG = parseConfig({
     { id: 'acme-duo', tenant: 'acme', kind: 'duo',
       pull: { baseUrl: 'https://api-1a2b3c4d.duosecurity.example.com', integrationKey: 'DIXXXXXXXXXXXXXXXXXX', secretKeySecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:acme-duo-skey-AbCdEf' } },
     { id: 'globex-generic', tenant: 'globex', kind: 'generic', auth: { type: 'hmac-sha256', header: 'x-signature', secret: 'another-inline-secret' } },
+    { id: 'globex-aws', tenant: 'globex', kind: 'aws_signin', eventbridge: {} },
   ],
   retention: { hotDays: 30, archiveDays: 2555, infrequentAccessAfterDays: 30, glacierAfterDays: 180 },
 });

@@ -111,6 +111,12 @@ describe('infra: what an auditor asks about', () => {
       EventPattern: { source: [{ prefix: 'aws.partner/okta.com/' }] },
       Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 } })],
     });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: [{ prefix: 'aws.signin' }, { prefix: 'aws.sso' }] } });
+    // IAM's API calls only for the sign-in-adjacent changes the mapping reads, never all of them.
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.iam'], detail: { eventName: Match.arrayWith(['CreateAccessKey', 'CreateSAMLProvider', 'DeactivateMFADevice']) } },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
+    });
     t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 1_209_600 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
   });
