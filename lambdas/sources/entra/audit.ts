@@ -31,26 +31,27 @@ import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 import { entraFactor, type Envelope } from './signin.ts';
 
+// As in ./signin.ts: declared fields only (the rest stripped, kept in `raw`); a wrongly typed optional field reads as null.
 const Str = z.string().nullish().catch(null);
-const Modified = z.looseObject({ displayName: Str, oldValue: Str, newValue: Str });
-const Target = z.looseObject({
+const Modified = z.object({ displayName: Str, oldValue: Str, newValue: Str });
+const Target = z.object({
   id: Str, displayName: Str, userPrincipalName: Str,
   // Graph's own example spells it `Type`.
   type: Str, Type: Str,
   modifiedProperties: z.array(Modified).nullish().catch(null),
 });
 
-export const EntraAudit = z.looseObject({
+export const EntraAudit = z.object({
   id: z.string().min(1),
   activityDateTime: z.string().min(1),
   activityDisplayName: z.string().min(1),
   category: Str, result: Str, resultReason: Str, correlationId: Str, loggedByService: Str,
-  initiatedBy: z.looseObject({
-    user: z.looseObject({ id: Str, userPrincipalName: Str, displayName: Str, ipAddress: Str }).nullish().catch(null),
-    app: z.looseObject({ appId: Str, displayName: Str, servicePrincipalId: Str, servicePrincipalName: Str }).nullish().catch(null),
+  initiatedBy: z.object({
+    user: z.object({ id: Str, userPrincipalName: Str, displayName: Str, ipAddress: Str }).nullish().catch(null),
+    app: z.object({ appId: Str, displayName: Str, servicePrincipalId: Str, servicePrincipalName: Str }).nullish().catch(null),
   }).nullish().catch(null),
   targetResources: z.array(Target).nullish().catch(null),
-  additionalDetails: z.array(z.looseObject({ key: Str, value: Str })).nullish().catch(null),
+  additionalDetails: z.array(z.object({ key: Str, value: Str })).nullish().catch(null),
 });
 export type EntraAudit = z.infer<typeof EntraAudit>;
 type TargetResource = z.infer<typeof Target>;
@@ -155,9 +156,10 @@ function ruleOf(a: EntraAudit): AuditRule {
 
 const typeOf = (t: TargetResource) => (t.type ?? t.Type ?? '').toLowerCase();
 const QUOTES = /^"|"$/g;
-/** modifiedProperties values are JSON-encoded strings (`"\"Global Administrator\""`). */
+/** modifiedProperties values are JSON-encoded strings (`"\"Global Administrator\""`); a removal has only the old value. */
 function modified(t: TargetResource | undefined, name: string): string | null {
-  const v = t?.modifiedProperties?.find((p) => p.displayName === name)?.newValue;
+  const p = t?.modifiedProperties?.find((m) => m.displayName === name);
+  const v = text(p?.newValue) ?? text(p?.oldValue);
   return v ? text(v.replace(QUOTES, '')) : null;
 }
 

@@ -44,17 +44,17 @@ function audit(props: Record<string, unknown>, raw: string, env: Envelope): Item
 
 /** A diagnostic-settings record: the Graph resource in `properties`, with the envelope's time, id and caller address as fallbacks. */
 function diagnostic(item: Record<string, unknown>, category: string, raw: string): ItemResult {
-  const props = { ...(item['properties'] as Record<string, unknown>) };
+  let props = item['properties'] as Record<string, unknown>;
   const env: Envelope = { category, callerIpAddress: item['callerIpAddress'], resultType: item['resultType'], resultDescription: item['resultDescription'] };
+  // The input is never edited: a copy only where a fallback is needed.
   if (SIGNIN_CATEGORIES.has(category)) {
-    props['createdDateTime'] ??= item['time'];
-    props['id'] ??= derivedId(raw);
+    if (props['createdDateTime'] == null || props['id'] == null) props = { ...props, createdDateTime: props['createdDateTime'] ?? item['time'], id: props['id'] ?? derivedId(raw) };
     return signIn(props, raw, env);
   }
   if (category === 'AuditLogs') {
-    props['activityDateTime'] ??= item['time'];
-    props['activityDisplayName'] ??= item['operationName'];
-    props['id'] ??= derivedId(raw);
+    if (props['activityDateTime'] == null || props['activityDisplayName'] == null || props['id'] == null) {
+      props = { ...props, activityDateTime: props['activityDateTime'] ?? item['time'], activityDisplayName: props['activityDisplayName'] ?? item['operationName'], id: props['id'] ?? derivedId(raw) };
+    }
     return audit(props, raw, env);
   }
   return ignore(`entra category ${category} carries no sign-in or audit events`);
