@@ -201,9 +201,22 @@ function credentialChange(rule: AuditRule, targets: TargetResource[]): Change | 
 
 // ---- who ---------------------------------------------------------------------------------------
 
-interface Who { user: TargetResource | { id?: string | null; userPrincipalName?: string | null } | undefined; actorId: string | null; actorLogin: string | null }
+type Party = { id?: string | null; userPrincipalName?: string | null };
+interface Who { user: Party | undefined; actorId: string | null; actorLogin: string | null }
 
-function whoOf(a: EntraAudit, category: Category, targets: TargetResource[], userTarget: TargetResource | undefined): Who {
+const sameUser = (a: Party, b: Party) => {
+  const id = text(a.id);
+  const upn = text(a.userPrincipalName)?.toLowerCase();
+  return (!!id && id === text(b.id)) || (!!upn && upn === text(b.userPrincipalName)?.toLowerCase());
+};
+
+/**
+ * The subject and the actor. Admin, policy, role, credential and IdP changes: the initiator is
+ * always the actor and the affected user (if any) the user. Anything else (factor changes, resets,
+ * fraud reports, …): the affected user is the user, the initiator the actor only when it is someone
+ * else; with no affected user, an initiating user is the subject of their own action.
+ */
+function whoOf(a: EntraAudit, category: Category, userTarget: TargetResource | undefined): Who {
   const u = a.initiatedBy?.user;
   const app = a.initiatedBy?.app;
   const initiatorUser = u && (text(u.id) || text(u.userPrincipalName)) ? u : undefined;
@@ -211,9 +224,7 @@ function whoOf(a: EntraAudit, category: Category, targets: TargetResource[], use
   const actorLogin = initiatorUser ? text(initiatorUser.userPrincipalName) ?? text(initiatorUser.displayName) : text(app?.displayName) ?? text(app?.servicePrincipalName);
   if (ADMIN_KINDS.has(category)) return { user: userTarget, actorId, actorLogin };
   if (!userTarget) return initiatorUser ? { user: initiatorUser, actorId: null, actorLogin: null } : { user: undefined, actorId, actorLogin };
-  const same = !!initiatorUser && ((!!text(initiatorUser.id) && text(initiatorUser.id) === text(userTarget.id)) ||
-    (!!text(initiatorUser.userPrincipalName) && text(initiatorUser.userPrincipalName)?.toLowerCase() === text(userTarget.userPrincipalName)?.toLowerCase()));
-  return same || (!initiatorUser && !actorId) ? { user: userTarget, actorId: null, actorLogin: null } : { user: userTarget, actorId, actorLogin };
+  return initiatorUser && sameUser(initiatorUser, userTarget) ? { user: userTarget, actorId: null, actorLogin: null } : { user: userTarget, actorId, actorLogin };
 }
 
 const detail = (a: EntraAudit, key: string) => text(a.additionalDetails?.find((d) => d.key === key)?.value);
@@ -224,11 +235,12 @@ export function mapEntraAudit(a: EntraAudit, raw: string, env: Envelope): ItemRe
   const rule = ruleOf(a);
   const targets = a.targetResources ?? [];
   const userTarget = targets.find((t) => typeOf(t) === 'user') ?? targets.find((t) => text(t.userPrincipalName));
-  const who = whoOf(a, rule.category, targets, userTarget);
+  const who = whoOf(a, rule.category, userTarget);
   const login = text(who.user?.userPrincipalName);
   const result = text(a.result)?.toLowerCase();
   const isFactor = rule.category.startsWith('factor_');
   const factorRaw = isFactor ? text(a.resultReason) ?? a.activityDisplayName : null;
+  const target = targetOf(rule.target, targets, userTarget);
   return event(canonical({
     event_uid: a.id,
     event_time: time,
@@ -249,7 +261,9 @@ export function mapEntraAudit(a: EntraAudit, raw: string, env: Envelope): ItemRe
     correlation_id: text(a.correlationId),
     app_id: text(a.initiatedBy?.app?.appId),
     app_name: text(a.initiatedBy?.app?.displayName),
-    ...targetOf(rule.target, targets, userTarget),
+    target_type: target.target_type,
+    target_id: target.target_id,
+    target_name: target.target_name,
     change: credentialChange(rule, targets) ?? null,
     raw,
   }));
