@@ -75,6 +75,10 @@ describe('Entra: is_mfa only from a second factor performed or an MFA claim carr
       assert.deepEqual([e.is_mfa, e.factor], [isMfa, factor]);
     });
   }
+  it('a federated sign-in without an MFA claim had its MFA decided at the identity provider', () => {
+    assert.deepEqual(mfa(pick('SignInLogs.json', 'e1a10018-0000-4000-8000-000000000018')), { category: 'login', outcome: 'success', is_mfa: null, factor: 'external_idp' });
+    assert.deepEqual(mfa(pick('SignInLogs.json', 'e1a10005-0000-4000-8000-000000000005')), { category: 'login', outcome: 'success', is_mfa: true, factor: 'external_idp' }, 'with the claim it is MFA');
+  });
   it('a failed second factor is an MFA verification with the factor tried', () => {
     const e = normalized(signIn({ code: 500121, extra: 'MFA denied; user declined the authentication', steps: [step('Password', 'Correct password'), step('Mobile app verification code', 'MFA denied; user entered incorrect code', 'Multifactor authentication', false)] }));
     assert.deepEqual(mfa(e), { category: 'mfa_verify', outcome: 'denied', is_mfa: true, factor: 'totp' });

@@ -13,7 +13,9 @@
  *   reused *first* factor and proves nothing about MFA;
  * - "MFA requirement skipped due to …" (trusted location, remembered device, app password) is no MFA;
  * - `authenticationRequirement: multiFactorAuthentication` on a successful sign-in means MFA was
- *   satisfied ("the highest level of authentication needed … for the sign-in to succeed").
+ *   satisfied ("the highest level of authentication needed … for the sign-in to succeed");
+ * - a federated sign-in (`tokenIssuerType: ADFederationServices`) that proves none of the above
+ *   had its MFA decided at the identity provider: `is_mfa` null, factor `external_idp`.
  *
  * @see https://learn.microsoft.com/en-us/graph/api/resources/signin
  * @see https://learn.microsoft.com/en-us/graph/api/resources/signin?view=graph-rest-beta
@@ -55,7 +57,7 @@ export const EntraSignIn = z.object({
   servicePrincipalId: Str, servicePrincipalName: Str, clientCredentialType: Str,
   ipAddress: Str, userAgent: Str, correlationId: Str, sessionId: Str,
   isInteractive: Bool, signInEventTypes: StrList,
-  authenticationRequirement: Str,
+  authenticationRequirement: Str, tokenIssuerType: Str,
   status: obj({ errorCode: z.union([z.number(), z.string()]).nullish().catch(null), failureReason: Str, additionalDetails: Str }),
   deviceDetail: obj({ deviceId: Str, displayName: Str, operatingSystem: Str, browser: Str }),
   location: obj({
@@ -150,6 +152,8 @@ const CLIENT_CREDENTIALS: Record<string, Factor> = {
 };
 
 const PREVIOUSLY = 'previously satisfied';
+/** signIn.tokenIssuerType of a sign-in whose first factor a federated identity provider (AD FS) checked. */
+const FEDERATED = 'ADFederationServices';
 const isSecondStep = (req: string) => req.includes('multi') || req.includes('mfa') || req.includes('secondary') || req.includes('second factor');
 
 /** What the record proves about MFA (see the file header). */
@@ -266,6 +270,9 @@ function mfaOf(r: Result, ev: MfaEvidence, s: EntraSignIn, code: number): { is_m
     const raw = text(s.mfaDetail?.authMethod);
     return { is_mfa: true, factor: raw ? entraFactor(raw) : null, factor_raw: raw };
   }
+  // A federated user authenticated at AD FS (or another federated IdP) and Entra asked for no MFA
+  // claim: whether MFA happened was decided there, and its own log says ("MFA at the identity provider").
+  if (code === 0 && s.tokenIssuerType === FEDERATED) return { is_mfa: null, factor: 'external_idp', factor_raw: FEDERATED };
   return { is_mfa: false, factor: primaryFactor(ev.primary), factor_raw: ev.primary };
 }
 
