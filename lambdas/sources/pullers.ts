@@ -2,7 +2,7 @@
 import type { SourceKind } from '../core/event.ts';
 import type { Puller } from '../core/pull.ts';
 import { duoPuller } from './duo/pull.ts';
-import { entraPuller } from './entra/map.ts';
+import { entraPuller } from './entra/pull.ts';
 import { googlePuller } from './google-workspace/pull.ts';
 import { jumpcloudPuller } from './jumpcloud/pull.ts';
 import { oktaPuller } from './okta/pull.ts';
