@@ -37,7 +37,8 @@ export const Auth0Log = z.looseObject({
   user_id: Str, user_name: Str,
   connection: Str, strategy: Str, strategy_type: Str,
   hostname: Str,
-  details: z.record(z.string(), z.unknown()).nullish(),
+  // Read key by key where used: validating every detail (and copying the map) costs more than the mapping.
+  details: z.unknown().optional(),
   location_info: z.looseObject({
     country_code: Str, country_name: Str, city_name: Str, subdivision_name: Str,
     latitude: z.union([z.number(), z.string()]).nullish(), longitude: z.union([z.number(), z.string()]).nullish(),
@@ -105,6 +106,8 @@ const CODES: Record<string, Row> = {
   gd_tenant_update: { category: 'policy_change', outcome: 'success' },
 };
 
+const NO_DETAILS: Record<string, unknown> = {};
+
 /** Guardian / MFA authenticator names in `details` → canonical factor. */
 function detailFactor(details: Record<string, unknown> | null | undefined): string | null {
   if (!details) return null;
@@ -143,12 +146,12 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
   if (!time) return reject(`auth0 log ${uid}: "date" is not a time`);
   if (l.type === 'sapi' || l.type === 'fapi') return mapManagementApi(l, uid, time, original);
   const row = CODES[l.type];
-  const details = l.details ?? {};
-  const factorRaw = detailFactor(l.details);
+  const details = isObject(l.details) ? l.details : NO_DETAILS;
+  const factorRaw = detailFactor(details);
   let factor = row?.factor ?? auth0Factor(factorRaw);
   let category = row?.category ?? 'other';
   const outcome = row?.outcome ?? (l.type.startsWith('f') ? 'failure' : l.type.startsWith('s') ? 'success' : 'unknown');
-  let isMfa = row?.mfa ?? (category === 'login' || category === 'sso' ? promptsHadMfa(l.details) : category === 'other' ? null : false);
+  let isMfa = row?.mfa ?? (category === 'login' || category === 'sso' ? promptsHadMfa(details) : category === 'other' ? null : false);
   // A Guardian authenticator used as the first factor (passwordless) is a sign-in step, not MFA.
   if (row?.mfa && details['first_factor'] === true) { category = 'login'; isMfa = false; }
   if (category === 'login' && outcome === 'success' && !isMfa && !factor) {
@@ -272,7 +275,7 @@ const toggled = (body: Record<string, unknown>): Change | null => (typeof body['
 const asPermissionNames = (v: unknown): unknown[] => (Array.isArray(v) ? v.map((p) => (isObject(p) ? p['permission_name'] : p)) : []);
 
 function mapManagementApi(l: Auth0Log, uid: string, time: string, original: unknown): ItemResult {
-  const details = l.details ?? {};
+  const details = isObject(l.details) ? l.details : NO_DETAILS;
   const request = isObject(details['request']) ? details['request'] : {};
   const response = isObject(details['response']) ? details['response'] : {};
   const body = isObject(request['body']) ? request['body'] : {};
