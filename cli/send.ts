@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { findSource, type Source } from '../lambdas/core/config.ts';
 import { MAX_BODY_BYTES } from '../lambdas/core/ingest.ts';
 import { loadConfig } from '../infra/config.ts';
-import { readEndpoints } from './endpoints.ts';
+import { localFetch, readEndpoints } from './endpoints.ts';
 import { UsageError } from './main.ts';
 
 export function authHeaders(source: Source, body: Buffer, nowMs = Date.now()): Record<string, string> {
@@ -59,6 +59,14 @@ export function batches(text: string, limit = MAX_BODY_BYTES): string[] {
   return out;
 }
 
+/** True when the file is one EventBridge event or an array of them (`detail-type` + `detail`). */
+export function isEventBridgeFile(text: string): boolean {
+  let v: unknown;
+  try { v = JSON.parse(text); } catch { return false; }
+  const one = (x: unknown) => typeof x === 'object' && x !== null && 'detail-type' in x && 'detail' in x;
+  return Array.isArray(v) ? v.length > 0 && v.every(one) : one(v);
+}
+
 export async function send(args: string[]): Promise<number> {
   const [sourceId, file] = args;
   if (!sourceId || !file) throw new UsageError('send needs <sourceId> <file>');
@@ -66,14 +74,21 @@ export async function send(args: string[]): Promise<number> {
   const source = findSource(config, sourceId);
   if (!source) throw new Error(`no source "${sourceId}" in the config`);
   const endpoints = readEndpoints();
+  const text = readFileSync(file, 'utf8');
+  // EventBridge envelopes, and any file for a source that has no webhook, go where the deployed
+  // EventBridge rule would deliver them: the local EventBridge route, which routes by the envelope.
+  const viaEventBridge = !source.auth && !!source.eventbridge || isEventBridgeFile(text);
+  if (viaEventBridge && !source.eventbridge) throw new Error(`${file} holds EventBridge events, and source ${sourceId} has no "eventbridge" setting`);
   let failed = false;
-  for (const text of batches(readFileSync(file, 'utf8'))) {
-    const body = Buffer.from(text);
-    const res = await fetch(`${endpoints.api}/v1/ingest/${encodeURIComponent(sourceId)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...authHeaders(source, body) },
-      body,
-    });
+  for (const part of batches(text)) {
+    const body = Buffer.from(part);
+    const res = viaEventBridge
+      ? await localFetch(endpoints, '/v1/eventbridge', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      : await fetch(`${endpoints.api}/v1/ingest/${encodeURIComponent(sourceId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authHeaders(source, body) },
+        body,
+      });
     const answer = await res.text();
     console.log(answer);
     if (!res.ok) failed = true;

@@ -13,6 +13,7 @@ import type { Config } from '../lambdas/core/config.ts';
 import { createApiServer } from './api-server.ts';
 import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { fileDetectState } from './detect-state-file.ts';
 import { replayQuarantine } from './replay.ts';
 import { installFailpoints } from './failpoints.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -63,12 +64,14 @@ export async function startLocal(o: { config: Config; home: string; port: number
   let server: Server | undefined;
   let poller: ReturnType<typeof startStreamPoller> | undefined;
   const timers: NodeJS.Timeout[] = [];
+  const closers: (() => void)[] = [];
   const stop = async () => {
     for (const t of timers) clearInterval(t);
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections();
     // Stream consumers stop before the stand-ins they read from and write to.
     await poller?.stop();
+    for (const close of closers) close();
     await Promise.allSettled(running.map((s) => s.stop()));
     rmSync(endpointsFile(o.home), { force: true });
   };
@@ -112,13 +115,16 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const pullHandler = await import('../lambdas/handlers/poller.ts');
     const feedHealth = await import('../lambdas/handlers/feed-health.ts');
 
+    // Detector state in-process (see local/detect-state-file.ts for why), durable under AUTHTRAIL_HOME.
+    const detectState = fileDetectState(join(o.home, 'detector-state.ndjson'));
+    closers.push(() => detectState.close());
     poller = startStreamPoller({
       endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, table: LOCAL_NAMES.table,
       state: { client: DynamoDBDocumentClient.from(ddbClient), table: LOCAL_NAMES.stateTable },
       // The deployed event-source filter passes INSERT records only.
       consumers: [
         { name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' },
-        { name: 'detector', handle: detector.detectRecords, accept: (r) => r.eventName === 'INSERT' },
+        { name: 'detector', handle: detector.detectRecordsWith({ state: detectState }), accept: (r) => r.eventName === 'INSERT' },
       ],
       batchSize: Number(process.env.AUTHTRAIL_LOCAL_BATCH_SIZE ?? 10_000),
       // The detector should hear about an attack within seconds; the archiver wants big files.

@@ -142,10 +142,17 @@ function live(): DetectorDeps {
   return deps;
 }
 
-export async function detectRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export const detectRecords = detectRecordsWith({});
+
+/** The stream handler with some dependencies replaced (the local runtime keeps detector state in-process). */
+export function detectRecordsWith(overrides: Partial<DetectorDeps>) {
+  return (event: DynamoDBStreamEvent) => detectBatch(event, overrides);
+}
+
+async function detectBatch(event: DynamoDBStreamEvent, overrides: Partial<DetectorDeps>): Promise<DynamoDBBatchResponse> {
   try {
     const events = newEvents(event.Records);
-    const r = await detectEvents(events, live());
+    const r = await detectEvents(events, { ...live(), ...overrides });
     const c = batchCounts(events, r.raised);
     const emit = (name: string, dim: string, counts: Map<string, number>) => {
       for (const [k, n] of counts) {

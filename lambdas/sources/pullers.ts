@@ -1,11 +1,11 @@
 /** Which kinds can be polled, and by which module. */
 import type { SourceKind } from '../core/event.ts';
 import type { Puller } from '../core/pull.ts';
-import { duoPuller } from './duo/map.ts';
+import { duoPuller } from './duo/pull.ts';
 import { entraPuller } from './entra/map.ts';
-import { googlePuller } from './google-workspace/map.ts';
-import { jumpcloudPuller } from './jumpcloud/map.ts';
-import { oktaPuller } from './okta/map.ts';
+import { googlePuller } from './google-workspace/pull.ts';
+import { jumpcloudPuller } from './jumpcloud/pull.ts';
+import { oktaPuller } from './okta/pull.ts';
 
 const PULLERS: Partial<Record<SourceKind, Puller<never>>> = {
   duo: duoPuller as Puller<never>,

@@ -3,7 +3,7 @@
  * credentials the way the vendor does, page through fixed data, and can throttle once.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { duoSign } from '../../lambdas/sources/duo/map.ts';
+import { duoSign } from '../../lambdas/sources/duo/pull.ts';
 
 export interface Fake { url: string; requests: { path: string; query: Record<string, string>; status: number }[]; close(): Promise<void> }
 
@@ -42,11 +42,20 @@ async function fakeApi(handle: (x: Exchange) => void | Promise<void>): Promise<F
   return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** Duo Admin API: signature v5 checked, `next_offset` paging `pageSize` logs at a time, one 429 on request `throttleAt`; telephony logs too. */
-export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<string, unknown>[]; telephony?: Record<string, unknown>[]; pageSize: number; throttleAt?: number }): Promise<Fake> {
+/**
+ * Duo Admin API: signature v5 checked, `next_offset` paging `pageSize` logs at a time, one 429 on
+ * request `throttleAt`; telephony logs too; the administrator log (v1: `mintime` in seconds, the
+ * `adminPageSize` (default 1000) earliest entries at or after it, no offset).
+ */
+export async function fakeDuo(o: { ikey: string; skey: string; logs: Record<string, unknown>[]; telephony?: Record<string, unknown>[]; admin?: Record<string, unknown>[]; adminPageSize?: number; pageSize: number; throttleAt?: number }): Promise<Fake> {
   return fakeApi(({ req, url, q, seen, send }) => {
     const expected = duoSign({ ikey: o.ikey, skey: o.skey, method: req.method ?? 'GET', host: req.headers.host ?? '', path: url.pathname, params: q, date: String(req.headers.date ?? '') });
     if (!req.headers.date || req.headers.authorization !== expected) return send(401, { stat: 'FAIL', code: 40103, message: 'Invalid signature in request credentials' });
+    if (url.pathname === '/admin/v1/logs/administrator') {
+      const from = Number(q['mintime'] ?? 0);
+      const page = (o.admin ?? []).filter((l) => Number(l['timestamp']) >= from).sort((a, b) => Number(a['timestamp']) - Number(b['timestamp'])).slice(0, o.adminPageSize ?? 1000);
+      return send(200, { stat: 'OK', response: page });
+    }
     if (url.pathname === '/admin/v2/logs/telephony') {
       const all = (o.telephony ?? []).filter((l) => { const t = Date.parse(String(l['ts'])); return t >= Number(q['mintime']) && t <= Number(q['maxtime']); });
       const from = q['next_offset'] ? all.findIndex((l) => l['telephony_id'] === q['next_offset']) + 1 : 0;
@@ -129,7 +138,8 @@ export async function fakeGraph(o: { clientId: string; clientSecret: string; sig
 /**
  * Google OAuth token endpoint (JWT bearer grant: the assertion's RS256 signature, issuer,
  * subject, scope and audience are checked against the service account's public key) and the
- * Reports API `activities.list` for the login application, paging with `pageToken`.
+ * Reports API `activities.list` of any application (an activity's `id.applicationName`, `login`
+ * when absent), filtered by `eventName`, paging with `pageToken`.
  */
 export async function fakeGoogle(o: { clientEmail: string; publicKeyPem: string; subject: string; activities: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
   const { createVerify } = await import('node:crypto');
@@ -146,10 +156,17 @@ export async function fakeGoogle(o: { clientEmail: string; publicKeyPem: string;
       return valid ? send(200, { access_token: token, expires_in: 3599, token_type: 'Bearer' }) : send(401, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     }
     if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.' } });
-    if (url.pathname !== '/admin/reports/v1/activity/users/all/applications/login') return send(404, { error: { code: 404 } });
+    const app = /^\/admin\/reports\/v1\/activity\/users\/all\/applications\/([a-z_]+)$/.exec(url.pathname)?.[1];
+    if (!app) return send(404, { error: { code: 404 } });
     const start = url.searchParams.get('startTime') ?? '';
     const end = url.searchParams.get('endTime') ?? '9999';
-    const inWindow = o.activities.filter((a) => { const t = String((a['id'] as Record<string, unknown>)['time']); return t >= start && t <= end; });
+    const eventName = url.searchParams.get('eventName');
+    const inWindow = o.activities.filter((a) => {
+      const id = a['id'] as Record<string, unknown>;
+      const t = String(id['time']);
+      const named = !eventName || (a['events'] as { name: string }[]).some((e) => e.name === eventName);
+      return (id['applicationName'] ?? 'login') === app && named && t >= start && t <= end;
+    });
     const skip = Number(url.searchParams.get('pageToken') ?? 0);
     const page = inWindow.slice(skip, skip + o.pageSize);
     send(200, { kind: 'admin#reports#activities', items: page, ...(skip + page.length < inWindow.length ? { nextPageToken: String(skip + page.length) } : {}) });

@@ -24,6 +24,16 @@ const graphBase = fixture<{ records: { properties: Record<string, unknown> }[] }
 const GRAPH = Array.from({ length: 6 }, (_, i) => ({ ...graphBase[i % graphBase.length]!, id: `graph-it-${i}`, createdDateTime: iso(3_000_000 - i * 60_000) }));
 const gBase = fixture<{ items: Record<string, unknown>[] }>('google_workspace/activities-page.json').items;
 const GOOGLE = Array.from({ length: 5 }, (_, i) => ({ ...gBase[i % gBase.length]!, id: { ...(gBase[i % gBase.length]!['id'] as object), uniqueQualifier: `-9${i}`, time: iso(2_000_000 - i * 60_000) } }));
+// Four admin-console changes, two of a user's own account changes and two OAuth grants: the other streams the poller reads.
+const gOther = [
+  ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/admin-page.json').items.slice(0, 4),
+  ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/user-accounts-page.json').items.slice(0, 2),
+  ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/token-page.json').items,
+];
+GOOGLE.push(...gOther.map((a, i) => ({ ...a, id: { ...(a['id'] as object), uniqueQualifier: `-8${i}`, time: iso(1_500_000 - i * 60_000) } })));
+const adminBase = fixture<{ response: Record<string, unknown>[] }>('duo/administrator-log.json').response;
+// The administrator log's 23 entries (v1: timestamps in seconds) within the last hour.
+const DUO_ADMIN = adminBase.map((l, i) => ({ ...l, timestamp: Math.floor((now - 3_000_000) / 1000) + i * 60 }));
 const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const OKTA = Array.from({ length: 9 }, (_, i) => ({ ...oktaBase[i % oktaBase.length]!, uuid: `okta-pull-${i}`, published: iso(1_800_000 - i * 60_000) }));
 
@@ -53,7 +63,7 @@ describe('pull sources, end to end', () => {
   };
 
   before(async () => {
-    duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, telephony: TELEPHONY, pageSize: 5, throttleAt: 2 });
+    duo = await fakeDuo({ ikey: 'DIXXXXXXXXXXXXXXXXXX', skey: 'duo-skey-for-tests', logs: DUO, telephony: TELEPHONY, admin: DUO_ADMIN, pageSize: 5, throttleAt: 2 });
     okta = await fakeOkta({ token: '00-okta-api-token', events: OKTA, pageSize: 4 });
     jc = await fakeJumpCloud({ apiKey: 'jc-api-key-for-tests', events: JC });
     google = await fakeGoogle({ clientEmail: 'authtrail@example-project.iam.gserviceaccount.com', publicKeyPem: serviceAccount.publicKey, subject: 'admin@example.com', activities: GOOGLE, pageSize: 2 });
@@ -62,10 +72,11 @@ describe('pull sources, end to end', () => {
   });
   after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph, google].map((f) => f?.close())); });
 
-  it('Duo: signed requests, next_offset paging, a 429 waited out, authentication and telephony logs stored once', async () => {
+  it('Duo: signed requests, next_offset paging, a 429 waited out, authentication, telephony and administrator logs stored once', async () => {
     const r = await poll('acme-duo');
-    assert.deepEqual([r['accepted'], r['duplicates'], r['events'], r['more']], [19, 0, 19, false]);
+    assert.deepEqual([r['accepted'], r['duplicates'], r['events'], r['more']], [42, 0, 42, false]);
     assert.ok(duo.requests.some((x) => x.path === '/admin/v2/logs/telephony' && x.query['next_offset']), 'telephony paged too');
+    assert.ok(duo.requests.some((x) => x.path === '/admin/v1/logs/administrator' && x.status === 200), 'the administrator log read');
     assert.ok(duo.requests.some((x) => x.status === 429), 'the fake throttled once');
     assert.ok(duo.requests.every((x) => x.status !== 401), 'every request was signed correctly');
     assert.ok(duo.requests.filter((x) => x.status === 200).length >= 3, 'several pages');
@@ -99,10 +110,11 @@ describe('pull sources, end to end', () => {
     assert.ok(graph.requests.filter((x) => x.query['$skiptoken']).length >= 1, 'followed nextLink');
   });
 
-  it('Google Workspace: service-account JWT (RS256, impersonating an admin), pageToken paging, one event per activity event', async () => {
+  it('Google Workspace: service-account JWT (RS256, impersonating an admin), pageToken paging, one event per activity event, the login, admin, user_accounts and token streams', async () => {
     const r = await poll('acme-google');
-    // Five activities; the fixture's second activity carries two events.
-    assert.deepEqual([r['events'], r['accepted']], [5, 6]);
+    // Five login activities (the fixture's second carries two events) and eight of the other streams.
+    assert.deepEqual([r['events'], r['accepted']], [13, 14]);
+    assert.deepEqual([...new Set(google.requests.filter((x) => x.path !== '/token').map((x) => x.path.split('/').pop()))], ['login', 'admin', 'user_accounts', 'token']);
     assert.ok(google.requests.filter((x) => x.query['pageToken']).length >= 2, 'paged');
     assert.equal(google.requests.filter((x) => x.path === '/token').length, 1);
     assert.equal((await poll('acme-google'))['accepted'], 0, 'late-arrival overlap re-reads, adds nothing twice');
@@ -127,7 +139,7 @@ describe('pull sources, end to end', () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const q = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY 1 ORDER BY 1', '--json']);
     assert.deepEqual(q.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-      { source_id: 'acme-duo', n: 19, d: 19 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 6, d: 6 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
+      { source_id: 'acme-duo', n: 42, d: 42 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 14, d: 14 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
     ]);
   });
 });

@@ -4,10 +4,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { concernsTenant, concernsUser, distanceKm, emptyState, feedSilence, step, userOf, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { concernsTenant, concernsUser, distanceKm, emptyState, feedSilence, step, userOf, withoutMfa, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 import type { AuthEvent } from '../../lambdas/core/event.ts';
+import { normalizerFor } from '../../lambdas/sources/index.ts';
 import { ev } from '../helpers/events.ts';
+import { fixture } from '../helpers/fixtures.ts';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -237,6 +239,21 @@ describe('MFA-required apps', () => {
   it('with MFA, unknown MFA, another app, or another tenant: nothing', () => {
     assert.equal(play([sso('a', { is_mfa: true, app_name: 'Payroll' }), sso('b', { is_mfa: null, app_name: 'Payroll' }), sso('c', { is_mfa: false, app_name: 'Wiki' })], settings).raised.length, 0);
     assert.equal(play([sso('d', { is_mfa: false, app_name: 'Payroll', tenant: 'globex' })], settings).raised.length, 0);
+  });
+  it('MFA decided at the identity provider (external_idp, is_mfa null) is not a sign-in without MFA', () => {
+    assert.equal(play([sso('idp', { is_mfa: null, factor: 'external_idp', app_name: 'Payroll' })], settings).raised.length, 0);
+    assert.equal(withoutMfa(ev({ event_uid: 'x', event_time: at(0), category: 'login', is_mfa: null, factor: 'external_idp' })), false);
+    assert.equal(withoutMfa(ev({ event_uid: 'y', event_time: at(0), category: 'mfa_verify', is_mfa: false })), false);
+  });
+  it('AWS console: a SAML or Identity Center sign-in (MFAUsed "No": AWS did not prompt) raises nothing; an IAM user without MFA does', () => {
+    const aws = AlertsConfig.parse({ tenants: { acme: { rules: { mfa_required_app: { apps: ['AWS Management Console'] } } } } });
+    const n = normalizerFor('aws_signin')!;
+    const events = n.unwrap(fixture('aws_signin/console-federated.json')).map((i) => n.normalize(i))
+      .flatMap((r) => (r.kind === 'event' && r.event.category === 'login' ? [{ ...r.event, tenant: 'acme', source_id: 'acme-aws', source: 'aws_signin' as const, ingest_time: at(600) }] : []));
+    const federated = events.filter((e) => e.factor === 'external_idp');
+    assert.equal(federated.length, 5);
+    assert.equal(play(federated, aws).raised.length, 0, 'federated console sign-ins are not sign-ins without MFA');
+    assert.deepEqual(play(events, aws).raised.map((a) => [a.rule, a.user]), [['mfa_required_app', 'deploy-bot']]);
   });
 });
 

@@ -17,6 +17,19 @@ describe('named queries', () => {
       assert.doesNotMatch(renderNamedQuery(q), /\{\{/);
     }
   });
+  it('uses only SQL that Athena (Trino) runs too: no DuckDB-only syntax', () => {
+    // DuckDB runs them in tests; Athena only in AWS. These are DuckDB extensions Trino rejects.
+    const duckdbOnly: [RegExp, string][] = [
+      [/::/, ':: casts (use CAST)'], [/\bQUALIFY\b/i, 'QUALIFY'], [/\bILIKE\b/i, 'ILIKE'], [/\bFILTER\s*\(\s*WHERE\b/i, 'aggregate FILTER'],
+      [/\bEXCLUDE\s*\(/i, 'SELECT * EXCLUDE'], [/\/\//, '// integer division'], [/\b(strftime|epoch_ms|list_\w+|struct_pack|ifnull)\s*\(/i, 'a DuckDB function'],
+      [/\bGROUP\s+BY\s+ALL\b/i, 'GROUP BY ALL'], [/\bORDER\s+BY\s+ALL\b/i, 'ORDER BY ALL'],
+    ];
+    for (const q of loadNamedQueries()) {
+      for (const [re, what] of duckdbOnly) assert.doesNotMatch(q.sql, re, `${q.name} uses ${what}`);
+      // Trino fails a decimal division by zero where DuckDB returns NULL: every percentage guards its denominator.
+      for (const m of q.sql.matchAll(/100\.0 \*[^,]*?\/\s*([^,\n]+)/g)) assert.match(m[1]!, /^nullif\(/, `${q.name}: divide by nullif(…, 0)`);
+    }
+  });
   it('fills parameters with validated literals only', () => {
     const q = parseNamedQuery("-- name: t\n-- param: from = 1970-01-01 first day\n-- param: tenant = '' tenant\nSELECT 1 WHERE dt >= '{{from}}' AND '{{tenant}}' = ''", 't.sql');
     assert.equal(renderNamedQuery(q, { from: '2026-11-01' }), "SELECT 1 WHERE dt >= '2026-11-01' AND '' = ''");

@@ -1,12 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonParams, duoCanonical, duoDate, duoSign } from '../../lambdas/sources/duo/map.ts';
-import { nextLink } from '../../lambdas/sources/okta/map.ts';
+import { canonParams, duoCanonical, duoDate, DuoPullSettings, duoSign } from '../../lambdas/sources/duo/pull.ts';
+import { googlePuller, GooglePullSettings } from '../../lambdas/sources/google-workspace/pull.ts';
+import { fakeDuo, fakeGoogle } from '../helpers/fake-vendors.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { nextLink } from '../../lambdas/sources/okta/pull.ts';
 import { retryAfterMs, retryingFetch } from '../../lambdas/adapters/http.ts';
 import { resolvePullSettings } from '../../lambdas/adapters/pull-settings.ts';
-import { duoPuller } from '../../lambdas/sources/duo/map.ts';
+import { duoPuller } from '../../lambdas/sources/duo/pull.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
-import { runPoll, type Cursor } from '../../lambdas/core/pull.ts';
+import { runPoll, type Cursor, type HttpFetch } from '../../lambdas/core/pull.ts';
 
 describe('Duo request signing (the vectors of Duo\'s own client tests)', () => {
   it('canonicalizes parameters like Python quote(…, "~"), sorted', () => {
@@ -102,5 +105,87 @@ describe('pull settings and the bounded runner', () => {
     });
     assert.deepEqual([r.pages, r.accepted, r.more], [3, 3, true]);
     assert.deepEqual(saved, [{ page: 1 }, { page: 2 }, { page: 3 }]);
+  });
+});
+
+describe('Duo and Google Workspace pullers against local fakes', () => {
+  const http: HttpFetch = (url, init) => fetch(url, init);
+  const memory = (start: Cursor | null = null) => {
+    let c = start;
+    return { saved: () => c, store: { get: async () => c, put: async (_id: string, next: Cursor) => { c = next; } } };
+  };
+  const ingest = (into: unknown[]) => async (_s: unknown, items: unknown[]) => { into.push(...items); return { accepted: items.length, duplicates: 0, quarantined: 0 }; };
+  const duoSource = parseConfig({ tenants: [{ id: 'a', name: 'A' }], sources: [{ id: 'a-duo', tenant: 'a', kind: 'duo', pull: { baseUrl: 'https://api-x.example.com', integrationKey: 'DIKEY', secretKey: 's' } }] }).sources[0]!;
+
+  it('Duo: authentication, telephony and administrator logs in turn; a cursor of the two-log version goes on into the administrator log', async () => {
+    const now = Date.now();
+    const auth = [{ ...fixture<{ response: { authlogs: Record<string, unknown>[] } }>('duo/authlogs-page.json').response.authlogs[0]!, isotimestamp: new Date(now - 600_000).toISOString() }];
+    const admin = fixture<{ response: Record<string, unknown>[] }>('duo/administrator-log.json').response.map((l, i) => ({ ...l, timestamp: Math.floor(now / 1000) - 3000 + i }));
+    const duo = await fakeDuo({ ikey: 'DIKEY', skey: 'skey-for-tests', logs: auth, admin, pageSize: 5 });
+    try {
+      const settings = DuoPullSettings.parse({ baseUrl: duo.url, integrationKey: 'DIKEY', secretKey: 'skey-for-tests' });
+      const items: unknown[] = [];
+      const cursors = memory();
+      const r = await runPoll({ source: duoSource, puller: duoPuller, settings, cursors: cursors.store, http, store: ingest(items) });
+      assert.deepEqual([r.events, r.more], [1 + admin.length, false]);
+      assert.deepEqual(duo.requests.map((x) => x.path), ['/admin/v2/logs/authentication', '/admin/v2/logs/telephony', '/admin/v1/logs/administrator']);
+      assert.match(duo.requests[2]!.query['mintime']!, /^\d{10}$/, 'the v1 administrator log takes seconds');
+      assert.ok(Number((cursors.saved()!['administrator'] as { mintime: number }).mintime) >= Math.floor((now - 5 * 60_000) / 1000) - 1);
+      // The cursor as the two-log version left it, paging through telephony: it resumes there, then reads the administrator log.
+      const old = memory({ phase: 'telephony', auth: { mintime: now - 3_600_000 }, telephony: { mintime: now - 3_600_000, maxtime: now - 120_000 } });
+      duo.requests.length = 0;
+      await runPoll({ source: duoSource, puller: duoPuller, settings, cursors: old.store, http, store: ingest([]) });
+      assert.deepEqual(duo.requests.map((x) => x.path), ['/admin/v2/logs/telephony', '/admin/v1/logs/administrator']);
+      assert.equal(duo.requests[1]!.query['mintime'], String(Math.floor((now - 86_400_000) / 1000)), 'a log the cursor does not know starts lookbackSeconds back');
+    } finally { await duo.close(); }
+  });
+
+  it('Duo: the administrator log pages by the newest timestamp of a full answer, and steps past a second that fills one', async () => {
+    const base = Math.floor(Date.now() / 1000) - 7200;
+    const admin = [
+      ...Array.from({ length: 1000 }, (_, i) => ({ action: 'user_update', description: `{"n": ${i}}`, object: `u${i}`, timestamp: base, username: 'API' })),
+      ...Array.from({ length: 30 }, (_, i) => ({ action: 'policy_update', description: null, object: `p${i}`, timestamp: base + 10 + i, username: 'API' })),
+    ];
+    const duo = await fakeDuo({ ikey: 'DIKEY', skey: 'k', logs: [], admin, pageSize: 5 });
+    try {
+      const settings = DuoPullSettings.parse({ baseUrl: duo.url, integrationKey: 'DIKEY', secretKey: 'k' });
+      const items: unknown[] = [];
+      await runPoll({ source: duoSource, puller: duoPuller, settings, cursors: memory({ phase: 'administrator', administrator: { mintime: base } }).store, http, store: ingest(items) });
+      assert.deepEqual(duo.requests.map((x) => x.query['mintime']), [String(base), String(base + 1)]);
+      assert.equal(items.length, 1030);
+    } finally { await duo.close(); }
+  });
+
+  it('Google: login, admin, user_accounts and token grants in turn, a jose-signed RS256 assertion, and the login-only cursor of earlier versions', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const recent = (a: Record<string, unknown>, i: number) => ({ ...a, id: { ...(a['id'] as object), time: new Date(Date.now() - 3_600_000 + i * 1000).toISOString() } });
+    const activities = [
+      ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/activities-page.json').items,
+      ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/admin-page.json').items,
+      ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/user-accounts-page.json').items,
+      ...fixture<{ items: Record<string, unknown>[] }>('google_workspace/token-page.json').items,
+      { id: { time: '', uniqueQualifier: '-9', applicationName: 'token' }, actor: { email: 'bob@example.com' }, events: [{ type: 'activity', name: 'activity' }] },
+    ].map(recent);
+    const google = await fakeGoogle({ clientEmail: 'sa@example-project.iam.gserviceaccount.com', publicKeyPem: keys.publicKey, subject: 'admin@example.com', activities, pageSize: 3 });
+    try {
+      const settings = GooglePullSettings.parse({ baseUrl: google.url, tokenUrl: `${google.url}/token`, subject: 'admin@example.com', serviceAccountKey: { client_email: 'sa@example-project.iam.gserviceaccount.com', private_key: keys.privateKey } });
+      const items: unknown[] = [];
+      const source = { ...duoSource, id: 'a-google', kind: 'google_workspace' as const };
+      const r = await runPoll({ source, puller: googlePuller, settings, cursors: memory().store, http, store: ingest(items) });
+      assert.equal(r.events, activities.length - 1, 'every activity but the token application\'s API-call log');
+      const lists = google.requests.filter((x) => x.path !== '/token');
+      assert.deepEqual([...new Set(lists.map((x) => `${x.path.split('/').pop()}${x.query['eventName'] ? `:${x.query['eventName']}` : ''}`))], ['login', 'admin', 'user_accounts', 'token:authorize', 'token:revoke']);
+      assert.ok(lists.every((x) => x.status === 200), 'the jose-signed assertion was accepted');
+      assert.ok(lists.some((x) => x.query['pageToken']), 'paged');
+      // The cursor the login-only version saved: its login window is kept; the other streams start lookbackSeconds back.
+      google.requests.length = 0;
+      const startTime = new Date(Date.now() - 600_000).toISOString();
+      await runPoll({ source, puller: googlePuller, settings, cursors: memory({ startTime }).store, http, store: ingest([]) });
+      const first = google.requests.filter((x) => x.path !== '/token');
+      assert.equal(first[0]!.query['startTime'], startTime);
+      assert.ok(first[0]!.path.endsWith('/login'));
+      assert.ok(Date.parse(first.find((x) => x.path.endsWith('/admin'))!.query['startTime']!) < Date.now() - 86_000_000);
+    } finally { await google.close(); }
   });
 });

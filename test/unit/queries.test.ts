@@ -16,6 +16,7 @@ import { openArchiveDb, runSql } from '../../local/archive-db.ts';
 import { ev } from '../helpers/events.ts';
 
 const g = { tenant: 'globex', source_id: 'globex-okta' };
+const a = { source_id: 'acme-aws', source: 'aws_signin' as const };
 const SEED = [
   ev({ event_uid: 'e01', event_time: '2026-11-20T08:00:00.000Z', category: 'login', outcome: 'success', is_mfa: true, factor: 'push', user_email: 'alice@example.com', app_name: 'Payroll', geo_country: 'DE' }),
   ev({ event_uid: 'e02', event_time: '2026-11-20T09:00:00.000Z', category: 'login', outcome: 'success', is_mfa: false, factor: 'password', user_email: 'alice@example.com', app_name: 'Payroll', geo_country: 'DE', src_ip: '198.51.100.1' }),
@@ -28,6 +29,13 @@ const SEED = [
   ev({ event_uid: 'e09', event_time: '2026-11-21T13:00:00.000Z', category: 'lockout', outcome: 'failure', user_login: 'dave', reason: 'LOCKED_OUT' }),
   ev({ event_uid: 'e10', event_time: '2026-11-21T14:00:00.000Z', category: 'fraud_report', outcome: 'fraud', user_email: 'bob@example.com', raw_event_type: 'user.account.report_suspicious_activity_by_enduser' }),
   ev({ event_uid: 'e11', event_time: '2026-11-22T09:00:00.000Z', category: 'login', outcome: 'success', is_mfa: true, user_email: 'bob@example.com', geo_country: 'NG' }),
+  // Federated sign-ins (acme-aws): MFA decided at the identity provider (null), proven (true),
+  // not reported (null, no factor), refused (false); and a user whose only sign-in was federated.
+  ev({ ...a, event_uid: 'a01', event_time: '2026-11-22T10:00:00.000Z', category: 'login', outcome: 'success', is_mfa: null, factor: 'external_idp', factor_raw: 'arn:aws:iam::123456789012:saml-provider/ExampleIdP', user_email: 'erin@example.com', app_name: 'AWS Management Console', geo_country: 'US' }),
+  ev({ ...a, event_uid: 'a02', event_time: '2026-11-22T10:05:00.000Z', category: 'login', outcome: 'success', is_mfa: true, factor: 'external_idp', user_email: 'erin@example.com', app_name: 'AWS Management Console', geo_country: 'US' }),
+  ev({ ...a, event_uid: 'a03', event_time: '2026-11-22T10:10:00.000Z', category: 'login', outcome: 'success', is_mfa: null, user_email: 'erin@example.com', app_name: 'AWS Management Console', geo_country: 'US' }),
+  ev({ ...a, event_uid: 'a04', event_time: '2026-11-22T10:15:00.000Z', category: 'login', outcome: 'success', is_mfa: false, factor: 'password', user_email: 'erin@example.com', app_name: 'AWS Management Console', geo_country: 'US' }),
+  ev({ ...a, event_uid: 'a05', event_time: '2026-11-22T10:20:00.000Z', category: 'login', outcome: 'success', is_mfa: null, factor: 'external_idp', factor_raw: 'EXTERNAL_IDP', user_email: 'ivan@example.com', app_name: 'AWS IAM Identity Center', correlation_id: 'wf-5' }),
   ev({ ...g, event_uid: 'g01', event_time: '2026-11-20T07:00:00.000Z', category: 'login', outcome: 'success', is_mfa: false, user_email: 'gina@example.org', app_name: 'CRM', geo_country: 'FR' }),
   ev({ ...g, event_uid: 'g02', event_time: '2026-11-20T07:30:00.000Z', category: 'lockout', outcome: 'failure', user_email: 'gina@example.org' }),
 ];
@@ -60,16 +68,19 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
   });
   after(() => db?.close());
 
-  it('mfa_coverage_by_user', async () => {
-    assert.deepEqual(pick(await run('mfa_coverage_by_user'), 'tenant', 'user_name', 'sign_ins', 'with_mfa', 'mfa_percent'), [
-      ['globex', 'gina@example.org', 1, 0, 0], ['acme', 'alice@example.com', 2, 1, 50], ['acme', 'bob@example.com', 2, 2, 100],
+  it('mfa_coverage_by_user: the percent is over the sign-ins authtrail can judge; MFA at the identity provider and unknown are counted beside it', async () => {
+    const cols = ['tenant', 'user_name', 'sign_ins', 'with_mfa', 'mfa_percent', 'without_mfa', 'mfa_at_idp', 'mfa_unknown'];
+    assert.deepEqual(pick(await run('mfa_coverage_by_user'), ...cols), [
+      ['globex', 'gina@example.org', 1, 0, 0, 1, 0, 0], ['acme', 'erin@example.com', 4, 1, 50, 1, 1, 1], ['acme', 'alice@example.com', 2, 1, 50, 1, 0, 0],
+      ['acme', 'bob@example.com', 2, 2, 100, 0, 0, 0], ['acme', 'ivan@example.com', 1, 0, null, 0, 1, 0],
     ]);
-    assert.deepEqual(pick(await run('mfa_coverage_by_user', { tenant: 'acme' }), 'user_name'), [['alice@example.com'], ['bob@example.com']]);
-    assert.deepEqual(pick(await run('mfa_coverage_by_user', { from: '2026-11-21' }), 'user_name', 'sign_ins'), [['bob@example.com', 1]]);
+    assert.deepEqual(pick(await run('mfa_coverage_by_user', { tenant: 'acme' }), 'user_name'), [['erin@example.com'], ['alice@example.com'], ['bob@example.com'], ['ivan@example.com']]);
+    assert.deepEqual(pick(await run('mfa_coverage_by_user', { from: '2026-11-21' }), 'user_name', 'sign_ins'), [['erin@example.com', 4], ['bob@example.com', 1], ['ivan@example.com', 1]]);
   });
   it('mfa_coverage_by_app', async () => {
-    assert.deepEqual(pick(await run('mfa_coverage_by_app'), 'tenant', 'app', 'sign_ins', 'mfa_percent'), [
-      ['globex', 'CRM', 1, 0], ['acme', 'Payroll', 2, 50], ['acme', '(no application)', 1, 100], ['acme', 'Wiki', 1, 100],
+    assert.deepEqual(pick(await run('mfa_coverage_by_app'), 'tenant', 'app', 'sign_ins', 'mfa_percent', 'without_mfa', 'mfa_at_idp', 'mfa_unknown'), [
+      ['globex', 'CRM', 1, 0, 1, 0, 0], ['acme', 'AWS Management Console', 4, 50, 1, 1, 1], ['acme', 'Payroll', 2, 50, 1, 0, 0],
+      ['acme', '(no application)', 1, 100, 0, 0, 0], ['acme', 'Wiki', 1, 100, 0, 0, 0], ['acme', 'AWS IAM Identity Center', 1, null, 0, 1, 0],
     ]);
   });
   it('failed_mfa_by_user', async () => {
@@ -86,12 +97,23 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
       ['factor_reset', 'bob@example.com', 'helpdesk@example.com', 'admin'], ['factor_enroll', 'frank@example.com', 'frank@example.com', 'self'],
     ]);
   });
-  it('signins_without_mfa', async () => {
-    assert.deepEqual(pick(await run('signins_without_mfa'), 'tenant', 'user_name', 'app_name'), [['globex', 'gina@example.org', 'CRM'], ['acme', 'alice@example.com', 'Payroll']]);
+  it('signins_without_mfa: refused or unreported, never MFA decided at the identity provider', async () => {
+    assert.deepEqual(pick(await run('signins_without_mfa'), 'tenant', 'user_name', 'app_name', 'is_mfa'), [
+      ['globex', 'gina@example.org', 'CRM', false], ['acme', 'alice@example.com', 'Payroll', false],
+      ['acme', 'erin@example.com', 'AWS Management Console', null], ['acme', 'erin@example.com', 'AWS Management Console', false],
+    ]);
+  });
+  it('signins_mfa_at_idp: federated sign-ins to check against the identity provider', async () => {
+    assert.deepEqual(pick(await run('signins_mfa_at_idp'), 'user_name', 'app_name', 'factor_raw', 'correlation_id'), [
+      ['erin@example.com', 'AWS Management Console', 'arn:aws:iam::123456789012:saml-provider/ExampleIdP', null],
+      ['ivan@example.com', 'AWS IAM Identity Center', 'EXTERNAL_IDP', 'wf-5'],
+    ]);
+    assert.equal((await run('signins_mfa_at_idp', { tenant: 'globex' })).length, 0);
   });
   it('signins_by_country: first-seen countries per user', async () => {
     assert.deepEqual(pick(await run('signins_by_country', { tenant: 'acme' }), 'user_name', 'country', 'sign_ins', 'new_after_first_country'), [
       ['alice@example.com', 'DE', 2, false], ['bob@example.com', 'US', 1, false], ['bob@example.com', 'NG', 3, true],
+      ['erin@example.com', 'US', 4, false], ['ivan@example.com', '??', 1, false],
     ]);
   });
   it('lockouts, one tenant at a time', async () => {
@@ -99,8 +121,9 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
     assert.deepEqual(pick(await run('lockouts', { tenant: 'globex' }), 'tenant', 'user_name'), [['globex', 'gina@example.org']]);
   });
   it('daily_events_per_source: feed completeness', async () => {
-    assert.deepEqual(pick(await run('daily_events_per_source'), 'tenant', 'source_id', 'dt', 'events'), [
-      ['acme', 'acme-okta', '2026-11-20', 5], ['acme', 'acme-okta', '2026-11-21', 5], ['acme', 'acme-okta', '2026-11-22', 1], ['globex', 'globex-okta', '2026-11-20', 2],
+    assert.deepEqual(pick(await run('daily_events_per_source'), 'tenant', 'source_id', 'dt', 'events', 'mfa_events', 'mfa_at_idp_events'), [
+      ['acme', 'acme-aws', '2026-11-22', 5, 1, 2], ['acme', 'acme-okta', '2026-11-20', 5, 4, 0], ['acme', 'acme-okta', '2026-11-21', 5, 1, 0],
+      ['acme', 'acme-okta', '2026-11-22', 1, 1, 0], ['globex', 'globex-okta', '2026-11-20', 2, 0, 0],
     ]);
   });
   it('fraud_reports', async () => {
@@ -116,7 +139,7 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
   });
   it('every shipped query is covered here', () => {
     const covered = ['mfa_coverage_by_user', 'mfa_coverage_by_app', 'failed_mfa_by_user', 'push_denials', 'bypass_code_use', 'factor_changes',
-      'signins_without_mfa', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised'];
+      'signins_without_mfa', 'signins_mfa_at_idp', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised'];
     assert.deepEqual([...queries.keys()].sort(), covered.sort());
   });
 });

@@ -137,7 +137,7 @@ describe('every normalizer, fuzzed', () => {
   for (const kind of SUPPORTED_KINDS) {
     it(`${kind}: events or a reason for any input; every event a valid AuthEvent`, () => {
       const n = normalizerFor(kind)!;
-      const samples = VENDORS.includes(kind) ? normalizeFile(kind, readdirSync(new URL(`../fixtures/${kind}/`, import.meta.url)).find((f) => f !== 'expected.json')!).map((x) => x.item as Record<string, unknown>) : [{ event_uid: 'x', event_time: '2026-11-20T00:00:00Z' }];
+      const samples = VENDORS.includes(kind) ? normalizeFile(kind, readdirSync(new URL(`../fixtures/${kind}/`, import.meta.url)).find((f) => f.endsWith('.json') && f !== 'expected.json' && f !== 'truth.json')!).map((x) => x.item as Record<string, unknown>) : [{ event_uid: 'x', event_time: '2026-11-20T00:00:00Z' }];
       const mutated = fc.record({ base: fc.constantFrom(...samples), key: fc.string({ maxLength: 12 }), path: fc.constantFrom(...Object.keys(samples[0] ?? { a: 1 })), value: fc.jsonValue() })
         .map(({ base, key, path, value }) => {
           const copy = structuredClone(base) as Record<string, unknown>;

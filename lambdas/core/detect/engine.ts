@@ -77,6 +77,15 @@ const isBypass = (e: AuthEvent) => e.category === 'mfa_bypass' && e.outcome === 
 const isFraud = (e: AuthEvent) => e.outcome === 'fraud';
 const isLockout = (e: AuthEvent) => e.category === 'lockout' && e.outcome !== 'error';
 
+/**
+ * A sign-in authtrail knows went without MFA (`mfa_required_app`). `is_mfa` null never counts:
+ * the vendor did not say, or (factor `external_idp`) the sign-in was federated and its MFA was
+ * decided at the identity provider, which logs it in its own events; the AWS console's
+ * `MFAUsed: No` for a SAML or Identity Center session is that case. An MFA verification is part
+ * of a sign-in, never one without MFA.
+ */
+export const withoutMfa = (e: AuthEvent) => e.is_mfa === false && e.category !== 'mfa_verify';
+
 export const userOf = (e: AuthEvent) => (e.user_email ?? e.user_login ?? e.user_id)?.toLowerCase() ?? null;
 
 /** Whether the event can matter to its user's rules (others are skipped without a state read). */
@@ -341,7 +350,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     }
     if (e.geo_lat !== null && e.geo_lon !== null) travel(p, mine, { lat: e.geo_lat, lon: e.geo_lon });
     const app = s('mfa_required_app');
-    if (app.enabled && e.is_mfa === false && e.category !== 'mfa_verify' && app.apps.length) {
+    if (app.enabled && withoutMfa(e) && app.apps.length) {
       const names = new Set(app.apps.map((x) => x.toLowerCase()));
       const hit = [e.app_id, e.app_name].find((x) => x && names.has(x.toLowerCase()));
       if (hit) emit('mfa_required_app', 'high', [mine], `a sign-in without MFA to ${e.app_name ?? e.app_id}, which the tenant marks as MFA-required`);

@@ -1,20 +1,32 @@
 /**
- * Duo authentication logs (Admin API v2 `GET /admin/v2/logs/authentication`) and the request
- * signing Duo's own clients use (signature v5: HMAC-SHA512 over date, method, host, path,
- * sorted parameters, body hash and `X-Duo-*` header hash). Duo publishes events with a ~2 minute
- * lag, so a window ends two minutes before now.
+ * Duo logs → canonical events (pure; the poller is in `pull.ts`):
+ * - authentication log v2 (`/admin/v2/logs/authentication`, `authlogs[]`): one entry per
+ *   authentication or inline enrollment, with `result` (`success` `denied` `fraud` `error`),
+ *   `reason` and `factor`;
+ * - telephony log v2 (`/admin/v2/logs/telephony`, `items[]`) and its v1 form (`timestamp`, no id);
+ * - administrator log (`/admin/v1/logs/administrator`, `response[]`): see `admin-log.ts`.
+ *
+ * `is_mfa` says whether a second factor was part of the event. Duo also logs sign-ins it allowed
+ * without one — the user is not enrolled (`allow_unenrolled_user`), in bypass status
+ * (`bypass_user`), on a trusted network, or let through by policy — and those are not MFA,
+ * whatever `factor` says. A remembered device (`remembered_device`) carries an earlier 2FA, like
+ * an MFA claim in a token, and counts as MFA.
  *
  * @see https://duo.com/docs/adminapi#authentication-logs
- * @see https://duo.com/docs/adminapi#authentication
+ * @see https://duo.com/docs/adminapi#telephony-logs
+ * @see https://duo.com/docs/policy#authentication-policy
+ * @see https://duo.com/docs/policy#remembered-devices
  * @example {"txid":"340a…","isotimestamp":"2026-11-20T10:00:00.351346+00:00","event_type":"authentication",
  *   "factor":"duo_push","result":"denied","reason":"user_cancelled","user":{"name":"jo"},"access_device":{"ip":"198.51.100.7"}}
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
-import type { Puller } from '../../core/pull.ts';
+import { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
+
+export { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 
 const Str = z.string().nullish();
 const Location = z.looseObject({ city: Str, state: Str, country: Str }).nullish();
@@ -37,27 +49,44 @@ export const DuoAuthLog = z.looseObject({
 });
 export type DuoAuthLog = z.infer<typeof DuoAuthLog>;
 
-const FACTORS: Record<string, Factor> = {
+/** Duo's factor names (and the spelled-out forms some entries carry, e.g. "WebAuthn Security Key"). */
+const FACTORS: Record<string, Factor | null> = {
   duo_push: 'push', verified_duo_push: 'push', duo_mobile_passcode: 'totp', duo_mobile_passcode_hotp: 'totp', duo_mobile_passcode_totp: 'totp',
   phone_call: 'voice', sms_passcode: 'sms', sms_refresh: 'sms', passcode: 'totp', hardware_token: 'hardware_token',
   yubikey_passcode: 'hardware_token', yubikey_code: 'hardware_token', u2f_token: 'u2f', webauthn_security_key: 'webauthn',
   webauthn_credential: 'webauthn', webauthn_chrome_touchid: 'biometric', platform_authenticator: 'biometric',
-  bypass_code: 'bypass_code', remembered_device: 'remembered_device', trusted_network: 'other', trusted_mobile_authenticator: 'other',
-  digipass_go_7_token: 'hardware_token', not_available: 'unknown',
+  bypass_code: 'bypass_code', remembered_device: 'remembered_device', trusted_mobile_authenticator: 'other',
+  digipass_go_7_token: 'hardware_token',
+  // Not a factor: how Duo names "no second factor was used" (a trusted network, nothing available).
+  trusted_network: null, not_available: null,
 };
-const normalizeFactorName = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, '_');
+const SPACES = /[\s-]+/g;
+const normalizeFactorName = (s: string) => s.trim().toLowerCase().replace(SPACES, '_');
 
 /** Denials the user chose (`denied` in the contract) as opposed to denials by policy or error. */
 const USER_DENIALS = new Set(['user_cancelled', 'user_declined', 'user_mistake']);
+/**
+ * Sign-ins Duo allowed without a second factor: unenrolled users, users in bypass status, trusted
+ * networks or locations, and policies that allow access without 2FA.
+ */
+const ALLOWED_WITHOUT_MFA = new Set([
+  'allow_unenrolled_user', 'allow_unenrolled_user_on_trusted_network', 'bypass_user', 'trusted_network', 'trusted_location', 'allowed_by_policy',
+]);
+/**
+ * Denials by policy or by the state of the user, device or network, decided before any second
+ * factor is verified: failed sign-ins, not failed second factors (whatever `factor` names).
+ */
+const DENIED_BEFORE_MFA = new Set([
+  'deny_unenrolled_user', 'user_disabled', 'user_not_in_permitted_group', 'denied_by_policy', 'location_restricted', 'platform_restricted',
+  'version_restricted', 'software_restricted', 'factor_restricted', 'rooted_device', 'no_screen_lock', 'touch_id_disabled', 'no_disk_encryption',
+  'anonymous_ip', 'out_of_date', 'invalid_device', 'no_duo_certificate_present', 'user_provided_invalid_certificate',
+  'could_not_determine_if_endpoint_was_trusted', 'invalid_management_certificate_collection_state', 'no_referring_hostname_provided',
+  'invalid_referring_hostname_provided', 'no_web_referer_match', 'endpoint_failed_google_verification', 'endpoint_is_not_trusted',
+  'endpoint_is_not_in_management_system', 'no_activated_duo_mobile_account',
+]);
 
-export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
-  const time = toIsoMillis(l.isotimestamp) ?? toIsoMillis(l.timestamp);
-  if (!time) return reject(`duo log ${l.txid}: neither "isotimestamp" nor "timestamp" is a time`);
-  const factorRaw = text(l.factor);
-  const factor = factorRaw ? FACTORS[normalizeFactorName(factorRaw)] ?? 'other' : null;
-  const result = text(l.result)?.toLowerCase() ?? null;
-  const reason = text(l.reason)?.toLowerCase() ?? null;
-  let category: Category = l.event_type === 'enrollment' ? 'factor_enroll' : factor === 'bypass_code' ? 'mfa_bypass' : 'mfa_verify';
+/** Category, outcome and `is_mfa` of an authentication log entry, from `event_type`, `result`, `reason` and the factor. */
+export function duoVerdict(eventType: string | null, result: string | null, reason: string | null, factor: Factor | null): { category: Category; outcome: Outcome; isMfa: boolean } {
   let outcome: Outcome;
   if (result === 'success') outcome = 'success';
   else if (result === 'fraud' || reason === 'user_marked_fraud') outcome = 'fraud';
@@ -65,8 +94,25 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
   else if (result === 'denied') outcome = 'failure';
   else if (result === 'error') outcome = 'error';
   else outcome = 'unknown';
-  if (reason === 'locked_out') category = 'lockout';
-  if (reason === 'bypass_user' && outcome === 'success') category = 'mfa_bypass';
+  if (eventType === 'enrollment') return { category: 'factor_enroll', outcome, isMfa: false };
+  if (reason && ALLOWED_WITHOUT_MFA.has(reason)) return { category: reason === 'bypass_user' ? 'mfa_bypass' : 'login', outcome, isMfa: false };
+  // With no factor used (`not_available`, a denial before any prompt) the entry is a sign-in step without MFA.
+  const performed = factor !== null;
+  if (reason === 'locked_out') return { category: 'lockout', outcome, isMfa: performed };
+  if (!performed || (reason !== null && DENIED_BEFORE_MFA.has(reason))) return { category: 'login', outcome, isMfa: false };
+  return { category: factor === 'bypass_code' ? 'mfa_bypass' : 'mfa_verify', outcome, isMfa: true };
+}
+
+export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
+  const time = toIsoMillis(l.isotimestamp) ?? toIsoMillis(l.timestamp);
+  if (!time) return reject(`duo log ${l.txid}: neither "isotimestamp" nor "timestamp" is a time`);
+  const factorRaw = text(l.factor);
+  const known = factorRaw ? FACTORS[normalizeFactorName(factorRaw)] : null;
+  const factor = factorRaw ? (known === undefined ? 'other' : known) : null;
+  const result = text(l.result)?.toLowerCase() ?? null;
+  const reason = text(l.reason)?.toLowerCase() ?? null;
+  const eventType = text(l.event_type)?.toLowerCase() ?? null;
+  const v = duoVerdict(eventType, result, reason, factor);
   const loc = l.access_device?.location ?? l.auth_device?.location;
   const login = text(l.user?.name);
   const email = text(l.email);
@@ -74,10 +120,10 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
     event_uid: l.txid,
     event_time: time,
     raw_event_type: text(l.event_type) ?? 'authentication',
-    category,
-    outcome,
+    category: v.category,
+    outcome: v.outcome,
     reason,
-    is_mfa: category !== 'factor_enroll',
+    is_mfa: v.isMfa,
     factor,
     factor_raw: factorRaw,
     user_id: text(l.user?.key),
@@ -94,39 +140,50 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
     correlation_id: l.txid,
     app_id: text(l.application?.key),
     app_name: text(l.application?.name),
+    // Duo denies sign-ins from anonymous networks (Tor, proxies, VPNs) with this reason.
+    anonymizer: reason === 'anonymous_ip' ? true : null,
     raw: JSON.stringify(original),
   }));
 }
 
-/** Telephony log (`/admin/v2/logs/telephony`): an SMS or call Duo placed, e.g. an MFA prompt. */
+/** Telephony log: an SMS or call Duo placed (v2 `telephony_id`/`ts`; v1 `timestamp` in seconds, no id). */
 export const DuoTelephonyLog = z.looseObject({
-  telephony_id: z.string().min(1),
-  ts: z.string().min(1),
+  telephony_id: Str,
+  ts: Str,
+  timestamp: z.union([z.number(), z.string()]).nullish(),
+  isotimestamp: Str,
   type: Str,
   context: Str,
   phone: Str,
-  credits: z.number().nullish(),
+  credits: z.union([z.number(), z.string()]).nullish(),
   txid: Str,
 });
 export type DuoTelephonyLog = z.infer<typeof DuoTelephonyLog>;
 
+/** An SMS or call placed to prompt for 2FA — a user's sign-in or an administrator's. */
+const PROMPT_CONTEXTS = new Set(['authentication', 'administrator login']);
+
 export function mapDuoTelephony(t: DuoTelephonyLog, original: unknown): ItemResult {
-  const time = toIsoMillis(t.ts);
-  if (!time) return reject(`duo telephony ${t.telephony_id}: "ts" is not a time`);
+  const time = toIsoMillis(t.ts) ?? toIsoMillis(t.timestamp) ?? toIsoMillis(t.isotimestamp);
+  if (!time) return reject(`duo telephony ${t.telephony_id ?? '(v1)'}: neither "ts" nor "timestamp" is a time`);
   const type = text(t.type)?.toLowerCase() ?? null;
   const context = text(t.context)?.toLowerCase() ?? null;
+  const prompt = context !== null && PROMPT_CONTEXTS.has(context);
+  const id = text(t.telephony_id)
+    ?? `duo-telephony:${time}:${createHash('sha256').update(`${context ?? ''}\n${type ?? ''}\n${text(t.phone) ?? ''}\n${String(t.credits ?? '')}`).digest('hex').slice(0, 24)}`;
   return event(canonical({
-    event_uid: t.telephony_id,
+    event_uid: id,
     event_time: time,
     raw_event_type: `telephony:${context ?? 'unknown'}`,
-    // An SMS or call placed while authenticating is a prompt; other contexts (enrollment, admin tests) are not sign-in events.
-    category: context === 'authentication' ? 'mfa_challenge' : context === 'enrollment' ? 'factor_enroll' : 'other',
-    outcome: context === 'authentication' ? 'challenge' : 'success',
-    is_mfa: context === 'authentication' ? true : null,
+    // A prompt placed while signing in is a challenge; enrollment texts enrol; other contexts (`verify`) are not sign-in events.
+    category: prompt ? 'mfa_challenge' : context === 'enrollment' ? 'factor_enroll' : 'other',
+    outcome: prompt ? 'challenge' : 'success',
+    is_mfa: prompt ? true : null,
     factor: type === 'sms' ? 'sms' : type === 'phone' || type === 'voice' ? 'voice' : null,
     factor_raw: text(t.type),
     device_name: text(t.phone),
     correlation_id: text(t.txid),
+    app_name: context === 'administrator login' ? 'Duo Admin Panel' : null,
     raw: JSON.stringify(original),
   }));
 }
@@ -139,6 +196,8 @@ export const duo: Normalizer = {
   unwrap(payload) {
     if (Array.isArray(payload)) return payload.flatMap((p) => duo.unwrap(p));
     if (isObject(payload)) {
+      // The administrator log (and v1 telephony) answer `{"stat":"OK","response":[…]}`.
+      if (Array.isArray(payload['response'])) return payload['response'];
       const response = isObject(payload['response']) ? payload['response'] : payload;
       if (Array.isArray(response['authlogs'])) return response['authlogs'];
       for (const k of ['telephony', 'items']) if (Array.isArray(response[k])) return response[k] as unknown[];
@@ -146,98 +205,15 @@ export const duo: Normalizer = {
     return [payload];
   },
   normalize(item) {
-    if (isObject(item) && 'telephony_id' in item) {
+    if (isObject(item) && typeof item['txid'] !== 'string' && typeof item['action'] === 'string') {
+      const a = parseItem(DuoAdminLog, item, 'duo');
+      return a.ok ? mapDuoAdmin(a.value, item) : a.result;
+    }
+    if (isObject(item) && ('telephony_id' in item || (!('txid' in item) && 'context' in item && 'phone' in item))) {
       const t = parseItem(DuoTelephonyLog, item, 'duo');
       return t.ok ? mapDuoTelephony(t.value, item) : t.result;
     }
     const p = parseItem(DuoAuthLog, item, 'duo');
     return p.ok ? mapDuo(p.value, item) : p.result;
-  },
-};
-
-// ----- Admin API request signing, as Duo's clients do it (signature version 5) -----
-
-/** RFC 3986 encoding, as Python's `quote(s, '~')`: only letters, digits and `-_.~` stay. */
-export const duoQuote = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-export function canonParams(params: Readonly<Record<string, string>>): string {
-  return Object.entries(params).map(([k, v]) => [duoQuote(k), duoQuote(v)] as const)
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`).join('&');
-}
-
-/** `email.utils.formatdate()`: `Tue, 21 Aug 2012 17:29:18 -0000`. */
-export function duoDate(d: Date): string {
-  return d.toUTCString().replace('GMT', '-0000');
-}
-
-export interface DuoRequest { ikey: string; skey: string; method: string; host: string; path: string; params: Record<string, string>; date: string; body?: string }
-
-/**
- * Version 2 (HMAC-SHA1 over date, method, host, path, params) is the form Duo's published test
- * vectors cover; version 5, what current Duo clients send, adds the SHA-512 of the body and of
- * the `X-Duo-*` headers (none here) and signs with HMAC-SHA512.
- */
-export function duoCanonical(o: DuoRequest, version: 2 | 5): string {
-  const sha512 = (s: string) => createHash('sha512').update(s).digest('hex');
-  const lines = [o.date, o.method.toUpperCase(), o.host.toLowerCase(), o.path, canonParams(o.params)];
-  if (version === 5) lines.push(sha512(o.body ?? ''), sha512(''));
-  return lines.join('\n');
-}
-
-export function duoSign(o: DuoRequest, version: 2 | 5 = 5): string {
-  const sig = createHmac(version === 5 ? 'sha512' : 'sha1', o.skey).update(duoCanonical(o, version)).digest('hex');
-  return `Basic ${Buffer.from(`${o.ikey}:${sig}`).toString('base64')}`;
-}
-
-export const DuoPullSettings = z.object({
-  baseUrl: z.url(),
-  integrationKey: z.string().min(1),
-  secretKey: z.string().min(1),
-  /** How far back the first run reaches (Duo keeps 180 days). */
-  lookbackSeconds: z.number().int().positive().max(180 * 86_400).default(86_400),
-  pageSize: z.number().int().min(1).max(1000).default(1000),
-});
-export type DuoPullSettings = z.infer<typeof DuoPullSettings>;
-
-/** Duo makes events available about two minutes after they happen. */
-export const DUO_LAG_MS = 2 * 60_000;
-/** Each new window starts this much before the last one ended; the overlap is deduplicated. */
-const OVERLAP_MS = 5 * 60_000;
-
-/** The logs a Duo source polls, in turn, each with its own window and cursor. */
-const DUO_LOGS = [
-  { name: 'auth', path: '/admin/v2/logs/authentication', items: (r: Record<string, unknown>) => r['authlogs'] },
-  { name: 'telephony', path: '/admin/v2/logs/telephony', items: (r: Record<string, unknown>) => r['items'] ?? r['telephony'] },
-] as const;
-
-export const duoPuller: Puller<DuoPullSettings> = {
-  kind: 'duo',
-  settings: DuoPullSettings,
-  async fetchPage(ctx, cursor) {
-    const s = ctx.settings;
-    const url = new URL(s.baseUrl);
-    const phase = DUO_LOGS.findIndex((l) => l.name === (cursor?.['phase'] ?? 'auth'));
-    const log = DUO_LOGS[Math.max(0, phase)]!;
-    const own = (cursor?.[log.name] ?? {}) as Record<string, unknown>;
-    const maxtime = Number(own['maxtime'] ?? ctx.now.getTime() - DUO_LAG_MS);
-    const mintime = Number(own['mintime'] ?? ctx.now.getTime() - s.lookbackSeconds * 1000);
-    const params: Record<string, string> = { mintime: String(mintime), maxtime: String(maxtime), limit: String(s.pageSize), sort: 'ts:asc' };
-    if (typeof own['next_offset'] === 'string') params['next_offset'] = own['next_offset'];
-    const date = duoDate(ctx.now);
-    const res = await ctx.http(`${url.origin}${log.path}?${canonParams(params)}`, {
-      headers: { date, authorization: duoSign({ ikey: s.integrationKey, skey: s.secretKey, method: 'GET', host: url.host, path: log.path, params, date }) },
-    });
-    const body = (await res.json()) as { stat?: string; message?: string; response?: Record<string, unknown> };
-    if (res.status !== 200 || body.stat !== 'OK') throw new Error(`duo ${log.path}: HTTP ${res.status} ${body.message ?? ''}`.trim());
-    const response = body.response ?? {};
-    const items = (log.items(response) as unknown[] | undefined) ?? [];
-    const next = (response['metadata'] as { next_offset?: unknown } | undefined)?.next_offset;
-    const nextOffset = Array.isArray(next) ? (next.length ? next.map(String).join(',') : null) : typeof next === 'string' && next ? next : null;
-    if (nextOffset) return { items, cursor: { ...cursor, phase: log.name, [log.name]: { mintime, maxtime, next_offset: nextOffset } }, done: false };
-    // This log's window is drained: the next window starts just before its end.
-    const drained = { ...cursor, [log.name]: { mintime: Math.max(mintime, maxtime - OVERLAP_MS) } };
-    const following = DUO_LOGS[DUO_LOGS.indexOf(log) + 1];
-    return following ? { items, cursor: { ...drained, phase: following.name }, done: false } : { items, cursor: { ...drained, phase: 'auth' }, done: true };
   },
 };

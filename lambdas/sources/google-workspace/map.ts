@@ -1,61 +1,158 @@
 /**
- * Google Workspace login audit activities (Admin SDK Reports API, application `login`):
- * pulled from `activities.list` with a service account (domain-wide delegation, JWT bearer
- * grant, impersonating an admin), or pushed by a `activities.watch` channel (the notification
- * body is one activity; `X-Goog-Channel-Token` authenticates it). One activity can carry several
- * events; each becomes one canonical event. Google gives no event id: it is derived from the
- * activity's time and unique qualifier, the event name and a hash of the event.
+ * Google Workspace audit activities (Admin SDK Reports API) → canonical events (pure; the poller
+ * is in `pull.ts`). Four applications carry authentication-relevant events:
+ * - `login`: sign-ins, 2-step verification challenges, logouts, account warnings (and, in older
+ *   activities, the user's own 2SV / password / recovery changes);
+ * - `user_accounts`: the user's own 2SV enrolment and disabling, password and recovery changes;
+ * - `admin`: Admin console changes — roles, super admin grants, 2SV enforcement, SSO, API clients
+ *   (`admin-events.ts`);
+ * - `token`: OAuth grants to third-party apps (`admin-events.ts`).
+ * Activities arrive from `activities.list` pages (`items[]`) or one per `activities.watch`
+ * notification. One activity can carry several events; each becomes one canonical event. Google
+ * gives no event id: it is derived from the activity's time and unique qualifier, the event name
+ * and a hash of the event.
  *
- * @see https://developers.google.com/admin-sdk/reports/v1/appendix/activity/login
- * @see https://developers.google.com/admin-sdk/reports/reference/rest/v1/activities/list
- * @see https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests
+ * @see https://developers.google.com/workspace/admin/reports/v1/appendix/activity/login
+ * @see https://developers.google.com/workspace/admin/reports/v1/appendix/activity/user-accounts
+ * @see https://developers.google.com/workspace/admin/reports/v1/reference/activities/list
  * @example {"id":{"time":"2026-11-20T10:00:00.123Z","uniqueQualifier":"-3181…","applicationName":"login"},
  *   "actor":{"email":"jo@example.com","profileId":"1057…"},"ipAddress":"198.51.100.7",
  *   "events":[{"type":"login","name":"login_success","parameters":[{"name":"login_challenge_method","multiValue":["password","google_prompt"]}]}]}
  */
-import { createHash, createSign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
+import { canonical, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
-import type { PullContext, Puller } from '../../core/pull.ts';
-import { oauthToken } from '../oauth-token.ts';
+import { ADMIN_DEFAULT, ADMIN_EVENTS, SSO_EVENT, TOKEN_EVENTS, type GoogleRow } from './admin-events.ts';
 
 const Str = z.string().nullish();
 const Parameter = z.looseObject({ name: z.string(), value: Str, boolValue: z.boolean().nullish(), intValue: z.union([z.string(), z.number()]).nullish(), multiValue: z.array(z.string()).nullish() });
 export const GoogleActivity = z.looseObject({
   id: z.looseObject({ time: z.string().min(1), uniqueQualifier: z.union([z.string(), z.number()]), applicationName: Str, customerId: Str }),
-  actor: z.looseObject({ email: Str, profileId: Str, callerType: Str }).nullish(),
+  actor: z.looseObject({ email: Str, profileId: z.union([z.string(), z.number()]).nullish(), callerType: Str, key: Str }).nullish(),
   ipAddress: Str,
   networkInfo: z.looseObject({ regionCode: Str, subdivisionCode: Str }).nullish(),
   events: z.array(z.looseObject({ type: Str, name: z.string().min(1), parameters: z.array(Parameter).nullish() })).min(1),
 });
 export type GoogleActivity = z.infer<typeof GoogleActivity>;
+type Params = Map<string, z.infer<typeof Parameter>>;
 
+/** `login_challenge_method` values (and `login_type` for sign-ins that name no challenge). */
 const METHODS: Record<string, Factor> = {
-  password: 'password', google_prompt: 'push', google_authenticator: 'totp', totp: 'totp', security_key: 'webauthn',
-  passkey: 'webauthn', idv_preregistered_phone: 'sms', idv_any_phone: 'sms', backup_code: 'bypass_code',
-  internal_two_factor: 'other', third_party_sso: 'external_idp', saml: 'external_idp', email: 'email', none: 'unknown',
+  password: 'password', google_password: 'password', google_prompt: 'push', device_prompt: 'push', google_authenticator: 'totp', totp: 'totp',
+  idv_totp: 'totp', offline_otp: 'totp', security_key: 'webauthn', passkey: 'webauthn', security_key_otp: 'hardware_token',
+  idv_preregistered_phone: 'sms', idv_any_phone: 'sms', backup_code: 'bypass_code', internal_two_factor: 'other',
+  third_party_sso: 'external_idp', saml: 'external_idp', email: 'email', knowledge_preregistered_email: 'email',
+  none: 'unknown', none_enrolled: 'unknown',
 };
+/** Factors that are not a second factor: the password itself, a federated sign-in (decided at the IdP), nothing. */
+const NOT_SECOND = new Set<Factor>(['password', 'external_idp', 'unknown']);
+const PASSED = /pass/i;
+const FAILED = /fail/i;
 
-const EVENTS: Record<string, { category: Category; outcome?: Outcome }> = {
+/** `login` / `user_accounts` events, by name (the same names appear in both applications). */
+const LOGIN_EVENTS: Record<string, GoogleRow> = {
   login_success: { category: 'login', outcome: 'success' },
   login_failure: { category: 'login', outcome: 'failure' },
   logout: { category: 'logout', outcome: 'success' },
   login_challenge: { category: 'mfa_verify' },
   login_verification: { category: 'mfa_verify' },
-  '2sv_enroll': { category: 'factor_enroll', outcome: 'success' },
-  '2sv_disable': { category: 'factor_remove', outcome: 'success' },
-  titanium_enroll: { category: 'factor_enroll', outcome: 'success' },
-  titanium_unenroll: { category: 'factor_remove', outcome: 'success' },
+  '2sv_enroll': { category: 'factor_enroll', outcome: 'success', change: 'activate' },
+  '2sv_disable': { category: 'factor_remove', outcome: 'success', change: 'deactivate' },
+  titanium_enroll: { category: 'factor_enroll', outcome: 'success', change: 'activate' },
+  titanium_unenroll: { category: 'factor_remove', outcome: 'success', change: 'deactivate' },
+  password_edit: { category: 'password_reset', outcome: 'success', change: 'update', factor: 'password' },
+  recovery_email_edit: { category: 'factor_enroll', outcome: 'success', change: 'update', factor: 'email' },
+  recovery_phone_edit: { category: 'factor_enroll', outcome: 'success', change: 'update', factor: 'sms' },
+  recovery_secret_qa_edit: { category: 'factor_enroll', outcome: 'success', change: 'update', factor: 'security_question' },
   account_disabled_password_leak: { category: 'lockout', outcome: 'failure' },
   account_disabled_hijacked: { category: 'lockout', outcome: 'failure' },
   account_disabled_spamming: { category: 'lockout', outcome: 'failure' },
+  account_disabled_spamming_through_relay: { category: 'lockout', outcome: 'failure' },
   account_disabled_generic: { category: 'lockout', outcome: 'failure' },
+  user_signed_out_due_to_suspicious_session_cookie: { category: 'logout', outcome: 'success' },
+  risky_sensitive_action_allowed: { category: 'other', outcome: 'success' },
+  risky_sensitive_action_blocked: { category: 'other', outcome: 'failure' },
 };
+const SUSPICIOUS_LOGINS = new Set(['suspicious_login', 'suspicious_login_less_secure_app', 'suspicious_programmatic_login']);
 
-function params(e: GoogleActivity['events'][number]): Map<string, z.infer<typeof Parameter>> {
-  return new Map((e.parameters ?? []).map((p) => [p.name, p]));
+/** What one event becomes, before the fields every event shares. */
+interface Verdict {
+  row: GoogleRow;
+  outcome: Outcome;
+  isMfa: boolean | null;
+  factor: Factor | null;
+  factorRaw: string | null;
+  reason: string | null;
+  risk: string | null;
+}
+
+const str = (p: Params, name: string) => text(p.get(name)?.value);
+function multi(p: Params, name: string): string[] {
+  const q = p.get(name);
+  if (q?.multiValue) return q.multiValue;
+  const v = text(q?.value);
+  return v ? [v] : [];
+}
+
+function loginVerdict(name: string, p: Params): Verdict {
+  const suspiciousParam = p.get('is_suspicious')?.boolValue === true;
+  if (SUSPICIOUS_LOGINS.has(name)) {
+    // A warning about a sign-in that succeeded names its time (`login_timestamp`; the sign-in has its own
+    // `login_success`, so this is not counted again); without it, Google blocked the attempt.
+    const happened = p.has('login_timestamp');
+    return { row: { category: happened ? 'other' : 'login' }, outcome: happened ? 'success' : 'failure', isMfa: happened ? null : false, factor: null, factorRaw: null, reason: name, risk: 'suspicious' };
+  }
+  if (name === 'gov_attack_warning') return { row: { category: 'other' }, outcome: 'unknown', isMfa: null, factor: null, factorRaw: null, reason: name, risk: 'government_backed_attack' };
+  const row = LOGIN_EVENTS[name] ?? { category: 'other' };
+  const methods = multi(p, 'login_challenge_method');
+  const second = methods.find((m) => !NOT_SECOND.has(METHODS[m] ?? 'other'));
+  // A logout has no factor; `login_type` there names how the session had signed in.
+  const factorRaw = row.category === 'logout' ? null : row.factor ? null : (second ?? methods[0] ?? str(p, 'login_type'));
+  const factor = row.factor ?? (factorRaw ? METHODS[factorRaw] ?? 'other' : null);
+  const secondFlag = p.get('is_second_factor')?.boolValue;
+  const status = str(p, 'login_challenge_status');
+  let outcome: Outcome = row.outcome ?? 'unknown';
+  let category = row.category;
+  let isMfa: boolean | null = category === 'other' ? null : false;
+  if (category === 'login') isMfa = typeof secondFlag === 'boolean' ? secondFlag : second ? true : factor === 'external_idp' ? null : false;
+  if (category === 'mfa_verify') {
+    outcome = status && PASSED.test(status) ? 'success' : status && FAILED.test(status) ? 'failure' : 'unknown';
+    // Google marks a challenge that was not the second factor of 2-step verification; a challenge that asked
+    // only for the password is a sign-in step; a backup code is a way around the enrolled second factor.
+    if (secondFlag === false || factor === 'password') category = 'login';
+    else if (factor === 'bypass_code') category = 'mfa_bypass';
+    isMfa = category !== 'login';
+  }
+  const risk = suspiciousParam || name === 'user_signed_out_due_to_suspicious_session_cookie' ? 'suspicious' : null;
+  const reason = str(p, 'login_failure_type') ?? str(p, 'sensitive_action_name') ?? (outcome === 'failure' ? status : null);
+  return { row: category === row.category ? row : { ...row, category }, outcome, isMfa, factor, factorRaw, reason, risk };
+}
+
+const CREATES = /^(CREATE|ADD)_/;
+const DELETES = /^(DELETE|REMOVE)_/;
+
+function adminVerdict(name: string, p: Params): Verdict {
+  let row = ADMIN_EVENTS[name] ?? (SSO_EVENT.test(name) ? { category: 'idp_change', target: 'idp', change: CREATES.test(name) ? 'create' : DELETES.test(name) ? 'delete' : 'update' } : ADMIN_DEFAULT);
+  if (row.toggle) {
+    const now = str(p, 'NEW_VALUE')?.toLowerCase();
+    if (now === 'true' || now === 'false') row = { ...row, change: now === 'true' ? 'activate' : 'deactivate' };
+  }
+  return { row, outcome: 'success', isMfa: false, factor: row.factor ?? null, factorRaw: null, reason: null, risk: null };
+}
+
+function tokenVerdict(name: string): Verdict {
+  const row = TOKEN_EVENTS[name] ?? { category: 'other' };
+  return { row, outcome: row.category === 'other' ? 'unknown' : 'success', isMfa: row.category === 'other' ? null : false, factor: null, factorRaw: null, reason: null, risk: null };
+}
+
+/** Which table an event belongs to: its application, or (unnamed) the table that knows its name. */
+type Family = 'login' | 'admin' | 'token';
+function familyOf(app: string | null, name: string): Family {
+  if (app === 'admin' || app === 'token') return app;
+  if (app === null && !LOGIN_EVENTS[name] && (ADMIN_EVENTS[name] || TOKEN_EVENTS[name])) return ADMIN_EVENTS[name] ? 'admin' : 'token';
+  return 'login';
 }
 
 export function mapGoogle(a: GoogleActivity, original: unknown): ItemResult {
@@ -63,49 +160,53 @@ export function mapGoogle(a: GoogleActivity, original: unknown): ItemResult {
   if (!time) return reject(`google activity ${a.id.uniqueQualifier}: "id.time" is not a time`);
   if (a.events.length !== 1) return reject('google activity must be split to one event per item');
   const e = a.events[0]!;
-  const p = params(e);
-  const row = EVENTS[e.name];
-  const methods = p.get('login_challenge_method')?.multiValue ?? (text(p.get('login_challenge_method')?.value) ? [p.get('login_challenge_method')!.value!] : []);
-  const second = methods.find((m) => m !== 'password');
-  const factorRaw = second ?? methods[0] ?? text(p.get('login_type')?.value);
-  const factor = factorRaw ? METHODS[factorRaw] ?? 'other' : null;
-  const status = text(p.get('login_challenge_status')?.value);
-  let outcome: Outcome = row?.outcome ?? 'unknown';
-  if (e.name === 'login_challenge' || e.name === 'login_verification') outcome = /passed/i.test(status ?? '') ? 'success' : /failed/i.test(status ?? '') ? 'failure' : 'unknown';
-  let category: Category = row?.category ?? 'other';
-  // A challenge that asked only for the password is a sign-in step, not an MFA verification.
-  if (category === 'mfa_verify' && factor === 'password') category = 'login';
-  if (category === 'mfa_verify' && factor === 'bypass_code') category = 'mfa_bypass';
-  const suspicious = p.get('is_suspicious')?.boolValue === true || /suspicious|attack/.test(e.name);
-  const email = text(a.actor?.email);
+  const p: Params = new Map((e.parameters ?? []).map((q) => [q.name, q]));
+  const family = familyOf(text(a.id.applicationName)?.toLowerCase() ?? null, e.name);
+  const v = family === 'admin' ? adminVerdict(e.name, p) : family === 'token' ? tokenVerdict(e.name) : loginVerdict(e.name, p);
+  const actorEmail = text(a.actor?.email);
+  const actorId = text(a.actor?.profileId);
+  // Admin events act on the user in USER_EMAIL (or none); a token grant is the actor's own; login events concern the
+  // actor, or the account an account warning names.
+  const subject = family === 'admin' ? str(p, 'USER_EMAIL') : family === 'login' ? str(p, 'affected_email_address') ?? actorEmail : actorEmail;
+  const subjectIsActor = subject !== null && subject === actorEmail;
   const uid = `${a.id.uniqueQualifier}:${time}:${e.name}:${createHash('sha256').update(JSON.stringify(e)).digest('hex').slice(0, 12)}`;
+  const row = v.row;
   return event(canonical({
     event_uid: uid,
     event_time: time,
     raw_event_type: e.name,
-    category,
-    outcome,
-    reason: text(p.get('login_failure_type')?.value) ?? (outcome === 'failure' ? status : null),
-    is_mfa: category === 'mfa_verify' || category === 'mfa_bypass' ? true : category === 'login' ? !!second : category === 'other' ? null : false,
-    factor,
-    factor_raw: factorRaw ?? null,
-    user_id: text(a.actor?.profileId),
-    user_login: email,
-    user_email: looksLikeEmail(email) ? email.toLowerCase() : null,
+    category: row.category,
+    outcome: v.outcome,
+    reason: v.reason,
+    is_mfa: v.isMfa,
+    factor: v.factor,
+    factor_raw: v.factorRaw,
+    user_id: subjectIsActor ? actorId : null,
+    user_login: subject,
+    user_email: looksLikeEmail(subject) ? subject.toLowerCase() : null,
+    actor_id: family === 'login' ? null : actorId,
+    actor_login: family === 'login' ? null : actorEmail ?? text(a.actor?.key),
     src_ip: cleanIp(a.ipAddress),
     geo_country: toCountryCode(a.networkInfo?.regionCode),
     geo_region: text(a.networkInfo?.subdivisionCode),
-    app_name: 'Google Workspace',
-    risk_level: suspicious ? 'suspicious' : null,
+    app_id: family === 'token' ? str(p, 'client_id') : null,
+    app_name: family === 'token' ? str(p, 'app_name') : family === 'login' ? 'Google Workspace' : null,
+    risk_level: v.risk,
+    target_type: row.target ?? null,
+    target_id: row.targetId ? str(p, row.targetId) : null,
+    target_name: (row.targetName ? str(p, row.targetName) : null) ?? row.label ?? null,
+    change: row.change ?? null,
     raw: JSON.stringify(original),
   }));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The applications whose events are authentication-relevant; others (drive, calendar, …) are not auth events. */
+const APPLICATIONS = new Set(['login', 'user_accounts', 'admin', 'token']);
 
 export const googleWorkspace: Normalizer = {
   kind: 'google_workspace',
-  docs: 'https://developers.google.com/admin-sdk/reports/v1/appendix/activity/login',
+  docs: 'https://developers.google.com/workspace/admin/reports/v1/reference/activities/list',
   unwrap(payload) {
     if (Array.isArray(payload)) return payload.flatMap((p) => googleWorkspace.unwrap(p));
     if (!isObject(payload)) return [payload];
@@ -117,65 +218,8 @@ export const googleWorkspace: Normalizer = {
   normalize(item) {
     const p = parseItem(GoogleActivity, item, 'google_workspace');
     if (!p.ok) return p.result;
-    if (p.value.id.applicationName && p.value.id.applicationName !== 'login') return ignore(`google application ${p.value.id.applicationName} is not the login audit`);
+    const app = text(p.value.id.applicationName)?.toLowerCase();
+    if (app && !APPLICATIONS.has(app)) return ignore(`google application ${app} carries no authentication events`);
     return mapGoogle(p.value, item);
-  },
-};
-
-// ----- Reports API pull with a service account (JWT bearer grant, domain-wide delegation) -----
-
-export const GooglePullSettings = z.object({
-  baseUrl: z.url().default('https://admin.googleapis.com'),
-  serviceAccountKey: z.looseObject({ client_email: z.string().min(1), private_key: z.string().min(1), token_uri: z.url().optional() }),
-  /** The admin the service account impersonates. */
-  subject: z.string().min(3),
-  tokenUrl: z.url().optional(),
-  lookbackSeconds: z.number().int().positive().max(180 * 86_400).default(86_400),
-  /** Login events can surface hours late; each window re-reads this much of the last one. */
-  lateArrivalSeconds: z.number().int().min(0).max(86_400).default(3 * 3600),
-  pageSize: z.number().int().min(1).max(1000).default(1000),
-});
-export type GooglePullSettings = z.infer<typeof GooglePullSettings>;
-
-export const REPORTS_SCOPE = 'https://www.googleapis.com/auth/admin.reports.audit.readonly';
-const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
-
-/** The signed JWT a service account exchanges for an access token (RS256). */
-export function serviceAccountAssertion(key: { client_email: string; private_key: string }, subject: string, audience: string, now: Date): string {
-  const iat = Math.floor(now.getTime() / 1000);
-  const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
-  const claims = b64url(JSON.stringify({ iss: key.client_email, sub: subject, scope: REPORTS_SCOPE, aud: audience, iat, exp: iat + 3600 }));
-  const sig = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(key.private_key);
-  return `${head}.${claims}.${b64url(sig)}`;
-}
-
-function googleToken(ctx: PullContext<GooglePullSettings>): Promise<string> {
-  const s = ctx.settings;
-  const tokenUrl = s.tokenUrl ?? s.serviceAccountKey.token_uri ?? 'https://oauth2.googleapis.com/token';
-  return oauthToken({
-    http: ctx.http, now: ctx.now, vendor: 'google', tokenUrl, cacheKey: `${s.serviceAccountKey.client_email}|${s.subject}`,
-    form: () => ({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: serviceAccountAssertion(s.serviceAccountKey, s.subject, tokenUrl, ctx.now) }),
-  });
-}
-
-export const googlePuller: Puller<GooglePullSettings> = {
-  kind: 'google_workspace',
-  settings: GooglePullSettings,
-  async fetchPage(ctx, cursor) {
-    const s = ctx.settings;
-    const start = String(cursor?.['startTime'] ?? new Date(ctx.now.getTime() - s.lookbackSeconds * 1000).toISOString());
-    const end = String(cursor?.['endTime'] ?? ctx.now.toISOString());
-    const url = new URL('/admin/reports/v1/activity/users/all/applications/login', new URL(s.baseUrl).origin);
-    url.searchParams.set('startTime', start);
-    url.searchParams.set('endTime', end);
-    url.searchParams.set('maxResults', String(s.pageSize));
-    if (typeof cursor?.['pageToken'] === 'string') url.searchParams.set('pageToken', cursor['pageToken']);
-    const res = await ctx.http(url.toString(), { headers: { authorization: `Bearer ${await googleToken(ctx)}`, accept: 'application/json' } });
-    if (res.status !== 200) throw new Error(`google activities.list: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-    const body = (await res.json()) as { items?: unknown[]; nextPageToken?: string };
-    const items = Array.isArray(body.items) ? body.items : [];
-    if (body.nextPageToken) return { items, cursor: { startTime: start, endTime: end, pageToken: body.nextPageToken }, done: false };
-    const next = new Date(Math.max(Date.parse(start), Date.parse(end) - s.lateArrivalSeconds * 1000)).toISOString();
-    return { items, cursor: { startTime: next }, done: true };
   },
 };
