@@ -17,15 +17,17 @@ export const SharedSecretAuth = z.strictObject({
   /** Set by the CDK app for secrets it generates in Secrets Manager (by name). */
   secretName: z.string().min(1).optional(),
 });
-export const HmacAuth = z.strictObject({
-  type: z.literal('hmac-sha256'),
+const hmacOptions = {
   header: z.string().min(1).transform((h) => h.toLowerCase()),
   secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
   secretArn: SecretArn.optional(),
   secretName: z.string().min(1).optional(),
   timestampHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
   toleranceSeconds: z.number().int().positive().max(86_400).default(300),
-});
+};
+/** HMAC of the raw body; `hmac-sha512` takes the same options (Keycloak event hooks sign with either). */
+export const HmacAuth = z.strictObject({ type: z.literal('hmac-sha256'), ...hmacOptions });
+export const HmacSha512Auth = z.strictObject({ type: z.literal('hmac-sha512'), ...hmacOptions });
 export const GoogleChannelAuth = z.strictObject({
   type: z.literal('google-channel-token'),
   token: z.string().min(8, 'a token needs at least 8 characters').optional(),
@@ -33,8 +35,13 @@ export const GoogleChannelAuth = z.strictObject({
   tokenName: z.string().min(1).optional(),
 });
 export const NoAuth = z.strictObject({ type: z.literal('none') });
-export const SourceAuth = z.discriminatedUnion('type', [SharedSecretAuth, HmacAuth, GoogleChannelAuth, NoAuth]);
+export const SourceAuth = z.discriminatedUnion('type', [SharedSecretAuth, HmacAuth, HmacSha512Auth, GoogleChannelAuth, NoAuth]);
 export type SourceAuth = z.infer<typeof SourceAuth>;
+
+/** Auth types whose value is a `secret` (inline, `secretArn` or a generated `secretName`). */
+export type SecretAuth = Extract<SourceAuth, { type: 'shared-secret' | 'hmac-sha256' | 'hmac-sha512' }>;
+export const usesSecret = (a: SourceAuth | undefined): a is SecretAuth =>
+  a?.type === 'shared-secret' || a?.type === 'hmac-sha256' || a?.type === 'hmac-sha512';
 
 export const Source = z.strictObject({
   id: Id,
@@ -83,7 +90,7 @@ export const Config = z
       if (a?.type === 'none' && !s.allowUnauthenticated)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'type'], message: '"none" needs "allowUnauthenticated": true on the source' });
       const given = (...xs: unknown[]) => xs.filter((x) => x !== undefined).length;
-      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && given(a.secret, a.secretArn, a.secretName) !== 1)
+      if (usesSecret(a) && given(a.secret, a.secretArn, a.secretName) !== 1)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'secret'], message: 'give exactly one of "secret" or "secretArn"' });
       if (a?.type === 'google-channel-token' && given(a.token, a.tokenArn, a.tokenName) !== 1)
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'token'], message: 'give exactly one of "token" or "tokenArn"' });
@@ -134,7 +141,7 @@ export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: strin
     sources: cfg.sources.map((src) => {
       let s = src;
       const a = s.auth;
-      if ((a?.type === 'shared-secret' || a?.type === 'hmac-sha256') && a.secret !== undefined) {
+      if (usesSecret(a) && a.secret !== undefined) {
         const { secret: _s, ...rest } = a;
         s = { ...s, auth: { ...rest, secretName: generatedSecretName(s.id) } };
       } else if (a?.type === 'google-channel-token' && a.token !== undefined) {
@@ -161,7 +168,7 @@ export const inlinePullCredentials = (s: Source, pullCredentials: (kind: Source[
 
 /** Sources whose inline secret the CDK app replaces with a generated Secrets Manager secret. */
 export const hasInlineSecret = (s: Source) =>
-  (s.auth?.type === 'shared-secret' || s.auth?.type === 'hmac-sha256') ? s.auth.secret !== undefined
+  usesSecret(s.auth) ? s.auth.secret !== undefined
     : s.auth?.type === 'google-channel-token' ? s.auth.token !== undefined : false;
 
 export function findSource(cfg: Config, sourceId: string): Source | undefined {

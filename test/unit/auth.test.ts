@@ -34,6 +34,35 @@ describe('webhook auth', () => {
     assert.equal(verifyRequest(stamped, 'hmac-secret', { 'x-signature': stampedSig(ts), 'x-timestamp': String(ts + 1) }, body, now), false);
   });
 
+  // Keycloak's event hooks (HttpEventHookTargetProvider): hex HMAC of the raw body in
+  // X-Keycloak-Signature, the algorithm named in X-Keycloak-Signature-Algorithm.
+  const kcBody = Buffer.from('{"events":[{"sourceType":"USER","eventId":"e1","eventType":"LOGIN","time":1763632800123}]}');
+  const kcSig = (alg: 'sha256' | 'sha512', secret = 'keycloak-hook-secret') => createHmac(alg, secret).update(kcBody).digest('hex');
+  const kc256 = SourceAuth.parse({ type: 'hmac-sha256', header: 'X-Keycloak-Signature', secret: 'keycloak-hook-secret' });
+  const kc512 = SourceAuth.parse({ type: 'hmac-sha512', header: 'X-Keycloak-Signature', secret: 'keycloak-hook-secret' });
+  it('hmac-sha512: hex, base64 and sha512= forms of the body signature; a SHA-256 signature is refused', () => {
+    const sig = createHmac('sha512', 'keycloak-hook-secret').update(kcBody).digest();
+    for (const s of [sig.toString('hex'), sig.toString('hex').toUpperCase(), sig.toString('base64'), `sha512=${sig.toString('hex')}`])
+      assert.equal(verifyRequest(kc512, 'keycloak-hook-secret', { 'x-keycloak-signature': s }, kcBody, now), true, s);
+    assert.equal(verifyRequest(kc512, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig('sha256') }, kcBody, now), false);
+    assert.equal(verifyRequest(kc512, 'other-secret-value', { 'x-keycloak-signature': kcSig('sha512') }, kcBody, now), false);
+    assert.equal(verifyRequest(kc512, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig('sha512') }, Buffer.from(`${kcBody} `), now), false);
+  });
+  it('hmac-sha256 does not accept a SHA-512 signature (the algorithm comes from the config, never the request)', () => {
+    assert.equal(verifyRequest(kc256, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig('sha256') }, kcBody, now), true);
+    assert.equal(verifyRequest(kc256, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig('sha512') }, kcBody, now), false);
+    assert.equal(verifyRequest(kc256, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig('sha512'), 'x-keycloak-signature-algorithm': 'HmacSHA512' }, kcBody, now), false);
+  });
+  it('a declared algorithm (<header>-algorithm) must name the configured one', () => {
+    const ok = (auth: typeof kc256, alg: 'sha256' | 'sha512', declared: string) =>
+      verifyRequest(auth, 'keycloak-hook-secret', { 'x-keycloak-signature': kcSig(alg), 'x-keycloak-signature-algorithm': declared }, kcBody, now);
+    for (const d of ['HmacSHA256', 'HMAC-SHA256', 'sha256', ' hmacsha256 ']) assert.equal(ok(kc256, 'sha256', d), true, d);
+    for (const d of ['HmacSHA512', 'HMAC-SHA512', 'sha512']) assert.equal(ok(kc512, 'sha512', d), true, d);
+    // A valid signature under a contradicting or unknown declaration is a misconfiguration: refused.
+    for (const d of ['HmacSHA512', 'HmacSHA1', 'HmacMD5', '', 'none']) assert.equal(ok(kc256, 'sha256', d), false, d);
+    for (const d of ['HmacSHA256', 'sha384']) assert.equal(ok(kc512, 'sha512', d), false, d);
+  });
+
   it('google channel token', () => {
     const g = SourceAuth.parse({ type: 'google-channel-token', token: 'channel-token-1' });
     assert.equal(verifyRequest(g, 'channel-token-1', { 'x-goog-channel-token': 'channel-token-1' }, body, now), true);

@@ -42,6 +42,26 @@ describe('config', () => {
     });
   }
 
+  it('hmac-sha512 takes the options of hmac-sha256, and its inline secret never reaches a deployment', () => {
+    const c = valid() as { sources: Record<string, unknown>[] };
+    c.sources[0] = { id: 'acme-kc', tenant: 'acme', kind: 'keycloak', auth: { type: 'hmac-sha512', header: 'X-Keycloak-Signature', secret: 'a-long-secret', timestampHeader: 'X-Ts' } };
+    const parsed = parseConfig(c);
+    assert.deepEqual(parsed.sources[0]!.auth, { type: 'hmac-sha512', header: 'x-keycloak-signature', secret: 'a-long-secret', timestampHeader: 'x-ts', toleranceSeconds: 300 });
+    const deployed = runtimeConfig(parsed, (id) => `authtrail/x/source/${id}`);
+    assert.doesNotMatch(JSON.stringify(deployed), /a-long-secret/);
+    assert.equal(deployed.sources[0]!.auth!.type === 'hmac-sha512' && deployed.sources[0]!.auth!.secretName, 'authtrail/x/source/acme-kc');
+    assert.doesNotThrow(() => parseConfig(deployed));
+    for (const [auth, message] of [
+      [{ type: 'hmac-sha512', header: 'x-keycloak-signature' }, /sources\.0\.auth\.secret: give exactly one/],
+      [{ type: 'hmac-sha512', header: 'x-keycloak-signature', secret: 'short' }, /sources\.0\.auth\.secret: a secret needs at least 8/],
+      [{ type: 'hmac-sha512', secret: 'a-long-secret' }, /sources\.0\.auth\.header/],
+      [{ type: 'hmac-sha384', header: 'x-keycloak-signature', secret: 'a-long-secret' }, /sources\.0\.auth\.type/],
+    ] as const) {
+      c.sources[0]!['auth'] = auth;
+      assert.throws(() => parseConfig(c), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(auth));
+    }
+  });
+
   it('deployed config carries no inline secret', () => {
     const c = parseConfig(valid());
     const deployed = runtimeConfig(c, (id) => `authtrail/x/source/${id}`);
