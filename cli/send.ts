@@ -23,7 +23,7 @@ export function authHeaders(source: Source, body: Buffer, nowMs = Date.now()): R
     return { 'x-goog-channel-token': a.token };
   }
   if (!a.secret) throw new Error(`source ${source.id} keeps its secret in Secrets Manager; send needs the inline secret`);
-  const mac = createHmac('sha256', a.secret);
+  const mac = createHmac(a.type === 'hmac-sha512' ? 'sha512' : 'sha256', a.secret);
   const headers: Record<string, string> = {};
   if (a.timestampHeader) {
     const ts = String(Math.floor(nowMs / 1000));
