@@ -4,6 +4,7 @@
  *
  * 1. the ceiling — DynamoDB Local alone (its own JVM, warmed up; a table of the hot table's keys,
  *    indexes and stream), written through authtrail's own hot-store write path, same concurrency;
+ *    measured before and after the collector, and averaged;
  * 2. the collector — `authtrail dev` loaded for a fixed time by concurrent senders posting mixed
  *    vendor bodies (Okta hooks, Auth0 log streams, OneLogin and PingOne webhooks) of 1–500 events;
  *    latency per request (p50/p99), sustained events/s, then the zero-loss proof after a flush:
@@ -107,9 +108,11 @@ async function ceiling(): Promise<number> {
   }
 }
 
-const ceilingRate = await ceiling();
-console.log(`ceiling: DynamoDB Local alone (own JVM, warmed up ${WARMUP_SECONDS} s), hot-table shape, ${SENDERS} writers of 200-item bodies for ${CEILING_SECONDS} s: ${Math.round(ceilingRate)} items/s`);
+// The ceiling is measured before and after the collector and averaged: a VM's speed drifts.
+const ceilingBefore = await ceiling();
+console.log(`ceiling before: DynamoDB Local alone (own JVM, warmed up ${WARMUP_SECONDS} s), hot-table shape, ${SENDERS} writers of 200-item bodies for ${CEILING_SECONDS} s: ${Math.round(ceilingBefore)} items/s`);
 
+const measured = { rate: 0, zeroLoss: false };
 const c = await startCollector({
   tenants: [{ id: 'bench', name: 'Bench' }],
   sources: VENDORS.map((v) => ({ id: v.source, tenant: 'bench', kind: v.kind, auth: { type: 'shared-secret', header: 'authorization', secret: SECRET } })),
@@ -173,9 +176,14 @@ try {
   const rate = run.ok / seconds;
   console.log(`collector (after a ${WARMUP_SECONDS} s warm-up): ${bodies} bodies (1–500 events, 4 vendors) from ${SENDERS} senders in ${seconds.toFixed(1)} s: ${Math.round(rate)} events/s accepted; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   console.log(`latency per body: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`);
-  console.log(`ratio to the ceiling: ${(100 * rate / ceilingRate).toFixed(0)} % (target ≥ 80 %)`);
   console.log(`zero loss: sent ${sent}, accepted ${accepted}, hot table ${inTable}, archive ${Number(archived.n)} rows / ${Number(archived.d)} distinct (flush ${flushSeconds.toFixed(1)} s: ${f.stdout.trim()})`);
-  if (accepted !== sent || inTable !== accepted || Number(archived.n) !== accepted || Number(archived.d) !== accepted) process.exitCode = 1;
+  measured.rate = rate;
+  measured.zeroLoss = accepted === sent && inTable === accepted && Number(archived.n) === accepted && Number(archived.d) === accepted;
 } finally {
   await c.stop();
 }
+const ceilingAfter = await ceiling();
+const ceilingRate = (ceilingBefore + ceilingAfter) / 2;
+console.log(`ceiling after: ${Math.round(ceilingAfter)} items/s; mean ${Math.round(ceilingRate)} items/s`);
+console.log(`ratio to the ceiling: ${(100 * measured.rate / ceilingRate).toFixed(0)} % (target ≥ 80 %)`);
+if (!measured.zeroLoss) process.exitCode = 1;

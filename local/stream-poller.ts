@@ -34,6 +34,8 @@ export interface PollerOptions {
   readonly windowMs?: number;
   /** A shorter batching window for some consumers (the detector), by name. */
   readonly windowMsFor?: Readonly<Record<string, number>>;
+  /** A smaller batch size for some consumers (the detector), by name. */
+  readonly batchSizeFor?: Readonly<Record<string, number>>;
   readonly pollMs?: number;
   readonly onError?: (err: unknown) => void;
 }
@@ -214,10 +216,11 @@ export function startStreamPoller(o: PollerOptions) {
     {
       const buf = buffers.get(c.name)!;
       const window = o.windowMsFor?.[c.name] ?? windowMs;
+      const size = Math.min(batchSize, o.batchSizeFor?.[c.name] ?? batchSize);
       const r = retry.get(c.name);
       if (r && Date.now() < r.notBefore) return;
-      while (buf.items.length && (force || buf.items.length >= batchSize || Date.now() - buf.since >= window)) {
-        const limit = Math.min(batchSize, retry.get(c.name)?.limit ?? batchSize);
+      while (buf.items.length && (force || buf.items.length >= size || Date.now() - buf.since >= window)) {
+        const limit = Math.min(size, retry.get(c.name)?.limit ?? size);
         let bytes = 0;
         let n = 0;
         while (n < buf.items.length && n < limit && (n === 0 || bytes + buf.items[n]!.size <= maxBatchBytes)) bytes += Math.max(0, buf.items[n++]!.size);
