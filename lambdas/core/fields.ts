@@ -32,6 +32,8 @@ const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+
 export function toIsoMillis(value: unknown): string | null {
   if (typeof value === 'number') return fromEpoch(value, String(value));
   if (typeof value !== 'string') return null;
+  // Fast path: already the stored form (most vendors send it), with a valid date and no leap second.
+  if (value.length === 24 && CANONICAL.test(value) && canonicalIsValid(value)) return value;
   const s = value.trim();
   if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s), s);
   const m = ISO_LIKE.exec(s);
@@ -49,6 +51,20 @@ export function toIsoMillis(value: unknown): string | null {
     t += 999;
   }
   return isoOrNull(t);
+}
+
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const digits = (s: string, at: number, n: number) => {
+  let v = 0;
+  for (let i = at; i < at + n; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
+};
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` with a real calendar date and time, 1970–9999, no `:60`. */
+function canonicalIsValid(s: string): boolean {
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  return y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { cleanIp, toCountryCode, toIsoMillis } from '../../lambdas/core/fields.ts';
 
 describe('toIsoMillis', () => {
@@ -69,6 +70,27 @@ describe('toIsoMillis: calendar-valid times only, never shifted', () => {
     const r = generic.normalize({ event_uid: 'e-1', event_time: '2026-02-30T12:00:00Z' });
     assert.equal(r.kind, 'reject');
     assert.match((r as { reason: string }).reason, /event_time/);
+  });
+});
+
+describe('toIsoMillis: the stored form passes through unchanged, and only when it is a real instant', () => {
+  it('any instant from 1970 to 9999 in its stored form is returned as is', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }), (ms) => {
+      const iso = new Date(ms).toISOString();
+      assert.equal(toIsoMillis(iso), iso);
+    }));
+  });
+  it('a stored-form string with an impossible field is never returned as is', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(fc.property(fc.integer({ min: 1960, max: 2100 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }),
+      (y, mo, d, h, mi, se) => {
+        const s = `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(se)}.123Z`;
+        const real = y >= 1970 && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s; // nothing before 1970 is accepted
+        const got = toIsoMillis(s);
+        if (real) assert.equal(got, s);
+        else if (se !== 60) assert.equal(got, null, s);
+        else assert.ok(got === null || got.endsWith(':59.999Z'), s); // a leap second, read as the end of the second before
+      }));
   });
 });
 
