@@ -38,7 +38,7 @@ export function toIsoMillis(value: unknown): string | null {
   if (/^\d{9,16}(\.\d+)?$/.test(s)) return fromEpoch(Number(s), s);
   const m = ISO_LIKE.exec(s);
   if (!m) return null;
-  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]), se = Number(m[6]);
   const frac = m[7] ?? '';
   // Date.UTC reads years 0–99 as 1900–1999; nothing before 1969 can land in the accepted range.
   if (y < 1969 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || se > 60) return null;
@@ -100,9 +100,10 @@ function fromEpoch(n: number, decimal: string): string | null {
   return isoOrNull(Math.floor(n < 1e14 ? n : n / 1000));
 }
 
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** An instant from 1970 through 9999 in the stored form; anything else null. */
 function isoOrNull(ms: number): string | null {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999 ? null : d.toISOString();
+  return ms >= 0 && ms <= LAST_MS ? new Date(ms).toISOString() : null;
 }
 
 /**

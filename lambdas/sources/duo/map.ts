@@ -29,8 +29,8 @@ import { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 export { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 
 const Str = z.string().nullish();
-const Location = z.looseObject({ city: Str, state: Str, country: Str }).nullish();
-export const DuoAuthLog = z.looseObject({
+const Location = z.object({ city: Str, state: Str, country: Str }).nullish();
+export const DuoAuthLog = z.object({
   txid: z.string().min(1),
   isotimestamp: Str,
   timestamp: z.number().nullish(),
@@ -40,12 +40,12 @@ export const DuoAuthLog = z.looseObject({
   reason: Str,
   email: Str,
   alias: Str,
-  user: z.looseObject({ key: Str, name: Str }).nullish(),
-  application: z.looseObject({ key: Str, name: Str }).nullish(),
-  access_device: z.looseObject({
+  user: z.object({ key: Str, name: Str }).nullish(),
+  application: z.object({ key: Str, name: Str }).nullish(),
+  access_device: z.object({
     ip: Str, hostname: Str, browser: Str, browser_version: Str, os: Str, os_version: Str, epkey: Str, location: Location,
   }).nullish(),
-  auth_device: z.looseObject({ ip: Str, name: Str, key: Str, location: Location }).nullish(),
+  auth_device: z.object({ ip: Str, name: Str, key: Str, location: Location }).nullish(),
 });
 export type DuoAuthLog = z.infer<typeof DuoAuthLog>;
 
