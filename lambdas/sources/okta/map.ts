@@ -253,7 +253,8 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   const outcome: Outcome = type?.outcome ?? (result ? RESULTS[result] ?? 'unknown' : 'unknown');
   let isMfa: boolean | null = null;
   if (type?.mfa) isMfa = true;
-  else if (category === 'login' || category === 'sso') isMfa = factor !== null && factor !== 'password' && factor !== 'external_idp';
+  // A sign-in through an external identity provider: whether it used MFA is decided (and logged) there.
+  else if (category === 'login' || category === 'sso') isMfa = factor === 'external_idp' ? null : factor !== null && factor !== 'password';
   else if (type && category !== 'other') isMfa = false;
 
   // Verification events are MFA only when the factor was a second one. A password is never one
