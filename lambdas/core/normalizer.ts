@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { describeIssues } from './config.ts';
-import type { NormalizedFields, SourceKind } from './event.ts';
+import type { Category, Change, NormalizedFields, SourceKind } from './event.ts';
 
 export type ItemResult =
   | { readonly kind: 'event'; readonly event: NormalizedFields }
@@ -19,6 +19,16 @@ export interface Normalizer {
   unwrap(payload: unknown): unknown[];
   /** One vendor event → one result. Pure and total: it never throws on any input. */
   normalize(item: unknown): ItemResult;
+}
+
+/** What an admin, policy or credential change did, as a mapping table row spells it (schema version 2). */
+export interface ChangeVerdict {
+  category: Category;
+  change?: Change | null;
+  target_type?: string | null;
+  target_id?: string | null;
+  target_name?: string | null;
+  user_id?: string | null;
 }
 
 export const event = (e: NormalizedFields): ItemResult => ({ kind: 'event', event: e });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import type { NormalizedFields } from '../../lambdas/core/event.ts';
+import type { ItemResult, Normalizer } from '../../lambdas/core/normalizer.ts';
 
 /** A fixture from test/fixtures/, parsed fresh (a structured clone per call, so tests cannot leak edits). */
 export function fixture<T = unknown>(path: string): T {
@@ -39,3 +41,13 @@ export function assertFields(e: Record<string, unknown>, want: Record<string, un
     else assert.deepEqual(e[field], V2_FIELDS.has(field) ? want[field] ?? null : want[field], `${String(e['event_uid'])}.${field}`);
   }
 }
+
+/** One vendor event through its normalizer, which must make an event of it. */
+export function normalizedEvent(n: Normalizer, item: unknown): NormalizedFields {
+  const r = n.normalize(item);
+  assert.equal(r.kind, 'event', JSON.stringify(r));
+  return (r as Extract<ItemResult, { kind: 'event' }>).event;
+}
+
+/** Every vendor event of a body (unwrapped as its delivery path does), each normalized to an event. */
+export const normalizedEvents = (n: Normalizer, payload: unknown): NormalizedFields[] => n.unwrap(payload).map((i) => normalizedEvent(n, i));

@@ -10,13 +10,9 @@ import fc from 'fast-check';
 import { parseText } from '../../lambdas/core/body.ts';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { auth0, managementApiChange } from '../../lambdas/sources/auth0/map.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, normalizedEvents } from '../helpers/fixtures.ts';
 
-const eventsOf = (payload: unknown): NormalizedFields[] => auth0.unwrap(payload).map((i) => {
-  const r = auth0.normalize(i);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as { event: NormalizedFields }).event;
-});
+const eventsOf = (payload: unknown): NormalizedFields[] => normalizedEvents(auth0, payload);
 const lid = (n: number) => `90020261121${String(n).padStart(2, '0')}`.padEnd(54, '0') + String(n).padStart(2, '0');
 const api = new Map(eventsOf(fixture('auth0/management-api-page.json')).map((e) => [e.event_uid, e]));
 const stream = new Map(eventsOf(fixture('auth0/log-stream-mfa.json')).map((e) => [e.event_uid, e]));

@@ -9,17 +9,13 @@ import fc from 'fast-check';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import * as jcMap from '../../lambdas/sources/jumpcloud/map.ts';
 import { jumpcloud } from '../../lambdas/sources/jumpcloud/map.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, normalizedEvent } from '../helpers/fixtures.ts';
 
 type JcEvent = Record<string, unknown> & { id: string };
 const complete = (e: object) => ({ tenant: 't', source_id: 's', source: 'jumpcloud', ingest_time: '2026-11-21T00:00:00.000Z', ...e });
 const page = (file: string) => fixture<JcEvent[]>(`jumpcloud/${file}`);
 const byId = (file: string, suffix: string) => structuredClone(page(file).find((e) => e.id.endsWith(suffix))!);
-function mapped(item: unknown): NormalizedFields {
-  const r = jumpcloud.normalize(item);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as Extract<typeof r, { kind: 'event' }>).event;
-}
+const mapped = (item: unknown): NormalizedFields => normalizedEvent(jumpcloud, item);
 
 describe('jumpcloud: admin_login_attempt keeps the admin as the subject', () => {
   it('the admin as initiated_by (no resource): user_id is the admin, no actor', () => {

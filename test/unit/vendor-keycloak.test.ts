@@ -11,14 +11,10 @@ import { parseConfig } from '../../lambdas/core/config.ts';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { createIngest } from '../../lambdas/core/ingest.ts';
 import { keycloak } from '../../lambdas/sources/keycloak/map.ts';
-import { fixture, fixtureText } from '../helpers/fixtures.ts';
+import { fixture, fixtureText, normalizedEvents } from '../helpers/fixtures.ts';
 import { memoryQuarantine, memoryStore } from '../helpers/fakes.ts';
 
-const eventsOf = (payload: unknown): NormalizedFields[] => keycloak.unwrap(payload).map((i) => {
-  const r = keycloak.normalize(i);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as { event: NormalizedFields }).event;
-});
+const eventsOf = (payload: unknown): NormalizedFields[] => normalizedEvents(keycloak, payload);
 const byUid = (file: string) => new Map(eventsOf(fixture(`keycloak/${file}`)).map((e) => [e.event_uid, e]));
 
 describe('keycloak event hooks (EventHookPayloadBuilder)', () => {

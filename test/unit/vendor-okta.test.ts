@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import * as oktaMap from '../../lambdas/sources/okta/map.ts';
 import { okta } from '../../lambdas/sources/okta/map.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, normalizedEvent } from '../helpers/fixtures.ts';
 
 type LogEvent = Record<string, unknown> & { uuid: string };
 const complete = (e: object) => ({ tenant: 't', source_id: 's', source: 'okta', ingest_time: '2026-11-21T00:00:00.000Z', ...e });
@@ -18,11 +18,7 @@ const hookEvents = () => fixture<{ data: { events: LogEvent[] } }>('okta/event-h
 const oieEvents = () => fixture<{ detail: LogEvent }[]>('okta/eventbridge-oie.json').map((e) => e.detail);
 const classicEvents = () => fixture<LogEvent[]>('okta/api-page-classic.json');
 const byUid = (events: LogEvent[], suffix: string) => structuredClone(events.find((e) => e.uuid.endsWith(suffix))!);
-function mapped(item: unknown): NormalizedFields {
-  const r = okta.normalize(item);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as Extract<typeof r, { kind: 'event' }>).event;
-}
+const mapped = (item: unknown): NormalizedFields => normalizedEvent(okta, item);
 
 describe('okta: a suspended factor is a factor taken out of service', () => {
   it('suspend → factor_remove (deactivate), unsuspend → factor_enroll (activate), the factor read from the reason', () => {

@@ -12,14 +12,10 @@ import { parseText } from '../../lambdas/core/body.ts';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { createIngest } from '../../lambdas/core/ingest.ts';
 import { onelogin, oneLoginTime } from '../../lambdas/sources/onelogin/map.ts';
-import { fixture, fixtureText } from '../helpers/fixtures.ts';
+import { fixture, fixtureText, normalizedEvents } from '../helpers/fixtures.ts';
 import { memoryQuarantine, memoryStore } from '../helpers/fakes.ts';
 
-const eventsOf = (payload: unknown): NormalizedFields[] => onelogin.unwrap(payload).map((i) => {
-  const r = onelogin.normalize(i);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as { event: NormalizedFields }).event;
-});
+const eventsOf = (payload: unknown): NormalizedFields[] => normalizedEvents(onelogin, payload);
 const byUid = (file: string) => new Map(eventsOf(fixture(`onelogin/${file}`)).map((e) => [e.event_uid, e]));
 
 describe('onelogin event times', () => {

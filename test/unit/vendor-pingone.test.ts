@@ -9,13 +9,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { pingone } from '../../lambdas/sources/pingone/map.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, normalizedEvents } from '../helpers/fixtures.ts';
 
-const eventsOf = (payload: unknown): NormalizedFields[] => pingone.unwrap(payload).map((i) => {
-  const r = pingone.normalize(i);
-  assert.equal(r.kind, 'event', JSON.stringify(r));
-  return (r as { event: NormalizedFields }).event;
-});
+const eventsOf = (payload: unknown): NormalizedFields[] => normalizedEvents(pingone, payload);
 const page = new Map(eventsOf(fixture('pingone/activities-page.json')).map((e) => [e.event_uid, e]));
 const get = (n: number) => page.get(`9a1000${String(n).padStart(2, '0')}-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`)!;
 const ADMIN = 'e1000009-0000-4000-8000-000000000009';

@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 export const Auth0Log = z.looseObject({
@@ -201,14 +201,7 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
 
 // ----- Management API operations (sapi / fapi) -----
 
-interface ApiChange {
-  category: Category;
-  change?: Change | null;
-  target_type?: string | null;
-  target_id?: string | null;
-  target_name?: string | null;
-  user_id?: string | null;
-}
+type ApiChange = ChangeVerdict;
 
 const API_PREFIX = /^\/api\/v2\//;
 const WRITE_VERBS: Record<string, Change> = { post: 'create', put: 'update', patch: 'update', delete: 'delete' };

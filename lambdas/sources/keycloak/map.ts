@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
-import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
+import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
 const Str = z.string().nullish();
 /** `auth` (event hooks) and `authDetails` (Admin REST, SPI listeners): who made an admin change. */
@@ -150,14 +150,7 @@ function userIsMfa(category: Category, factor: Factor | null): boolean | null {
 
 // ----- Admin events -----
 
-interface AdminChange {
-  category: Category;
-  change?: Change | null;
-  target_type?: string | null;
-  target_id?: string | null;
-  target_name?: string | null;
-  user_id?: string | null;
-}
+type AdminChange = ChangeVerdict;
 
 const VERB: Record<string, Change> = { CREATE: 'create', UPDATE: 'update', DELETE: 'delete', ACTION: 'update' };
 const GRANT: Record<string, Change> = { CREATE: 'grant', DELETE: 'revoke' };
