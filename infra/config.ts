@@ -73,3 +73,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   return { config: parseConfig(raw, path), path };
 }
+
+/**
+ * The config `cdk synth` / `cdk deploy` use: the file, never the demo config by accident. The demo
+ * is deployed only when asked for with `--context demo=true`.
+ */
+export function deployConfig(demoContext: unknown, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const loaded = loadConfig(env, cwd);
+  if (loaded.path || demoContext === true || demoContext === 'true') return loaded.config;
+  throw new ConfigError(`no ${resolve(cwd, 'authtrail.config.json')} (nor AUTHTRAIL_CONFIG): refusing to synthesize the demo config. Write your config (examples/authtrail.config.json is a start), or add --context demo=true to deploy the demo on purpose.`);
+}

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
+import { parseConfig } from '../../lambdas/core/config.ts';
 
 describe('infra: what an auditor asks about', () => {
   let s: Synth;
@@ -12,6 +13,12 @@ describe('infra: what an auditor asks about', () => {
   it('cdk-nag AwsSolutions: no unacknowledged finding in either stack', () => {
     assert.deepEqual(nagFindings(s.app, s.stateful), []);
     assert.deepEqual(nagFindings(s.app, s.stateless), []);
+  });
+
+  it('the three-tenant example config (examples/) synthesizes with no unacknowledged cdk-nag finding', () => {
+    const example = synth(parseConfig(JSON.parse(readFileSync(new URL('../../examples/authtrail.config.json', import.meta.url), 'utf8')), 'example'));
+    assert.deepEqual(nagFindings(example.app, example.stateful), []);
+    assert.deepEqual(nagFindings(example.app, example.stateless), []);
   });
 
   it('hot table: on-demand, stream NEW_IMAGE, TTL, PITR, customer KMS key, retained and deletion-protected', () => {
