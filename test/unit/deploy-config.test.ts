@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { deployConfig } from '../../infra/config.ts';
+import { configJsonSchema } from '../../lambdas/core/config-schema.ts';
 
 const example = new URL('../../examples/authtrail.config.json', import.meta.url);
 
@@ -25,5 +26,15 @@ describe('the config cdk synth and deploy use', () => {
     const c = parseConfig(JSON.parse(text), 'examples/authtrail.config.json');
     assert.deepEqual(c.sources.map((s) => [s.tenant, s.kind]), [['northwind', 'okta'], ['contoso', 'duo'], ['fabrikam', 'entra']]);
     assert.doesNotMatch(text, /"(secret|apiToken|secretKey|clientSecret)"\s*:/);
+  });
+});
+
+describe('the config\'s JSON Schema', () => {
+  it('authtrail.config.schema.json is generated from the zod schema and current (npm run config-schema)', () => {
+    const file = readFileSync(new URL('../../authtrail.config.schema.json', import.meta.url), 'utf8');
+    assert.equal(file, configJsonSchema());
+    const schema = JSON.parse(file) as { properties: Record<string, unknown>; required: string[] };
+    assert.ok(schema.properties['tenants'] && schema.properties['sources'] && schema.properties['retention']);
+    assert.ok(JSON.stringify(schema).includes('"hmac-sha512"'), 'every auth type is in it');
   });
 });
