@@ -111,10 +111,24 @@ export async function fakeJumpCloud(o: { apiKey: string; events: Record<string, 
   });
 }
 
-/** Microsoft identity platform token endpoint + Graph `auditLogs/signIns` with `@odata.nextLink` paging. */
-export async function fakeGraph(o: { clientId: string; clientSecret: string; signIns: Record<string, unknown>[]; pageSize: number }): Promise<Fake> {
+/**
+ * Microsoft identity platform token endpoint (client credentials checked) + Graph
+ * `auditLogs/signIns` and `auditLogs/directoryAudits`: each filtered on its own time property
+ * (`createdDateTime`, `activityDateTime`; any other `$filter` is a 400, as Graph refuses a
+ * property a list does not filter on), newest first, `pageSize` (or a smaller `$top`) per page,
+ * paged by an `@odata.nextLink` that keeps the filter and adds a `$skiptoken`. `fail` may answer
+ * a request with an error status instead.
+ */
+export async function fakeGraph(o: {
+  clientId: string; clientSecret: string; signIns: Record<string, unknown>[]; audits?: Record<string, unknown>[]; pageSize: number;
+  fail?: (path: string, query: Record<string, string>) => number | undefined;
+}): Promise<Fake> {
   const token = 'graph-token-for-tests';
-  return fakeApi(({ req, url, raw, send }) => {
+  const logs: Record<string, { items: () => Record<string, unknown>[]; time: string; context: string }> = {
+    '/v1.0/auditLogs/signIns': { items: () => o.signIns, time: 'createdDateTime', context: 'auditLogs/signIns' },
+    '/v1.0/auditLogs/directoryAudits': { items: () => o.audits ?? [], time: 'activityDateTime', context: 'auditLogs/directoryAudits' },
+  };
+  return fakeApi(({ req, url, q, raw, send }) => {
     if (url.pathname.endsWith('/oauth2/v2.0/token')) {
       const form = new URLSearchParams(raw);
       if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret || !form.get('scope')?.endsWith('/.default'))
@@ -122,16 +136,24 @@ export async function fakeGraph(o: { clientId: string; clientSecret: string; sig
       return send(200, { token_type: 'Bearer', expires_in: 3599, access_token: token });
     }
     if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 'InvalidAuthenticationToken' } });
-    if (url.pathname !== '/v1.0/auditLogs/signIns') return send(404, { error: { code: 'ResourceNotFound' } });
-    const filter = /createdDateTime ge (\S+) and createdDateTime le (\S+)/.exec(url.searchParams.get('$filter') ?? '');
+    const log = logs[url.pathname];
+    if (!log) return send(404, { error: { code: 'ResourceNotFound' } });
+    const failed = o.fail?.(url.pathname, q);
+    if (failed) return send(failed, { error: { code: 'UnknownError', message: 'injected failure' } });
+    const rawFilter = url.searchParams.get('$filter');
+    const filter = new RegExp(`^${log.time} ge (\\S+) and ${log.time} le (\\S+)$`).exec(rawFilter ?? '');
+    if (rawFilter && !filter) return send(400, { error: { code: 'BadRequest', message: `Invalid filter clause: ${rawFilter}` } });
+    const t = (x: Record<string, unknown>) => String(x[log.time]);
+    const inWindow = log.items().filter((x) => !filter || (t(x) >= filter[1]! && t(x) <= filter[2]!)).sort((a, b) => t(b).localeCompare(t(a)));
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
-    const inWindow = o.signIns.filter((x) => !filter || (String(x['createdDateTime']) >= filter[1]! && String(x['createdDateTime']) <= filter[2]!));
-    const page = inWindow.slice(skip, skip + o.pageSize);
+    const top = Number(url.searchParams.get('$top') ?? o.pageSize);
+    const page = inWindow.slice(skip, skip + Math.min(top, o.pageSize));
     const more = skip + page.length < inWindow.length;
-    const next = new URL(`http://${req.headers.host}/v1.0/auditLogs/signIns`);
-    if (filter) next.searchParams.set('$filter', url.searchParams.get('$filter')!);
+    const next = new URL(`http://${req.headers.host}${url.pathname}`);
+    if (rawFilter) next.searchParams.set('$filter', rawFilter);
+    if (url.searchParams.has('$top')) next.searchParams.set('$top', String(top));
     next.searchParams.set('$skiptoken', String(skip + page.length));
-    send(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: page, ...(more ? { '@odata.nextLink': next.toString() } : {}) });
+    send(200, { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${log.context}`, value: page, ...(more ? { '@odata.nextLink': next.toString() } : {}) });
   });
 }
 

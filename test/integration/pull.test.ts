@@ -22,6 +22,12 @@ const jcBase = fixture<Record<string, unknown>[]>('jumpcloud/events-page.json');
 const JC = Array.from({ length: 7 }, (_, i) => ({ ...jcBase[i % jcBase.length]!, id: `jc-it-${i}`, timestamp: iso(2_400_000 - i * 60_000) }));
 const graphBase = fixture<{ records: { properties: Record<string, unknown> }[] }>('entra/diagnostic-signins.json').records.map((r) => r.properties);
 const GRAPH = Array.from({ length: 6 }, (_, i) => ({ ...graphBase[i % graphBase.length]!, id: `graph-it-${i}`, createdDateTime: iso(3_000_000 - i * 60_000) }));
+// Directory audits as Graph lists them: its own page's three, and a policy, a credential, an IdP change and a password reset.
+const auditLogs = fixture<{ records: { properties: Record<string, unknown> }[] }>('entra/AuditLogs.json').records.map((r) => r.properties);
+const GRAPH_AUDITS = [
+  ...fixture<{ value: Record<string, unknown>[] }>('entra/graph-directoryaudits-page.json').value,
+  ...['Directory_aud1001', 'Directory_aud1010', 'Directory_aud1013', 'SSPR_aud1017'].map((id) => auditLogs.find((a) => a['id'] === id)!),
+].map((a, i) => ({ ...a, id: `graph-audit-it-${i}`, activityDateTime: iso(2_700_000 - i * 60_000) }));
 const gBase = fixture<{ items: Record<string, unknown>[] }>('google_workspace/activities-page.json').items;
 const GOOGLE = Array.from({ length: 5 }, (_, i) => ({ ...gBase[i % gBase.length]!, id: { ...(gBase[i % gBase.length]!['id'] as object), uniqueQualifier: `-9${i}`, time: iso(2_000_000 - i * 60_000) } }));
 // Four admin-console changes, two of a user's own account changes and two OAuth grants: the other streams the poller reads.
@@ -67,7 +73,7 @@ describe('pull sources, end to end', () => {
     okta = await fakeOkta({ token: '00-okta-api-token', events: OKTA, pageSize: 4 });
     jc = await fakeJumpCloud({ apiKey: 'jc-api-key-for-tests', events: JC });
     google = await fakeGoogle({ clientEmail: 'authtrail@example-project.iam.gserviceaccount.com', publicKeyPem: serviceAccount.publicKey, subject: 'admin@example.com', activities: GOOGLE, pageSize: 2 });
-    graph = await fakeGraph({ clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', signIns: GRAPH, pageSize: 4 });
+    graph = await fakeGraph({ clientId: 'app-0001', clientSecret: 'graph-secret-for-tests', signIns: GRAPH, audits: GRAPH_AUDITS, pageSize: 4 });
     c = await startCollector(config());
   });
   after(async () => { await c?.stop(); await Promise.all([duo, okta, jc, graph, google].map((f) => f?.close())); });
@@ -103,11 +109,17 @@ describe('pull sources, end to end', () => {
     assert.equal((await poll('acme-jumpcloud'))['accepted'], 0, 'the overlapping next window adds nothing twice');
   });
 
-  it('Entra: client-credentials token, Graph sign-ins through @odata.nextLink', async () => {
+  it('Entra: client-credentials token, Graph sign-ins and directory audits in turn, each through @odata.nextLink', async () => {
     const r = await poll('acme-entra-graph');
-    assert.deepEqual([r['accepted'], r['events']], [6, 6]);
+    assert.deepEqual([r['accepted'], r['events'], r['more']], [13, 13, false]);
     assert.equal(graph.requests.filter((x) => x.path.endsWith('/token')).length, 1, 'one token, reused across pages');
-    assert.ok(graph.requests.filter((x) => x.query['$skiptoken']).length >= 1, 'followed nextLink');
+    const lists = graph.requests.filter((x) => !x.path.endsWith('/token'));
+    assert.ok(lists.every((x) => x.status === 200), 'each log filtered on its own time property');
+    assert.deepEqual([...new Set(lists.map((x) => x.path))], ['/v1.0/auditLogs/signIns', '/v1.0/auditLogs/directoryAudits']);
+    for (const path of ['/v1.0/auditLogs/signIns', '/v1.0/auditLogs/directoryAudits']) assert.ok(lists.some((x) => x.path === path && x.query['$skiptoken']), `${path}: followed nextLink`);
+    // The next run's windows overlap the last ones: redelivery deduplicates, nothing is lost.
+    const again = await poll('acme-entra-graph');
+    assert.equal(again['accepted'], 0);
   });
 
   it('Google Workspace: service-account JWT (RS256, impersonating an admin), pageToken paging, one event per activity event, the login, admin, user_accounts and token streams', async () => {
@@ -139,7 +151,7 @@ describe('pull sources, end to end', () => {
     assert.equal((await c.cli(['flush'])).code, 0);
     const q = await c.cli(['query', 'SELECT source_id, count(*) n, count(DISTINCT event_uid) d FROM events GROUP BY 1 ORDER BY 1', '--json']);
     assert.deepEqual(q.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-      { source_id: 'acme-duo', n: 42, d: 42 }, { source_id: 'acme-entra-graph', n: 6, d: 6 }, { source_id: 'acme-google', n: 14, d: 14 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
+      { source_id: 'acme-duo', n: 42, d: 42 }, { source_id: 'acme-entra-graph', n: 13, d: 13 }, { source_id: 'acme-google', n: 14, d: 14 }, { source_id: 'acme-jumpcloud', n: 7, d: 7 }, { source_id: 'acme-okta-pull', n: 10, d: 10 },
     ]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonParams, duoCanonical, duoDate, DuoPullSettings, duoSign } from '../../lambdas/sources/duo/pull.ts';
 import { googlePuller, GooglePullSettings } from '../../lambdas/sources/google-workspace/pull.ts';
-import { fakeDuo, fakeGoogle } from '../helpers/fake-vendors.ts';
+import { entraPuller, EntraPullSettings } from '../../lambdas/sources/entra/pull.ts';
+import { fakeDuo, fakeGoogle, fakeGraph } from '../helpers/fake-vendors.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { nextLink } from '../../lambdas/sources/okta/pull.ts';
 import { retryAfterMs, retryingFetch } from '../../lambdas/adapters/http.ts';
@@ -108,7 +109,7 @@ describe('pull settings and the bounded runner', () => {
   });
 });
 
-describe('Duo and Google Workspace pullers against local fakes', () => {
+describe('Duo, Google Workspace and Entra pullers against local fakes', () => {
   const http: HttpFetch = (url, init) => fetch(url, init);
   const memory = (start: Cursor | null = null) => {
     let c = start;
@@ -187,5 +188,43 @@ describe('Duo and Google Workspace pullers against local fakes', () => {
       assert.ok(first[0]!.path.endsWith('/login'));
       assert.ok(Date.parse(first.find((x) => x.path.endsWith('/admin'))!.query['startTime']!) < Date.now() - 86_000_000);
     } finally { await google.close(); }
+  });
+
+  it('Entra: sign-ins, then directory audits, each through @odata.nextLink; a failed page moves no cursor, and the next run resumes on it', async () => {
+    const now = Date.now();
+    const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+    const signIns = fixture<{ value: Record<string, unknown>[] }>('entra/graph-signins-page.json').value.map((x, i): Record<string, unknown> => ({ ...x, createdDateTime: at(3_000_000 - i * 60_000) }));
+    const auditBase = fixture<{ value: Record<string, unknown>[] }>('entra/graph-directoryaudits-page.json').value;
+    const audits = Array.from({ length: 5 }, (_, i): Record<string, unknown> => ({ ...auditBase[i % auditBase.length]!, id: `Directory_pull${i}`, activityDateTime: at(2_400_000 - i * 60_000) }));
+    let failing = true;
+    const graph = await fakeGraph({
+      clientId: 'app-unit-pull', clientSecret: 'graph-secret', signIns, audits, pageSize: 2,
+      // The second page of directory audits fails once.
+      fail: (path, q) => (failing && path.endsWith('/directoryAudits') && q['$skiptoken'] === '2' ? 500 : undefined),
+    });
+    try {
+      const settings = EntraPullSettings.parse({ baseUrl: graph.url, tokenUrl: `${graph.url}/tenant-0001/oauth2/v2.0/token`, tenantId: 'tenant-0001', clientId: 'app-unit-pull', clientSecret: 'graph-secret', pageSize: 2 });
+      const source = { ...duoSource, id: 'a-entra', kind: 'entra' as const };
+      const items: Record<string, unknown>[] = [];
+      const cursors = memory();
+      await assert.rejects(runPoll({ source, puller: entraPuller, settings, cursors: cursors.store, http, store: ingest(items) }), /directoryAudits: HTTP 500/);
+      // Every sign-in and the first audit page (Graph lists newest first) were stored; the cursor is on the page that failed.
+      assert.deepEqual(items.map((x) => x['id']).sort(), [...signIns.map((x) => x['id']), 'Directory_pull4', 'Directory_pull3'].sort());
+      const saved = cursors.saved()!;
+      assert.equal(saved['phase'], 'directoryAudits');
+      assert.equal(new URL(String((saved['directoryAudits'] as Record<string, unknown>)['next'])).searchParams.get('$skiptoken'), '2');
+      const lists = graph.requests.filter((x) => !x.path.endsWith('/token'));
+      assert.ok(lists.some((x) => x.path === '/v1.0/auditLogs/signIns' && x.query['$skiptoken']), 'sign-ins paged');
+      assert.match(lists.find((x) => x.path === '/v1.0/auditLogs/directoryAudits')!.query['$filter']!, /^activityDateTime ge \S+ and activityDateTime le \S+$/);
+      failing = false;
+      graph.requests.length = 0;
+      const r = await runPoll({ source, puller: entraPuller, settings, cursors: cursors.store, http, store: ingest(items) });
+      assert.deepEqual([r.events, r.more], [3, false], 'the rest of the audits, nothing twice');
+      assert.equal(graph.requests.filter((x) => !x.path.endsWith('/token'))[0]!.query['$skiptoken'], '2', 'resumed on the failed page');
+      assert.equal(new Set(items.map((x) => x['id'])).size, items.length);
+      assert.equal(items.length, signIns.length + audits.length);
+      assert.deepEqual(Object.keys(cursors.saved()!).sort(), ['directoryAudits', 'phase', 'signIns']);
+      assert.equal(cursors.saved()!['phase'], 'signIns');
+    } finally { await graph.close(); }
   });
 });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import type { HttpFetch, HttpResponse } from '../../lambdas/core/pull.ts';
 import { entra } from '../../lambdas/sources/entra/map.ts';
-import { entraPuller, EntraPullSettings } from '../../lambdas/sources/entra/pull.ts';
+import { entraCursor, entraPuller, EntraPullSettings } from '../../lambdas/sources/entra/pull.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const FILES = ['SignInLogs.json', 'NonInteractiveUserSignInLogs.json', 'ServicePrincipalSignInLogs.json', 'ManagedIdentitySignInLogs.json',
@@ -315,33 +315,90 @@ describe('Entra: fuzzed shapes', () => {
 
 describe('Entra Graph puller (pull.ts)', () => {
   const json = (status: number, body: unknown): HttpResponse => ({ status, headers: new Headers(), json: async () => body, text: async () => JSON.stringify(body) });
-  const settings = (clientId: string) => EntraPullSettings.parse({ tenantId: 'tenant-0001', clientId, clientSecret: 's3cret', baseUrl: 'https://graph.example.com', tokenUrl: 'https://login.example.com/tenant-0001/oauth2/v2.0/token', pageSize: 2 });
-  it('takes a client-credentials token, filters the window, follows nextLink on the configured host only', async () => {
+  const settings = (clientId: string, extra: Record<string, unknown> = {}) => EntraPullSettings.parse({ tenantId: 'tenant-0001', clientId, clientSecret: 's3cret', baseUrl: 'https://graph.example.com', tokenUrl: 'https://login.example.com/tenant-0001/oauth2/v2.0/token', pageSize: 2, ...extra });
+  const now = new Date('2026-11-20T12:00:00Z');
+  /** A Graph stand-in: `pages[path]` answered in turn, every call recorded. */
+  const graph = (pages: Record<string, { status?: number; body: unknown }[]>) => {
     const calls: { url: string; body?: string; auth?: string }[] = [];
     const http: HttpFetch = async (url, init) => {
       calls.push({ url, body: init?.body, auth: init?.headers?.['authorization'] });
       if (url.endsWith('/token')) return json(200, { access_token: 'tok-1', expires_in: 3600 });
-      if (url.includes('skiptoken')) return json(200, { value: [{ id: 'b' }] });
-      return json(200, { value: [{ id: 'a' }], '@odata.nextLink': 'https://elsewhere.example.net/v1.0/auditLogs/signIns?$skiptoken=x1' });
+      const next = pages[new URL(url).pathname]?.shift();
+      return next ? json(next.status ?? 200, next.body) : json(404, { error: { code: 'ResourceNotFound' } });
     };
-    const now = new Date('2026-11-20T12:00:00Z');
-    const ctx = { source: { id: 'acme-entra' } as never, settings: settings('app-pull-1'), now, http };
+    return { calls, http, lists: () => calls.filter((c) => !c.url.endsWith('/token')).map((c) => new URL(c.url)) };
+  };
+
+  it('takes a client-credentials token, filters the sign-in window, follows nextLink on the configured host only, then turns to directory audits', async () => {
+    const g = graph({ '/v1.0/auditLogs/signIns': [
+      { body: { value: [{ id: 'a' }], '@odata.nextLink': 'https://elsewhere.example.net/v1.0/auditLogs/signIns?$skiptoken=x1' } },
+      { body: { value: [{ id: 'b' }] } },
+    ] });
+    const ctx = { source: { id: 'acme-entra' } as never, settings: settings('app-pull-1'), now, http: g.http };
     const first = await entraPuller.fetchPage(ctx, null);
-    assert.deepEqual(first.items, [{ id: 'a' }]);
-    assert.equal(first.done, false);
-    const form = new URLSearchParams(calls[0]!.body);
+    assert.deepEqual([first.items, first.done], [[{ id: 'a' }], false]);
+    const form = new URLSearchParams(g.calls[0]!.body);
     assert.deepEqual([form.get('grant_type'), form.get('client_id'), form.get('scope')], ['client_credentials', 'app-pull-1', 'https://graph.example.com/.default']);
-    const list = new URL(calls[1]!.url);
+    const list = g.lists()[0]!;
     assert.equal(list.pathname, '/v1.0/auditLogs/signIns');
     assert.equal(list.searchParams.get('$filter'), 'createdDateTime ge 2026-11-19T12:00:00.000Z and createdDateTime le 2026-11-20T11:55:00.000Z');
-    assert.equal(calls[1]!.auth, 'Bearer tok-1');
+    assert.equal(list.searchParams.get('$top'), '2');
+    assert.equal(g.calls[1]!.auth, 'Bearer tok-1');
+    assert.deepEqual(first.cursor, { phase: 'signIns', signIns: { since: '2026-11-19T12:00:00.000Z', until: '2026-11-20T11:55:00.000Z', next: 'https://elsewhere.example.net/v1.0/auditLogs/signIns?$skiptoken=x1' } });
     const second = await entraPuller.fetchPage(ctx, first.cursor);
-    assert.ok(calls[2]!.url.startsWith('https://graph.example.com/v1.0/auditLogs/signIns?'), calls[2]!.url);
-    assert.equal(calls.filter((c) => c.url.endsWith('/token')).length, 1, 'the token is cached');
-    assert.deepEqual([second.items, second.done, second.cursor], [[{ id: 'b' }], true, { since: '2026-11-20T11:40:00.000Z' }]);
+    assert.equal(g.lists()[1]!.toString(), 'https://graph.example.com/v1.0/auditLogs/signIns?$skiptoken=x1');
+    assert.equal(g.calls.filter((c) => c.url.endsWith('/token')).length, 1, 'the token is cached');
+    // The sign-in window is drained: its next one starts 15 minutes before this one's end; the run goes on with directory audits.
+    assert.deepEqual([second.items, second.done, second.cursor], [[{ id: 'b' }], false, { phase: 'directoryAudits', signIns: { since: '2026-11-20T11:40:00.000Z' } }]);
   });
-  it('a Graph error fails the poll with its status', async () => {
+
+  it('directory audits: their own window on activityDateTime, paged by nextLink, empty pages followed; drained, the run is done and both positions kept', async () => {
+    const g = graph({ '/v1.0/auditLogs/directoryAudits': [
+      { body: { value: [{ id: 'Directory_1' }], '@odata.nextLink': 'https://graph.example.com/v1.0/auditLogs/directoryAudits?$filter=x&$skiptoken=d1' } },
+      // Graph may answer an empty page that still links to more.
+      { body: { value: [], '@odata.nextLink': 'https://graph.example.com/v1.0/auditLogs/directoryAudits?$filter=x&$skiptoken=d2' } },
+      { body: { value: [{ id: 'Directory_2' }] } },
+    ] });
+    const ctx = { source: { id: 'acme-entra' } as never, settings: settings('app-pull-3', { pageSize: 1000 }), now, http: g.http };
+    const signIns = { since: '2026-11-20T11:40:00.000Z' };
+    const pages = [];
+    let cursor: Record<string, unknown> = { phase: 'directoryAudits', signIns };
+    for (;;) {
+      const p = await entraPuller.fetchPage(ctx, cursor);
+      pages.push(p);
+      cursor = p.cursor;
+      if (p.done) break;
+    }
+    const lists = g.lists();
+    assert.deepEqual(lists.map((u) => u.pathname), Array(3).fill('/v1.0/auditLogs/directoryAudits'));
+    assert.equal(lists[0]!.searchParams.get('$filter'), 'activityDateTime ge 2026-11-19T12:00:00.000Z and activityDateTime le 2026-11-20T11:55:00.000Z', 'a log the cursor does not know starts lookbackSeconds back');
+    assert.equal(lists[0]!.searchParams.get('$top'), '999', 'the directory audit list is asked for at most 999');
+    assert.deepEqual(lists.slice(1).map((u) => u.searchParams.get('$skiptoken')), ['d1', 'd2']);
+    assert.deepEqual(pages.map((p) => [p.items.length, p.done]), [[1, false], [0, false], [1, true]]);
+    assert.deepEqual((pages[1]!.cursor['directoryAudits'] as Record<string, unknown>)['until'], '2026-11-20T11:55:00.000Z', 'the window is kept while paging');
+    assert.deepEqual(cursor, { phase: 'signIns', signIns, directoryAudits: { since: '2026-11-20T11:40:00.000Z' } });
+  });
+
+  it('the sign-ins-only cursor of earlier versions: its window (and a link it was paging) is the signIns position; directory audits start lookbackSeconds back', async () => {
+    assert.deepEqual(entraCursor({ since: '2026-11-20T09:00:00.000Z' }), { phase: 'signIns', positions: { signIns: { since: '2026-11-20T09:00:00.000Z' } } });
+    const g = graph({
+      '/v1.0/auditLogs/signIns': [{ body: { value: [{ id: 'c' }] } }],
+      '/v1.0/auditLogs/directoryAudits': [{ body: { value: [] } }],
+    });
+    const ctx = { source: { id: 'acme-entra' } as never, settings: settings('app-pull-4', { lookbackSeconds: 7200 }), now, http: g.http };
+    const old = { since: '2026-11-20T09:00:00.000Z', until: '2026-11-20T10:00:00.000Z', next: 'https://graph.example.com/v1.0/auditLogs/signIns?$filter=y&$skiptoken=s9' };
+    const first = await entraPuller.fetchPage(ctx, old);
+    assert.equal(g.lists()[0]!.searchParams.get('$skiptoken'), 's9', 'the page the old cursor was on');
+    assert.deepEqual(first.cursor, { phase: 'directoryAudits', signIns: { since: '2026-11-20T09:45:00.000Z' } }, 'the old keys are not carried on');
+    const second = await entraPuller.fetchPage(ctx, first.cursor);
+    assert.equal(g.lists()[1]!.searchParams.get('$filter'), 'activityDateTime ge 2026-11-20T10:00:00.000Z and activityDateTime le 2026-11-20T11:55:00.000Z');
+    assert.equal(second.done, true);
+  });
+
+  it('a Graph error fails the poll with its status, in either log', async () => {
     const http: HttpFetch = async (url) => (url.endsWith('/token') ? json(200, { access_token: 'tok-2', expires_in: 3600 }) : json(403, { error: { code: 'Authorization_RequestDenied' } }));
-    await assert.rejects(entraPuller.fetchPage({ source: { id: 'x' } as never, settings: settings('app-pull-2'), now: new Date(), http }, null), /HTTP 403/);
+    const ctx = { source: { id: 'x' } as never, settings: settings('app-pull-2'), now: new Date(), http };
+    await assert.rejects(entraPuller.fetchPage(ctx, null), /auditLogs\/signIns: HTTP 403/);
+    await assert.rejects(entraPuller.fetchPage(ctx, { phase: 'directoryAudits' }), /auditLogs\/directoryAudits: HTTP 403/);
   });
 });
