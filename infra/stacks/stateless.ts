@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
+import { AuthTrailOperations } from '../constructs/operations.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -12,6 +13,7 @@ export interface StatelessStackProps extends StackProps {
 /** Compute and wiring: safe to destroy and redeploy. */
 export class StatelessStack extends Stack {
   public readonly collector: AuthTrailCollector;
+  public readonly operations: AuthTrailOperations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -25,5 +27,10 @@ export class StatelessStack extends Stack {
       new CfnOutput(this, `SecretArn-${id}`, { value: secret.secretArn, description: `The webhook secret of source ${id} (aws secretsmanager get-secret-value --secret-id ...)` });
     }
     new CfnOutput(this, 'AlertTopicArn', { value: this.collector.alertTopic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.collector.dashboard.dashboardName}`,
+      description: 'The authtrail CloudWatch dashboard',
+    });
+    this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
   }
 }

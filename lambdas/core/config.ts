@@ -3,6 +3,7 @@
  * validated here so that a bad field is named at start-up, not discovered at the first webhook.
  */
 import { z } from 'zod';
+import { Operations } from './operations-config.ts';
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
 
@@ -74,6 +75,8 @@ export const Config = z
     retention: Retention.default(Retention.parse({})),
     // Detector rule thresholds and suppression, with documented defaults (detect/settings.ts).
     alerts: AlertsConfig.default(AlertsConfig.parse({})),
+    // Where alarms go and who receives which alerts (applied by the CDK app; ignored locally).
+    operations: Operations.optional(),
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set<string>();
@@ -101,6 +104,9 @@ export const Config = z
     });
     for (const t of Object.keys(cfg.alerts.tenants))
       if (!tenants.has(t)) ctx.addIssue({ code: 'custom', path: ['alerts', 'tenants', t], message: `unknown tenant "${t}"` });
+    cfg.operations?.alertSubscriptions.forEach((sub, i) => sub.tenants?.forEach((t, j) => {
+      if (!tenants.has(t)) ctx.addIssue({ code: 'custom', path: ['operations', 'alertSubscriptions', i, 'tenants', j], message: `unknown tenant "${t}"` });
+    }));
     const feedSources = [['alerts', 'rules'], ...Object.keys(cfg.alerts.tenants).map((t) => ['alerts', 'tenants', t, 'rules'])];
     for (const path of feedSources) {
       const feed = path.length === 2 ? cfg.alerts.rules.feed_silence : cfg.alerts.tenants[path[2]!]?.rules?.feed_silence;
