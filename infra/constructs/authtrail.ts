@@ -28,6 +28,7 @@ export class AuthTrail extends Construct {
       table: this.storage.table,
       stateTable: this.storage.stateTable,
       key: this.storage.key,
+      secretsKey: this.storage.secretsKey,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint });
   }

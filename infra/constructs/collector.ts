@@ -4,7 +4,7 @@
  * `AuthTrailStorage`.
  */
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, Names } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -38,6 +38,8 @@ export interface AuthTrailCollectorProps {
   readonly table: dynamodb.ITable;
   readonly stateTable: dynamodb.ITable;
   readonly key: kms.IKey;
+  /** Encrypts the generated Secrets Manager secrets (`AuthTrailStorage#secretsKey`). */
+  readonly secretsKey: kms.IKey;
   /**
    * The deployment name the storage was created with (it names the archive bucket).
    * @default 'authtrail'
@@ -92,6 +94,7 @@ export class AuthTrailCollector extends Construct {
     // Referenced by attributes, so that grants land on this stack's roles only and never edit the
     // stateful stack's key or bucket policy (which would tie the two stacks in a cycle).
     const key = (this.key = kms.Key.fromKeyArn(this, 'Key', props.key.keyArn));
+    const secretsKey = kms.Key.fromKeyArn(this, 'SecretsKey', props.secretsKey.keyArn);
     this.table = dynamodb.Table.fromTableAttributes(this, 'HotTable', {
       tableArn: props.table.tableArn, tableStreamArn: props.table.tableStreamArn, encryptionKey: key,
     });
@@ -107,7 +110,7 @@ export class AuthTrailCollector extends Construct {
       const secret = new secretsmanager.Secret(this, `SourceSecret-${source.id}`, {
         secretName: secretName(source.id),
         description: `authtrail webhook secret of source ${source.id}`,
-        encryptionKey: key,
+        encryptionKey: secretsKey,
         generateSecretString: { passwordLength: 48, excludePunctuation: true },
       });
       acknowledge(secret, 'A webhook secret is pasted into the identity provider by hand; automatic rotation would break delivery. Rotate with the README procedure.', 'AwsSolutions-SMG4');
@@ -121,7 +124,7 @@ export class AuthTrailCollector extends Construct {
         const secret = new secretsmanager.Secret(this, `PullSecret-${source.id}-${field}`, {
           secretName: secretName(source.id, field),
           description: `authtrail: ${source.kind} ${field} of pull source ${source.id} (put the real value here)`,
-          encryptionKey: key,
+          encryptionKey: secretsKey,
         });
         acknowledge(secret, 'A vendor API credential is issued by the vendor and rotated there; authtrail cannot rotate it.', 'AwsSolutions-SMG4');
         this.sourceSecrets[`${source.id}/${field}`] = secret;
@@ -177,14 +180,12 @@ export class AuthTrailCollector extends Construct {
       this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
       this.archiveBucket.grantPut(fn, 'quarantine/*');
-      for (const s of Object.values(this.sourceSecrets)) s.grantRead(fn);
-      for (const src of config.sources) {
-        const a = src.auth;
-        const arns = [a?.type === 'google-channel-token' ? a.tokenArn : a && 'secretArn' in a ? a.secretArn : undefined,
-          ...Object.entries(src.pull ?? {}).filter(([k]) => k.endsWith('SecretArn')).map(([, v]) => v as string)];
-        arns.filter((x): x is string => !!x).forEach((arn, i) => secretsmanager.Secret.fromSecretCompleteArn(this, `Imported-${fn.node.id}-${src.id}-${i}`, arn).grantRead(fn));
-      }
     }
+    // Secrets: the webhook intake reads the webhook secrets (the `auth` of push sources), the poller
+    // the vendor credentials (the `pull` of pull sources), the EventBridge intake none. One webhook
+    // intake and one poller serve every tenant, so each still reads every tenant's secrets of its kind.
+    this.grantSecrets(this.ingestFunction, config.sources.filter((src) => src.auth), 'auth', secretsKey);
+    if (this.pollerFunction) this.grantSecrets(this.pollerFunction, pullSources, 'pull', secretsKey);
 
     // The HTTP API: one Lambda integration for every route; per-source auth happens in the handler
     // because identity providers can send only a static header or an HMAC, not SigV4 or a JWT.
@@ -341,6 +342,40 @@ export class AuthTrailCollector extends Construct {
 
     this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
     this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
+  }
+
+  /**
+   * `secretsmanager:GetSecretValue` on exactly the secrets of these sources (generated ones by
+   * their ARN; referenced ones by the ARN given, or with Secrets Manager's six-character suffix
+   * when the ARN given is partial), and decryption with the secrets key only through Secrets
+   * Manager and only for those secrets.
+   */
+  private grantSecrets(fn: NodejsFunction, sources: Config['sources'], part: 'auth' | 'pull', secretsKey: kms.IKey): void {
+    const generated: string[] = [];
+    const referenced: string[] = [];
+    for (const src of sources) {
+      const fields: Record<string, unknown> = (part === 'auth' ? src.auth : src.pull) ?? {};
+      // secretArn, tokenArn, previousSecretArn, …SecretArn: every Secrets Manager ARN of the source.
+      for (const [k, v] of Object.entries(fields)) if (/(secret|token)Arn$/i.test(k) && typeof v === 'string') referenced.push(v);
+      for (const [id, secret] of Object.entries(this.sourceSecrets)) {
+        const [sourceId, field] = id.split('/');
+        if (sourceId === src.id && (part === 'pull') === (field !== undefined)) generated.push(secret.secretArn);
+      }
+    }
+    if (!generated.length && !referenced.length) return;
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [...generated, ...[...new Set(referenced)].flatMap((arn) => [arn, `${arn}-??????`])],
+    }));
+    if (generated.length) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [secretsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': generated },
+        },
+      }));
+    }
   }
 
   /**

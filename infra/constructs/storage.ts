@@ -37,6 +37,8 @@ export interface AuthTrailStorageProps {
 
 export class AuthTrailStorage extends Construct {
   public readonly key: kms.Key;
+  /** Encrypts the sources' Secrets Manager secrets only: no data reader can decrypt a secret. */
+  public readonly secretsKey: kms.Key;
   public readonly table: dynamodb.Table;
   /** Bookkeeping that must survive redeploys: digest chain heads, cursors, rule state. */
   public readonly stateTable: dynamodb.Table;
@@ -55,6 +57,12 @@ export class AuthTrailStorage extends Construct {
 
     this.key = new kms.Key(this, 'Key', {
       description: 'authtrail: hot table, archive, alerts and queues',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'authtrail: Secrets Manager secrets of the sources (webhook secrets, pull credentials)',
       enableKeyRotation: true,
       removalPolicy,
     });

@@ -18,7 +18,7 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { storage, config } = props;
-    this.collector = new AuthTrailCollector(this, 'Collector', { config, table: storage.table, stateTable: storage.stateTable, key: storage.key });
+    this.collector = new AuthTrailCollector(this, 'Collector', { config, table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey });
     new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint, description: 'Base URL of the webhook API' });
     for (const s of config.sources.filter((x) => x.auth)) {
       new CfnOutput(this, `WebhookUrl-${s.id}`, { value: this.collector.sourceUrl(s.id), description: `Paste into ${s.kind} as the webhook / event hook URL of source ${s.id}` });

@@ -302,10 +302,19 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
         ResultConfiguration: { OutputLocation: Match.anyValue(), EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() } },
       }),
     });
-    const names = Object.values(t.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties.Name).sort();
     const files = readdirSync(new URL('../../queries/', import.meta.url)).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
-    assert.deepEqual(names, files);
-    for (const q of Object.values(t.findResources('AWS::Athena::NamedQuery'))) assert.doesNotMatch(q.Properties.QueryString, /\{\{/);
+    const queries = Object.values(t.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties);
+    for (const wg of ['authtrail', 'authtrail-acme', 'authtrail-globex']) {
+      assert.deepEqual(queries.filter((q) => q.WorkGroup === wg).map((q) => q.Name).sort(), files, wg);
+      t.hasResourceProperties('AWS::Athena::WorkGroup', { Name: wg, WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, BytesScannedCutoffPerQuery: 10 * 1024 ** 3 }) });
+    }
+    assert.equal(queries.length, 3 * files.length);
+    for (const q of queries) assert.doesNotMatch(q.QueryString, /\{\{/);
+    // A tenant's queries read only that tenant's partition.
+    for (const q of queries.filter((x) => x.WorkGroup === 'authtrail-acme')) {
+      assert.match(q.QueryString, /tenant = 'acme'/, q.Name);
+      assert.doesNotMatch(q.QueryString, /globex/, q.Name);
+    }
   });
 
   it('Athena results bucket: its own lifecycle, KMS, public access blocked', () => {
@@ -316,10 +325,10 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     });
   });
 
-  it('auditor policy: queries in the workgroup, reads of events/ and alerts/ only, no writes to the archive', () => {
-    const policies = Object.values(s.templates.stateful.findResources('AWS::IAM::ManagedPolicy'));
-    assert.equal(policies.length, 1);
-    const doc = policies[0]!.Properties.PolicyDocument;
+  it('operator policy: queries in the operator workgroup, reads of events/ and alerts/ only, no writes to the archive', () => {
+    const policies = Object.entries(s.templates.stateful.findResources('AWS::IAM::ManagedPolicy'));
+    assert.equal(policies.length, 3, 'the operator\'s and one per tenant');
+    const doc = policies.find(([id]) => /AnalyticsAuditorPolicy/.test(id))![1].Properties.PolicyDocument;
     const text = JSON.stringify(doc);
     assert.match(text, /athena:StartQueryExecution/);
     assert.match(text, /workgroup\/authtrail/);
