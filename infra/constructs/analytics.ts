@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ARCHIVE_COLUMNS, GLUE_TYPES } from '../../lambdas/core/archive.ts';
 import { renderNamedQuery } from '../../lambdas/core/named-queries.ts';
+import { ConfigError } from '../../lambdas/core/config.ts';
 import { loadNamedQueries } from '../queries.ts';
 import { acknowledge, nagResource } from '../nag.ts';
 import { archiveBucketName, glueDatabaseName, resultsBucketName } from '../names.ts';
@@ -189,7 +190,7 @@ export class AuthTrailAnalytics extends Construct {
     for (const tenant of props.tenants) {
       const outputId = tenant.replace(/[^A-Za-z0-9]/g, '');
       const clash = outputIds.get(outputId);
-      if (clash) throw new Error(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
+      if (clash) throw new ConfigError(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
       outputIds.set(outputId, tenant);
       this.tenants[tenant] = this.tenantAuditing(tenant, { name, dbName, archiveArn, resultsArn, resultsName, bucketName, key: props.key, cutoff, outputId });
     }

@@ -1,18 +1,27 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Config } from '../../lambdas/core/config.ts';
+import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: Config;
 }
 
-/** Data that must outlive every deployment: key, hot table, archive. */
+/** CloudFormation's limit of resources per stack. */
+const MAX_RESOURCES = 500;
+
+/** Data that must outlive every deployment: keys, hot table, archive, and the auditors' Athena. */
 export class StatefulStack extends Stack {
   public readonly storage: AuthTrailStorage;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
     this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id) });
+    // Each tenant brings a workgroup, a policy and the named queries: say so before CloudFormation does.
+    const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
+    if (count > MAX_RESOURCES) {
+      const perTenant = Object.values(this.storage.analytics.tenants)[0]?.namedQueries.length ?? 0;
+      throw new ConfigError(`${props.config.tenants.length} tenants need ${count} resources in the stateful stack, more than the ${MAX_RESOURCES} CloudFormation allows (each tenant adds ${perTenant + 2}: its Athena workgroup, auditor policy and named queries); deploy fewer tenants per deployment`);
+    }
   }
 }

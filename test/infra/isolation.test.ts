@@ -265,3 +265,23 @@ describe('policy-eval: the evaluator itself', () => {
     assert.throws(() => evaluate([st({ Action: '*', Resource: '*', Condition: { NumericLessThan: { x: '1' } } })], { action: 'a', resource: 'r' }), /not implemented/);
   });
 });
+
+describe('per-tenant auditing resources', () => {
+  it('stack outputs name each tenant\'s auditor policy and workgroup, and the operator\'s', () => {
+    const s = synth(PREFIX_CONFIG);
+    const outputs = s.templates.stateful.toJSON().Outputs as Record<string, { Value: unknown; Description: string }>;
+    for (const [key, tenant] of [['acme', 'acme'], ['acmeeu', 'acme-eu'], ['globex', 'globex']]) {
+      assert.deepEqual(outputs[`AuditorWorkGroup${key}`]?.Value, `authtrail-${tenant}`);
+      assert.match(outputs[`AuditorWorkGroup${key}`]!.Description, new RegExp(`tenant ${tenant}\\b`));
+      assert.match(JSON.stringify(outputs[`AuditorPolicyArn${key}`]?.Value), /Tenant.*AuditorPolicy/);
+    }
+    assert.equal(outputs.OperatorWorkGroup?.Value, 'authtrail');
+    assert.ok(outputs.OperatorPolicyArn?.Value);
+  });
+
+  it('tenant ids whose output names would collide, and more tenants than a stack holds, are one-line config errors', () => {
+    const tenants = (ids: string[]) => ({ ...TEST_CONFIG, tenants: ids.map((id) => ({ id, name: id })), sources: [] });
+    assert.throws(() => synth(parseConfig(tenants(['acme', 'acme-eu', 'acmeeu']))), /tenants "acme-eu" and "acmeeu" differ only in "-" or "_"/);
+    assert.throws(() => synth(parseConfig(tenants(Array.from({ length: 40 }, (_, i) => `t${i}`)))), (e: Error) => e.name === 'ConfigError' && /40 tenants need \d+ resources .* more than the 500/.test(e.message) && !e.message.includes('\n'));
+  });
+});
