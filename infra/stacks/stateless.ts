@@ -24,7 +24,9 @@ export class StatelessStack extends Stack {
       new CfnOutput(this, `WebhookUrl-${s.id}`, { value: this.collector.sourceUrl(s.id), description: `Paste into ${s.kind} as the webhook / event hook URL of source ${s.id}` });
     }
     for (const [id, secret] of Object.entries(this.collector.sourceSecrets)) {
-      new CfnOutput(this, `SecretArn-${id}`, { value: secret.secretArn, description: `The webhook secret of source ${id} (aws secretsmanager get-secret-value --secret-id ...)` });
+      const [sourceId, field] = id.split('/');
+      const what = field ? `The ${field} of pull source ${sourceId} (put the real value in: aws secretsmanager put-secret-value --secret-id ...)` : `The webhook secret of source ${sourceId} (aws secretsmanager get-secret-value --secret-id ...)`;
+      new CfnOutput(this, `SecretArn-${id}`, { value: secret.secretArn, description: what });
     }
     new CfnOutput(this, 'AlertTopicArn', { value: this.collector.alertTopic.topicArn });
     new CfnOutput(this, 'DashboardUrl', {

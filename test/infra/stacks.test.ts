@@ -139,6 +139,11 @@ describe('infra: what an auditor asks about', () => {
     assert.doesNotMatch(all, /plain-inline-secret-do-not-deploy|another-inline-secret|00-inline-okta-token-do-not-deploy/);
     s.templates.stateless.resourceCountIs('AWS::SecretsManager::Secret', 3);
     s.templates.stateless.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true } });
+    // The output names the README gives: alphanumeric, the source id without "-" and "_".
+    const outputs = s.templates.stateless.toJSON().Outputs as Record<string, { Description: string }>;
+    assert.match(outputs['SecretArnacmeokta']!.Description, /webhook secret of source acme-okta/);
+    assert.match(outputs['SecretArnglobexoktaapiToken']!.Description, /apiToken of pull source globex-okta/);
+    assert.match(outputs['WebhookUrlglobexgeneric']!.Description, /source globex-generic/);
   });
 });
 
