@@ -40,5 +40,11 @@ export function renderNamedQuery(q: NamedQuery, given: Readonly<Record<string, s
     if (!SAFE.test(v)) throw new QueryParamError(`--param ${p.name}: only letters, digits, spaces and @ . _ : + - are allowed`);
     return [p.name, v];
   }));
-  return q.sql.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k]!);
+  // A given tenant becomes a plain partition predicate (`tenant = 'acme'`), not an expression the
+  // engine must fold first: a tenant's auditor may read only that tenant's prefix, so the query
+  // must prune to it by construction.
+  const sql = values['tenant'] ? q.sql.replace(TENANT_FILTER, 'tenant = \'{{tenant}}\'') : q.sql;
+  return sql.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k]!);
 }
+
+const TENANT_FILTER = /\('\{\{tenant\}\}' = '' OR tenant = '\{\{tenant\}\}'\)/g;

@@ -17,6 +17,14 @@ describe('named queries', () => {
       assert.doesNotMatch(renderNamedQuery(q), /\{\{/);
     }
   });
+  it('a given tenant is a plain partition predicate in every shipped query (a tenant auditor may read only its prefix)', () => {
+    for (const q of loadNamedQueries()) {
+      const sql = renderNamedQuery(q, { tenant: 'acme' });
+      assert.match(sql, /\btenant = 'acme'/, q.name);
+      assert.doesNotMatch(sql, /'acme' = ''|OR tenant =/, `${q.name}: no expression left for the engine to fold`);
+      assert.match(renderNamedQuery(q), /'' = '' OR tenant = ''/, `${q.name}: without a tenant, every tenant`);
+    }
+  });
   it('uses only SQL that Athena (Trino) runs too: no DuckDB-only syntax', () => {
     // DuckDB runs them in tests; Athena only in AWS. These are DuckDB extensions Trino rejects.
     const duckdbOnly: [RegExp, string][] = [
