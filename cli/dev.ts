@@ -1,8 +1,10 @@
 import { loadConfig } from '../infra/config.ts';
 import { homeDir, startLocal } from '../local/dev.ts';
 import { StandInError } from '../local/standins.ts';
+import { parseCommand } from './args.ts';
 
-export async function dev(): Promise<number> {
+export async function dev(args: string[] = []): Promise<number> {
+  parseCommand('dev', args, {});
   const { config, path } = loadConfig();
   const home = homeDir();
   const port = Number(process.env.PORT ?? 8080);

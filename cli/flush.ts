@@ -1,7 +1,9 @@
 /** `authtrail flush`: make the running local collector archive everything pending now. */
+import { parseCommand } from './args.ts';
 import { localFetch, readEndpoints } from './endpoints.ts';
 
-export async function flush(): Promise<number> {
+export async function flush(args: string[] = []): Promise<number> {
+  parseCommand('flush', args, {});
   const e = readEndpoints();
   const res = await localFetch(e, '/_local/flush', { method: 'POST' });
   const body = await res.text();

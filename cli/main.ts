@@ -11,8 +11,11 @@ import { query } from './query.ts';
 import { verify } from './verify.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
+import { CliError, explain, UsageError } from './errors.ts';
 
-const USAGE = `usage: authtrail <command>
+export { UsageError };
+
+export const USAGE = `usage: authtrail <command>
 
   dev                          run the collector locally (what npm start runs)
   send <sourceId> <file>       post a file of vendor events to the running collector
@@ -21,36 +24,41 @@ const USAGE = `usage: authtrail <command>
   query "<SQL>" [--json]       run SQL over the archive (tables events, alerts); --athena: in Athena
   query --named <name> [--param key=value ...] [--json] [--athena]
                                run one of the auditor queries in queries/
-  verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+  verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--outputs <file>]
                                check the archive against its digest chain (exit 1 on any finding)
-  quarantine [--json]          list quarantined bodies and events with their reasons
-  quarantine replay [<id>]     run them through the current normalizers again (after a fix)
-`;
+  quarantine [--json] [--outputs <file>]
+                               list quarantined bodies and events with their reasons
+  quarantine replay [<id>] [--outputs <file>]
+                               run them through the current normalizers again (after a fix)
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+  --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
+                               wrote; credentials and region from the standard AWS configuration
+`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
-      case 'dev': return await dev();
+      case 'dev': return await dev(args);
       case 'send': return await send(args);
-      case 'flush': return await flush();
+      case 'flush': return await flush(args);
       case 'poll': return await poll(args);
       case 'query': return await query(args);
       case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);
       case undefined: case 'help': case '--help': case '-h':
-        process.stdout.write(USAGE);
+        if (command && args.length) throw new UsageError(`${command} takes no arguments`);
+        (command ? process.stdout : process.stderr).write(USAGE);
         return command ? 0 : 2;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
     if (err instanceof UsageError) { process.stderr.write(`authtrail: ${err.message}\n\n${USAGE}`); return 2; }
-    if (err instanceof ConfigError || err instanceof StandInError || err instanceof QueryParamError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof StandInError || err instanceof QueryParamError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
+    const line = explain(err);
+    if (line) { process.stderr.write(`authtrail: ${line}\n`); return 1; }
+    // Not a user error: a bug, whose stack is what a report needs.
     process.stderr.write(`authtrail: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return 1;
   }

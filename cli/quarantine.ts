@@ -1,11 +1,18 @@
 /**
  * `authtrail quarantine [--json]`: what could not be normalized or stored, and why — one line
  * per quarantined body and reason (`count` items of that body share the reason), or per entry
- * of an object written by an earlier version.
+ * of an object written by an earlier version. With `--outputs`, the deployed bucket.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { parseQuarantine, QUARANTINE_PREFIX } from '../lambdas/adapters/quarantine.ts';
-import { localFetch, localS3, readEndpoints } from './endpoints.ts';
+import { parseQuarantine, QUARANTINE_PREFIX, s3Quarantine } from '../lambdas/adapters/quarantine.ts';
+import { createIngest } from '../lambdas/core/ingest.ts';
+import { dynamoHotStore } from '../lambdas/adapters/hot-store.ts';
+import { resolveSecret } from '../lambdas/adapters/secrets.ts';
+import { loadConfig } from '../infra/config.ts';
+import { replayQuarantine, ReplayError } from '../local/replay.ts';
+import { OUTPUTS_OPTION, parseCommand } from './args.ts';
+import { localFetch, readEndpoints } from './endpoints.ts';
+import { openTarget } from './target.ts';
 
 export interface QuarantineLine {
   id: string;
@@ -45,29 +52,56 @@ export async function listQuarantine(s3: S3Client, bucket: string): Promise<Quar
   return lines.sort((a, b) => a.received_time.localeCompare(b.received_time) || a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
-async function replay(id: string | undefined): Promise<number> {
-  const e = readEndpoints();
-  const res = await localFetch(e, `/_local/quarantine/replay${id ? `?id=${encodeURIComponent(id)}` : ''}`, { method: 'POST' });
+/** What the local collector answered, or one line for the user when it failed. */
+async function answer(res: Response, what: string): Promise<number> {
   const body = await res.text();
   if (!res.ok) {
     let message = body;
     try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* as is */ }
-    process.stderr.write(`authtrail: replay failed: ${message}\n`);
+    process.stderr.write(`authtrail: ${what} failed: ${message}\n`);
     return 1;
   }
   console.log(body);
   return 0;
 }
 
+/**
+ * Replays through the same pipeline code as the intake Lambdas: locally inside the running
+ * collector, in AWS mode here, with the deployed table and bucket and the caller's credentials.
+ */
+async function replay(id: string | undefined, outputs: string | undefined): Promise<number> {
+  if (!outputs) return answer(await localFetch(readEndpoints(), `/_local/quarantine/replay${id ? `?id=${encodeURIComponent(id)}` : ''}`, { method: 'POST' }), 'replay');
+  const { config } = loadConfig();
+  const t = openTarget(outputs);
+  try {
+    const ingest = createIngest({
+      config,
+      store: dynamoHotStore({ client: t.ddb, table: t.table, hotDays: config.retention.hotDays }),
+      quarantine: s3Quarantine({ client: t.s3, bucket: t.bucket, kmsKeyId: t.kmsKeyId }),
+      secrets: resolveSecret,
+    });
+    console.log(JSON.stringify(await replayQuarantine({ s3: t.s3, bucket: t.bucket, config, ingest, id })));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ReplayError)) throw err;
+    process.stderr.write(`authtrail: replay failed: ${err.message}\n`);
+    return 1;
+  } finally {
+    t.close();
+  }
+}
+
 export async function quarantine(args: string[]): Promise<number> {
-  if (args[0] === 'replay') return replay(args[1]);
-  const json = args.includes('--json');
-  const endpoints = readEndpoints();
-  const s3 = localS3(endpoints);
-  const lines = await listQuarantine(s3, endpoints.bucket);
-  if (json) for (const l of lines) console.log(JSON.stringify(l));
+  if (args[0] === 'replay') {
+    const { values, positionals } = parseCommand('quarantine replay', args.slice(1), OUTPUTS_OPTION, ['[id]']);
+    return replay(positionals[0], values.outputs);
+  }
+  const { values } = parseCommand('quarantine', args, { json: { type: 'boolean' }, ...OUTPUTS_OPTION });
+  const t = openTarget(values.outputs);
+  let lines: QuarantineLine[];
+  try { lines = await listQuarantine(t.s3, t.bucket); } finally { t.close(); }
+  if (values.json) for (const l of lines) console.log(JSON.stringify(l));
   else if (!lines.length) console.log('nothing is quarantined');
   else for (const l of lines) console.log(`${l.received_time}  ${l.source_id.padEnd(20)} ${l.id}  ${l.count > 1 ? `${l.count} items: ` : ''}${l.reason}`);
-  s3.destroy();
   return 0;
 }

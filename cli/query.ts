@@ -2,6 +2,7 @@
  * `authtrail query "<SQL>" [--json] [--athena]` and `authtrail query --named <name> [--param k=v ...]`.
  * Locally DuckDB runs over a mirror of the local archive; with --athena, Athena runs it.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { renderNamedQuery } from '../lambdas/core/named-queries.ts';
@@ -9,32 +10,40 @@ import { openArchiveDb, runSql, syncArchive } from '../local/archive-db.ts';
 import { homeDir } from '../local/dev.ts';
 import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
+import { loadConfig } from '../infra/config.ts';
+import { parseCommand } from './args.ts';
 import { localS3, readEndpoints } from './endpoints.ts';
-import { UsageError } from './main.ts';
+import { CliError, UsageError } from './errors.ts';
+
+const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true } } as const;
 
 export function parseQueryArgs(args: string[]) {
-  let sql: string | undefined;
-  let named: string | undefined;
-  let json = false;
-  let athena = false;
+  const { values: v, positionals } = parseCommand('query', args, QUERY_OPTIONS, ['[SQL]']);
+  const sql = positionals[0];
+  const named = v.named;
   const params: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--athena') athena = true;
-    else if (a === '--named') named = args[++i];
-    else if (a === '--param') {
-      const kv = args[++i] ?? '';
-      const eq = kv.indexOf('=');
-      if (eq < 1) throw new UsageError(`--param takes key=value, not "${kv}"`);
-      params[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
-    else if (sql === undefined) sql = a;
-    else throw new UsageError('give the SQL as one argument (quote it)');
+  for (const kv of v.param ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new UsageError(`query: --param takes key=value, not "${kv}"`);
+    const k = kv.slice(0, eq);
+    if (k in params) throw new UsageError(`query: --param ${k} given twice`);
+    params[k] = kv.slice(eq + 1);
   }
   if (!!sql === !!named) throw new UsageError('query takes either "<SQL>" or --named <name>');
-  if (!named && Object.keys(params).length) throw new UsageError('--param goes with --named');
-  return { sql, named, json, athena, params };
+  if (!named && Object.keys(params).length) throw new UsageError('query: --param goes with --named');
+  return { sql, named, json: !!v.json, athena: !!v.athena, params };
+}
+
+/** `--param tenant=<t>` must name a tenant that exists: a typo would print "(no rows)" and mislead. */
+export function checkTenantParam(params: Readonly<Record<string, string>>, known: readonly string[]): void {
+  const t = params['tenant'];
+  if (t && !known.includes(t)) throw new CliError(`unknown tenant "${t}" in --param tenant (tenants: ${[...known].sort().join(', ') || 'none'})`);
+}
+
+/** Tenants with archived events in the local query cache (a tenant removed from the config still has its archive). */
+function cachedTenants(cache: string): string[] {
+  const dir = join(cache, 'events');
+  return existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
 }
 
 function printTable(rows: Record<string, unknown>[]): void {
@@ -54,11 +63,13 @@ export async function query(args: string[]): Promise<number> {
   let sql = a.sql!;
   if (a.named) {
     const q = loadNamedQueries().find((x) => x.name === a.named);
-    if (!q) throw new UsageError(`no named query "${a.named}"; the shipped ones: ${loadNamedQueries().map((x) => x.name).join(', ')}`);
+    if (!q) throw new CliError(`unknown named query "${a.named}" (the shipped ones: ${loadNamedQueries().map((x) => x.name).join(', ')})`);
     sql = renderNamedQuery(q, a.params);
   }
+  const configTenants = a.params['tenant'] ? loadConfig().config.tenants.map((t) => t.id) : [];
   let rows: Record<string, unknown>[];
   if (a.athena) {
+    checkTenantParam(a.params, configTenants);
     const client = new AthenaClient({});
     try { rows = await runAthena(sql, { client, workGroup: process.env.AUTHTRAIL_ATHENA_WORKGROUP, database: process.env.AUTHTRAIL_GLUE_DATABASE }); } finally { client.destroy(); }
   } else {
@@ -66,6 +77,7 @@ export async function query(args: string[]): Promise<number> {
     const s3 = localS3(e);
     const cache = join(homeDir(), 'query-cache');
     try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
+    checkTenantParam(a.params, [...new Set([...configTenants, ...cachedTenants(cache)])]);
     const db = await openArchiveDb(cache);
     try { rows = await runSql(db.connection, sql); } finally { db.close(); }
   }
