@@ -7,6 +7,7 @@ import { dev } from './dev.ts';
 import { flush } from './flush.ts';
 import { poll } from './poll.ts';
 import { quarantine } from './quarantine.ts';
+import { redrive } from './redrive.ts';
 import { query } from './query.ts';
 import { verify } from './verify.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
@@ -19,7 +20,9 @@ export const USAGE = `usage: authtrail <command>
 
   dev                          run the collector locally (what npm start runs)
   send <sourceId> <file>       post a file of vendor events to the running collector
-  poll <sourceId>              run one poll of a pull source now (against its baseUrl)
+  poll <sourceId> [--outputs <file>]
+                               run one poll of a pull source now (locally against its baseUrl;
+                               with --outputs by the deployed poller function)
   flush                        archive everything the running collector holds pending, now
   query "<SQL>" [--json]       run SQL over the archive (tables events, alerts); --athena: in Athena
   query --named <name> [--param key=value ...] [--json] [--athena]
@@ -30,6 +33,10 @@ export const USAGE = `usage: authtrail <command>
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]
                                run them through the current normalizers again (after a fix)
+  redrive <queue> [--dry-run] --outputs <file>
+                               send a dead-letter queue's messages back to the function that
+                               failed them (queues: archiver, detector, eventbridge,
+                               feed-health, poller); --dry-run lists them and changes nothing
 
   --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
                                wrote; credentials and region from the standard AWS configuration
@@ -46,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'query': return await query(args);
       case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);
+      case 'redrive': return await redrive(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

@@ -1,10 +1,16 @@
-/** `authtrail poll <sourceId>`: one poll of a pull source now, by the running local collector. */
+/**
+ * `authtrail poll <sourceId> [--outputs <cdk-outputs.json>]`: one poll of a pull source now, by
+ * the running local collector, or in AWS mode by the deployed poller function (invoked as its
+ * schedule does, with `{"sourceId"}`), so it runs with the poller's role and secrets.
+ */
 import { findSource } from '../lambdas/core/config.ts';
 import { pullerFor } from '../lambdas/sources/pullers.ts';
 import { loadConfig } from '../infra/config.ts';
-import { parseCommand } from './args.ts';
+import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { localFetch, readEndpoints } from './endpoints.ts';
 import { CliError } from './errors.ts';
+import { lambdaInvoker, type Invoker } from './lambda.ts';
+import { OUTPUT_KEYS, readOutputs, type Outputs } from './outputs.ts';
 
 /** The pull source `sourceId` of the config, or a one-line error naming the ones there are. */
 export function pullSource(sourceId: string, config = loadConfig().config) {
@@ -15,9 +21,23 @@ export function pullSource(sourceId: string, config = loadConfig().config) {
   return source;
 }
 
+/** AWS mode: the poller function's answer (the same JSON the local collector prints), or its error. */
+export async function pollDeployed(sourceId: string, outputs: Outputs, invoker: Invoker): Promise<number> {
+  const fn = outputs.need(OUTPUT_KEYS.pollerFunction, 'the poller function; the stack has one when the config has a pull source');
+  const r = await invoker.invoke(fn, { sourceId });
+  if (r.error) { process.stderr.write(`authtrail: poll ${sourceId} failed: ${r.error}\n`); return 1; }
+  console.log(JSON.stringify(r.payload));
+  return 0;
+}
+
 export async function poll(args: string[]): Promise<number> {
-  const { positionals: [sourceId] } = parseCommand('poll', args, {}, ['<sourceId>']);
+  const { values, positionals: [sourceId] } = parseCommand('poll', args, OUTPUTS_OPTION, ['<sourceId>']);
   pullSource(sourceId!);
+  if (values.outputs) {
+    const outputs = readOutputs(values.outputs);
+    const invoker = await lambdaInvoker();
+    try { return await pollDeployed(sourceId!, outputs, invoker); } finally { invoker.close(); }
+  }
   const e = readEndpoints();
   const res = await localFetch(e, `/_local/poll/${encodeURIComponent(sourceId!)}`, { method: 'POST' });
   const body = await res.text();
@@ -27,6 +47,9 @@ export async function poll(args: string[]): Promise<number> {
     process.stderr.write(`authtrail: poll ${sourceId} failed: ${message}\n`);
     return 1;
   }
-  console.log(body);
+  // Re-serialized, so that both modes print the same line.
+  let out = body;
+  try { out = JSON.stringify(JSON.parse(body)); } catch { /* as is */ }
+  console.log(out);
   return 0;
 }

@@ -31,6 +31,21 @@ export interface Endpoints {
 
 export const homeDir = (env: NodeJS.ProcessEnv = process.env) => resolve(env.AUTHTRAIL_HOME ?? '.authtrail');
 export const endpointsFile = (home: string) => join(home, 'endpoints.json');
+export const outputsFile = (home: string) => join(home, 'cdk-outputs.json');
+
+/**
+ * The local resources in the shape `cdk deploy --outputs-file` writes for the deployed stacks
+ * (`{"<stack>": {"<OutputKey>": "<value>"}}`, keys as in cli/outputs.ts), so that the AWS mode of
+ * the operator commands runs against the stand-ins: `--outputs $AUTHTRAIL_HOME/cdk-outputs.json`
+ * with AWS_ENDPOINT_URL_<SERVICE> set to the endpoints of endpoints.json. The stand-ins have no
+ * Lambda functions and no queues, so their outputs are absent here.
+ */
+export function localOutputs(e: Pick<Endpoints, 'api' | 'bucket' | 'table' | 'stateTable' | 'topicArn'>) {
+  return {
+    AuthTrailStateful: { ArchiveBucketName: e.bucket, HotTableName: e.table, StateTableName: e.stateTable },
+    AuthTrailStateless: { ApiUrl: e.api, AlertTopicArn: e.topicArn },
+  };
+}
 
 /** A port that cannot be listened on, as one line for the user (not a stack trace). */
 function portError(port: number, err: unknown): unknown {
@@ -74,6 +89,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     for (const close of closers) close();
     await Promise.allSettled(running.map((s) => s.stop()));
     rmSync(endpointsFile(o.home), { force: true });
+    rmSync(outputsFile(o.home), { force: true });
   };
   try {
     // allSettled, so that a stand-in that fails does not leave the others running unnoticed.
@@ -182,6 +198,9 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const file = endpointsFile(o.home);
     writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
+    const outputs = outputsFile(o.home);
+    writeFileSync(`${outputs}.tmp`, `${JSON.stringify(localOutputs(endpoints), null, 2)}\n`);
+    renameSync(`${outputs}.tmp`, outputs);
     log(`authtrail ready on ${endpoints.api}`);
     return { endpoints, stop };
   } catch (err) {
