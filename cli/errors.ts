@@ -20,9 +20,10 @@ const causeChain = (err: unknown): unknown[] => {
 
 /**
  * One line with the fix for the environment problems a user can cause, or undefined for a bug.
- * `where` names what was being reached (a collector, an AWS endpoint) for connection errors.
+ * `where` names what was being reached for connection errors; `aws` says whether the command ran
+ * against a deployed stack (`--outputs`) rather than the local collector.
  */
-export function explain(err: unknown, where?: string): string | undefined {
+export function explain(err: unknown, where?: string, aws = false): string | undefined {
   for (const e of causeChain(err)) {
     if (!(e instanceof Error)) continue;
     const code = (e as NodeJS.ErrnoException).code;
@@ -35,11 +36,12 @@ export function explain(err: unknown, where?: string): string | undefined {
     if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || e.name === 'UnrecognizedClientException' || e.name === 'InvalidAccessKeyId') {
       return `AWS refused the request (${e.name}): ${e.message.split('\n')[0]} — use credentials of the operator role for this deployment`;
     }
-    if (e.name === 'NoSuchBucket' || e.name === 'ResourceNotFoundException' || e.name === 'QueueDoesNotExist' || e.name === 'AWS.SimpleQueueService.NonExistentQueue') {
+    if (aws && (e.name === 'NoSuchBucket' || e.name === 'ResourceNotFoundException' || e.name === 'QueueDoesNotExist' || e.name === 'AWS.SimpleQueueService.NonExistentQueue')) {
       return `${e.message.split('\n')[0] || e.name}: the outputs file does not match this account and region (check --outputs, AWS_REGION and AWS_PROFILE)`;
     }
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EAI_AGAIN') {
-      return `cannot reach ${where ?? 'the endpoint'} (${code}): ${where?.includes('collector') ? 'start the collector with npm start (or set AUTHTRAIL_HOME to its state directory)' : 'check AWS_ENDPOINT_URL* and the network'}`;
+      if (!aws) return `cannot reach ${where ?? 'the local collector'} (${code}): start the collector with npm start (or set AUTHTRAIL_HOME to its state directory)`;
+      return `cannot reach ${where ?? 'the AWS endpoint'} (${code}): check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, the region and the network`;
     }
   }
   return undefined;

@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) { process.stderr.write(`authtrail: ${err.message}\n\n${USAGE}`); return 2; }
     if (err instanceof CliError || err instanceof ConfigError || err instanceof StandInError || err instanceof QueryParamError) { process.stderr.write(`authtrail: ${err.message}\n`); return 1; }
-    const line = explain(err);
+    const line = explain(err, undefined, args.some((a) => a === '--outputs' || a.startsWith('--outputs=')));
     if (line) { process.stderr.write(`authtrail: ${line}\n`); return 1; }
     // Not a user error: a bug, whose stack is what a report needs.
     process.stderr.write(`authtrail: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

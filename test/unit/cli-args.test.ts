@@ -149,6 +149,11 @@ describe('user errors are one line with the fix, no stack trace', () => {
     assert.match(explain(creds)!, /no AWS credentials found/);
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
     assert.match(explain(refused, 'the local collector at http://127.0.0.1:1')!, /cannot reach the local collector at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\): start the collector with npm start/);
+    assert.match(explain(refused)!, /^cannot reach the local collector \(ECONNREFUSED\): start the collector with npm start/);
+    assert.match(explain(refused, undefined, true)!, /^cannot reach the AWS endpoint \(ECONNREFUSED\): check AWS_ENDPOINT_URL/);
+    const noBucket = Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket' });
+    assert.match(explain(noBucket, undefined, true)!, /does not match this account and region/);
+    assert.equal(explain(noBucket), undefined, 'locally a missing bucket is not about --outputs');
     assert.equal(explain(new RangeError('a bug')), undefined);
   });
   it('main prints a missing or bad region and missing credentials as one line (no stack)', async () => {
