@@ -19,7 +19,6 @@ export const OUTPUT_KEYS = {
   archiverFunction: 'ArchiverFunctionName',
   detectorFunction: 'DetectorFunctionName',
   feedHealthFunction: 'FeedHealthFunctionName',
-  hotTableStreamArn: 'HotTableStreamArn',
 } as const;
 
 /** `authtrail redrive <queue>`: each dead-letter queue's output key and the function it feeds. */
