@@ -78,8 +78,17 @@ export async function query(args: string[]): Promise<number> {
     const cache = join(homeDir(), 'query-cache');
     try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
     checkTenantParam(a.params, [...new Set([...configTenants, ...cachedTenants(cache)])]);
-    const db = await openArchiveDb(cache);
-    try { rows = await runSql(db.connection, sql); } finally { db.close(); }
+    let db: Awaited<ReturnType<typeof openArchiveDb>> | undefined;
+    try {
+      db = await openArchiveDb(cache);
+      rows = await runSql(db.connection, sql);
+    } catch (err) {
+      // The user's SQL, or an archive object that is not what was archived: one line either way.
+      const first = (err as Error).message.split('\n')[0]!.replace(/^Error: /, '');
+      throw new CliError(/magic bytes|parquet/i.test(first) ? `the query failed: ${first} — an archive object is damaged or was replaced: run npx authtrail verify` : `the query failed: ${first}`, { cause: err });
+    } finally {
+      db?.close();
+    }
   }
   if (a.json) for (const r of rows) console.log(JSON.stringify(r));
   else printTable(rows);

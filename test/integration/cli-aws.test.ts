@@ -129,6 +129,14 @@ describe('operator commands in AWS mode (--outputs) give the same results as loc
     assert.equal(missing.stderr, 'authtrail: replay failed: no quarantined object with id no-such-id\n');
   });
 
+  it('unknown tenants are errors, not "(no rows)"', async () => {
+    const r = await c.cli(['query', '--named', 'push_denials', '--param', 'tenant=nosuch']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'authtrail: unknown tenant "nosuch" in --param tenant (tenants: acme, globex)\n');
+    const ok = await c.cli(['query', '--named', 'push_denials', '--param', 'tenant=globex']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   it('verify catches an altered object exactly as local mode does', async () => {
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: c.endpoints.bucket, Prefix: 'events/tenant=acme/' }))).Contents ?? []).map((o) => o.Key!).sort();
     const altered = keys[0]!;
@@ -138,6 +146,10 @@ describe('operator commands in AWS mode (--outputs) give the same results as loc
     assert.match(r.stdout, new RegExp(`ALTERED  ${altered.replace(/[.]/g, '\\.')}`));
     assert.match(r.stdout, /verify: FAILED, 1 finding/);
     assert.equal((await same(['verify', '--tenant', 'globex'])).code, 0, 'the other tenant is unaffected');
+    // A query over the damaged archive says so in one line and points at verify.
+    const q = await c.cli(['query', 'SELECT count(*) n FROM events']);
+    assert.equal(q.code, 1);
+    assert.match(q.stderr, /^authtrail: the query failed: .* an archive object is damaged or was replaced: run npx authtrail verify\n$/);
   });
 
   it('user errors in AWS mode are one line naming the fix', async () => {
