@@ -69,7 +69,9 @@ export async function verifyTarget(t: Target, a: { tenant?: string | undefined; 
 
 export async function verify(args: string[]): Promise<number> {
   const a = parseVerifyArgs(args);
-  const configTenants = loadConfig().config.tenants.map((x) => x.id);
+  const loaded = loadConfig();
+  // Against a deployed stack the built-in demo config says nothing about its tenants: the archive does.
+  const configTenants = a.outputs && !loaded.path ? [] : loaded.config.tenants.map((x) => x.id);
   const t = openTarget(a.outputs);
   try {
     return await verifyTarget(t, a, configTenants);
