@@ -82,12 +82,23 @@ export function secretCache(o: SecretCacheOptions = {}): SecretCache {
 
   const keyOf = (id: string, stages: readonly Stage[]) => `${stages.join('+')}\u0000${id}`;
 
-  /** Cached values of `id`, read again when older than `maxAgeMs`. */
+  /**
+   * Cached values of `id`, read again when older than `maxAgeMs`. When that read fails (Secrets
+   * Manager throttling or unreachable), the values read before keep serving, and the next try
+   * waits `refreshAfterMs`: an outage costs neither 5xx answers nor a call per request.
+   */
   async function get(id: string, stages: readonly Stage[]): Promise<readonly string[]> {
     const key = keyOf(id, stages);
     const entry = cache.get(key);
     if (entry && now() - entry.fetchedAt < maxAgeMs) return entry.values;
-    return read(key, id, stages);
+    const known = entry && entry.fetchedAt > -Infinity ? entry.values : undefined;
+    if (known && !entry!.inFlight && now() - entry!.triedAt < refreshAfterMs) return known;
+    try {
+      return await read(key, id, stages);
+    } catch (err) {
+      if (known) return known;
+      throw err;
+    }
   }
 
   /** Reads `id` again if the rate limit allows; true when fresh values were read. */

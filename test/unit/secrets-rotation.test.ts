@@ -227,6 +227,26 @@ describe('refresh after a failed check', () => {
     assert.equal(sm.commandCalls(GetSecretValueCommand).length, n, 'no new read within 10 s of the failed one');
   });
 
+  it('Secrets Manager failing after the cache age: the values read before keep serving, tried again at most every 10 s', async () => {
+    const auth = AUTHS['shared-secret']({ secretArn: ARN_A });
+    fake.put(ARN_A, OLD);
+    const env = environment();
+    assert.equal(await check(env, auth, 'shared-secret', OLD), true);
+    sm.on(GetSecretValueCommand).rejects(new Error('ThrottlingException'));
+    const before = sm.commandCalls(GetSecretValueCommand).length;
+    clock += 301_000;
+    for (let i = 0; i < 50; i++) {
+      clock += 100;
+      assert.equal(await check(env, auth, 'shared-secret', OLD), true);
+    }
+    assert.equal(sm.commandCalls(GetSecretValueCommand).length - before, 2, 'one try (both stages) in 5 s of requests');
+    clock += 10_000;
+    assert.equal(await check(env, auth, 'shared-secret', OLD), true);
+    assert.equal(sm.commandCalls(GetSecretValueCommand).length - before, 4);
+    // A secret never read at all cannot be guessed: that is an error (5xx, the sender retries), not a 401.
+    await assert.rejects(environment().candidates({ arn: ARN_B }), /Throttling/);
+  });
+
   it('inline secrets (local mode) are never read from Secrets Manager', async () => {
     const auth = SourceAuth.parse({ type: 'shared-secret', header: 'authorization', secret: 'inline-secret-value' });
     const env = environment();
