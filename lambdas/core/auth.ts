@@ -1,6 +1,8 @@
 /**
  * Webhook authentication (CONTRACT §2 `auth`). Comparisons run in constant time over
- * fixed-length digests, so neither content nor length of a secret leaks through timing.
+ * fixed-length digests, so neither content nor length of a secret leaks through timing. While a
+ * secret is rotated a source accepts several (README, "Rotating a source's secret"): each is
+ * compared, always all of them, so timing does not tell which one matched either.
  *
  * HMAC sources sign with the one algorithm their `type` names (`hmac-sha256`, `hmac-sha512`):
  * the algorithm never comes from the request, so a sender cannot downgrade it. A sender that
