@@ -54,7 +54,8 @@ export function secretCache(o: SecretCacheOptions = {}): SecretCache {
     } catch (err) {
       // A secret never rotated has no AWSPREVIOUS version.
       if (stage === 'AWSPREVIOUS' && err instanceof ResourceNotFoundException) return null;
-      throw err;
+      if (err instanceof SecretError) throw err;
+      throw new SecretError(`cannot read secret ${id} (${stage}): ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
     }
   }
 

@@ -41,7 +41,7 @@ describe('pull credentials are checked at start', () => {
     assert.equal(lines.length, 4, message);
     assert.match(lines[1]!, /^source acme-duo: secret arn:\S+duo-skey \(AWSCURRENT\) is empty or binary/);
     assert.match(lines[2]!, /^source acme-google: pull settings are invalid; pull\.serviceAccountKey\.private_key: /);
-    assert.match(lines[3]!, /^source acme-jc: Secrets Manager can't find the specified secret\.$/);
+    assert.match(lines[3]!, /^source acme-jc: cannot read secret arn:\S+gone \(AWSCURRENT\): ResourceNotFoundException: Secrets Manager can't find the specified secret\.$/);
     assert.doesNotMatch(message, /acme-okta/);
     assert.equal(existsSync(join(home, 'dynamodb')), false, 'nothing was started');
   });
