@@ -254,17 +254,6 @@ export const hasInlineSecret = (s: Source) =>
   usesSecret(s.auth) ? s.auth.secret !== undefined
     : s.auth?.type === 'google-channel-token' ? s.auth.token !== undefined : false;
 
-/**
- * Every Secrets Manager ARN a source's config names (webhook secret, the one being rotated out,
- * pull credentials): what a Lambda serving that source must be allowed to read.
- */
-export function secretArnsOf(s: Source): string[] {
-  const a = s.auth;
-  const auth = usesSecret(a) ? [a.secretArn, a.previousSecretArn] : a?.type === 'google-channel-token' ? [a.tokenArn, a.previousTokenArn] : [];
-  const pull = Object.entries(s.pull ?? {}).filter(([k, v]) => k.endsWith('SecretArn') && typeof v === 'string').map(([, v]) => v as string);
-  return [...auth, ...pull].filter((x): x is string => x !== undefined);
-}
-
 export function findSource(cfg: Config, sourceId: string): Source | undefined {
   return cfg.sources.find((s) => s.id === sourceId);
 }
