@@ -72,6 +72,16 @@ export interface LocalCollector {
 
 export async function startLocal(o: { config: Config; home: string; port: number; log?: (line: string) => void }): Promise<LocalCollector> {
   const log = o.log ?? ((l: string) => console.log(l));
+  // Pull credentials read and checked as the first poll would, but now rather than 60 s later:
+  // refuse to start, one line per bad source.
+  const { ConfigError } = await import('../lambdas/core/config.ts');
+  const { resolvePullSettings } = await import('../lambdas/adapters/pull-settings.ts');
+  const { resolveSecret } = await import('../lambdas/adapters/secrets.ts');
+  const { pullerFor } = await import('../lambdas/sources/pullers.ts');
+  const badPull = (await Promise.all(o.config.sources.filter((x) => x.pull && x.pull['baseUrl'] && pullerFor(x.kind)).map((src) =>
+    resolvePullSettings(src, pullerFor(src.kind)!, resolveSecret).then(() => null, (err: unknown) =>
+      `${(err as Error).message.startsWith(`source ${src.id}`) ? '' : `source ${src.id}: `}${(err as Error).message.replace(/:?\n/g, '; ')}`)))).filter((x) => x !== null);
+  if (badPull.length) throw new ConfigError(`pull settings are invalid; fix them in the config (or the secrets they name) and start again:\n${badPull.join('\n')}`);
   checkJava();
   await ensurePortFree(o.port);
   mkdirSync(o.home, { recursive: true });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Operations } from './operations-config.ts';
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
+import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"');
 const SecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'expected a Secrets Manager secret ARN');
@@ -17,12 +18,15 @@ export const SharedSecretAuth = z.strictObject({
   secretArn: SecretArn.optional(),
   /** Set by the CDK app for secrets it generates in Secrets Manager (by name). */
   secretName: z.string().min(1).optional(),
+  /** During a rotation: the secret being replaced, accepted too until it is removed. */
+  previousSecretArn: SecretArn.optional(),
 });
 const hmacOptions = {
   header: z.string().min(1).transform((h) => h.toLowerCase()),
   secret: z.string().min(8, 'a secret needs at least 8 characters').optional(),
   secretArn: SecretArn.optional(),
   secretName: z.string().min(1).optional(),
+  previousSecretArn: SecretArn.optional(),
   timestampHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
   toleranceSeconds: z.number().int().positive().max(86_400).default(300),
 };
@@ -34,6 +38,7 @@ export const GoogleChannelAuth = z.strictObject({
   token: z.string().min(8, 'a token needs at least 8 characters').optional(),
   tokenArn: SecretArn.optional(),
   tokenName: z.string().min(1).optional(),
+  previousTokenArn: SecretArn.optional(),
 });
 export const NoAuth = z.strictObject({ type: z.literal('none') });
 export const SourceAuth = z.discriminatedUnion('type', [SharedSecretAuth, HmacAuth, HmacSha512Auth, GoogleChannelAuth, NoAuth]);
@@ -78,43 +83,107 @@ export const Config = z
     // Where alarms go and who receives which alerts (applied by the CDK app; ignored locally).
     operations: Operations.optional(),
   })
-  .superRefine((cfg, ctx) => {
-    const tenants = new Set<string>();
-    cfg.tenants.forEach((t, i) => {
-      if (tenants.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
-      tenants.add(t.id);
-    });
-    const ids = new Set<string>();
-    cfg.sources.forEach((s, i) => {
-      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
-      ids.add(s.id);
-      if (!tenants.has(s.tenant)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'tenant'], message: `unknown tenant "${s.tenant}"` });
-      const a = s.auth;
-      if (a?.type === 'none' && !s.allowUnauthenticated)
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'type'], message: '"none" needs "allowUnauthenticated": true on the source' });
-      const given = (...xs: unknown[]) => xs.filter((x) => x !== undefined).length;
-      if (usesSecret(a) && given(a.secret, a.secretArn, a.secretName) !== 1)
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'secret'], message: 'give exactly one of "secret" or "secretArn"' });
-      if (a?.type === 'google-channel-token' && given(a.token, a.tokenArn, a.tokenName) !== 1)
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'auth', 'token'], message: 'give exactly one of "token" or "tokenArn"' });
-    });
-    cfg.sources.forEach((s, i) => {
-      if (s.eventbridge && !s.eventbridge.source && (cfg.sources.filter((o) => o.kind === s.kind && o.eventbridge).length > 1))
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'eventbridge', 'source'], message: `several ${s.kind} sources use EventBridge: each needs its own "source" to route by` });
-    });
-    for (const t of Object.keys(cfg.alerts.tenants))
-      if (!tenants.has(t)) ctx.addIssue({ code: 'custom', path: ['alerts', 'tenants', t], message: `unknown tenant "${t}"` });
-    cfg.operations?.alertSubscriptions.forEach((sub, i) => sub.tenants?.forEach((t, j) => {
-      if (!tenants.has(t)) ctx.addIssue({ code: 'custom', path: ['operations', 'alertSubscriptions', i, 'tenants', j], message: `unknown tenant "${t}"` });
-    }));
-    const feedSources = [['alerts', 'rules'], ...Object.keys(cfg.alerts.tenants).map((t) => ['alerts', 'tenants', t, 'rules'])];
-    for (const path of feedSources) {
-      const feed = path.length === 2 ? cfg.alerts.rules.feed_silence : cfg.alerts.tenants[path[2]!]?.rules?.feed_silence;
-      for (const id of Object.keys(feed?.sources ?? {}))
-        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: [...path, 'feed_silence', 'sources', id], message: `unknown source "${id}"` });
-    }
-  });
+  // Run even when fields are malformed, so that every error is reported in one pass (the
+  // references are checked over whatever parsed; see `references`).
+  .superRefine((cfg, ctx) => references(cfg, ctx.addIssue.bind(ctx)), { when: () => true });
 export type Config = z.infer<typeof Config>;
+
+type Issue = { code: 'custom'; path: PropertyKey[]; message: string };
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+
+/**
+ * Cross-field and cross-reference checks: unknown tenants and sources, duplicate ids, routing
+ * conflicts, exactly one secret, pull settings by the vendor's own schema. They read the config
+ * defensively (a field may still be malformed: its format error is reported beside these).
+ */
+function references(input: unknown, addIssue: (i: Issue) => void): void {
+  if (!isObject(input)) return;
+  const issue = (path: PropertyKey[], message: string) => addIssue({ code: 'custom', path, message });
+  const tenants = new Set<string>();
+  list(input['tenants']).forEach((t, i) => {
+    const id = isObject(t) ? str(t['id']) : undefined;
+    if (id === undefined) return;
+    if (tenants.has(id)) issue(['tenants', i, 'id'], `duplicate tenant id "${id}"`);
+    tenants.add(id);
+  });
+  const sources = list(input['sources']).map((s) => (isObject(s) ? s : {}));
+  const ids = new Set<string>();
+  sources.forEach((s, i) => {
+    const id = str(s['id']);
+    if (id !== undefined && ids.has(id)) issue(['sources', i, 'id'], `duplicate source id "${id}"`);
+    if (id !== undefined) ids.add(id);
+    const tenant = str(s['tenant']);
+    if (tenant !== undefined && !tenants.has(tenant)) issue(['sources', i, 'tenant'], `unknown tenant "${tenant}"`);
+    const a = isObject(s['auth']) ? s['auth'] : undefined;
+    if (a?.['type'] === 'none' && s['allowUnauthenticated'] !== true)
+      issue(['sources', i, 'auth', 'type'], '"none" needs "allowUnauthenticated": true on the source');
+    const given = (...keys: string[]) => keys.filter((k) => a?.[k] !== undefined).length;
+    const secretType = a?.['type'] === 'shared-secret' || a?.['type'] === 'hmac-sha256' || a?.['type'] === 'hmac-sha512';
+    if (secretType && given('secret', 'secretArn', 'secretName') !== 1)
+      issue(['sources', i, 'auth', 'secret'], 'give exactly one of "secret" or "secretArn"');
+    if (a?.['type'] === 'google-channel-token' && given('token', 'tokenArn', 'tokenName') !== 1)
+      issue(['sources', i, 'auth', 'token'], 'give exactly one of "token" or "tokenArn"');
+    for (const [current, previous] of [['secretArn', 'previousSecretArn'], ['tokenArn', 'previousTokenArn']] as const)
+      if (a?.[previous] !== undefined && a[previous] === a[current])
+        issue(['sources', i, 'auth', previous], `"${previous}" is the same secret as "${current}": name the secret being replaced, or remove it`);
+    const kind = str(s['kind']);
+    if (isObject(s['pull']) && kind !== undefined) pullIssues(s['pull'], kind).forEach((p) => issue(['sources', i, 'pull', ...p.path], p.message));
+  });
+  sources.forEach((s, i) => {
+    const kind = s['kind'];
+    if (isObject(s['eventbridge']) && s['eventbridge']['source'] === undefined && sources.filter((o) => o['kind'] === kind && isObject(o['eventbridge'])).length > 1)
+      issue(['sources', i, 'eventbridge', 'source'], `several ${String(kind)} sources use EventBridge: each needs its own "source" to route by`);
+  });
+  const alerts = isObject(input['alerts']) ? input['alerts'] : {};
+  const perTenant = isObject(alerts['tenants']) ? alerts['tenants'] : {};
+  for (const t of Object.keys(perTenant)) if (!tenants.has(t)) issue(['alerts', 'tenants', t], `unknown tenant "${t}"`);
+  const operations = isObject(input['operations']) ? input['operations'] : {};
+  list(operations['alertSubscriptions']).forEach((sub, i) => list(isObject(sub) ? sub['tenants'] : undefined).forEach((t, j) => {
+    if (typeof t === 'string' && !tenants.has(t)) issue(['operations', 'alertSubscriptions', i, 'tenants', j], `unknown tenant "${t}"`);
+  }));
+  const rulesAt: [PropertyKey[], unknown][] = [[['alerts', 'rules'], alerts['rules']],
+    ...Object.entries(perTenant).map(([t, v]): [PropertyKey[], unknown] => [['alerts', 'tenants', t, 'rules'], isObject(v) ? v['rules'] : undefined])];
+  for (const [path, rules] of rulesAt) {
+    const feed = isObject(rules) && isObject(rules['feed_silence']) ? rules['feed_silence'] : {};
+    for (const id of Object.keys(isObject(feed['sources']) ? feed['sources'] : {}))
+      if (!ids.has(id)) issue([...path, 'feed_silence', 'sources', id], `unknown source "${id}"`);
+  }
+}
+
+/** A credential field's Secrets Manager reference: `<field>SecretArn`, or the CDK app's `<field>SecretName`. */
+const SECRET_REF = /^(.+)Secret(Arn|Name)$/;
+
+/**
+ * What is wrong with a pull source's settings, by the vendor's own schema (`Puller.settings`).
+ * A credential held in Secrets Manager counts as present (only its ARN can be checked before it is
+ * read); `resolved` gives the values read from there, checked then like inline ones.
+ */
+export function pullIssues(pull: Readonly<Record<string, unknown>>, kind: string, resolved: Readonly<Record<string, unknown>> = {}): { path: PropertyKey[]; message: string }[] {
+  const puller = pullerFor(kind as SourceKind);
+  if (!puller) return [{ path: [], message: `${kind} sources cannot be polled (pull sources: ${Object.keys(PULL_CREDENTIALS).sort().join(', ')}); remove "pull"` }];
+  const settings: Record<string, unknown> = {};
+  const unread = new Set<string>();
+  for (const [k, v] of Object.entries(pull)) {
+    const field = SECRET_REF.exec(k)?.[1];
+    if (field === undefined) { settings[k] = v; continue; }
+    if (pull[field] !== undefined) return [{ path: [k], message: `give "${field}" or "${k}", not both` }];
+    const ref = (k.endsWith('Arn') ? SecretArn : z.string().min(1)).safeParse(v);
+    if (!ref.success) return [{ path: [k], message: ref.error.issues[0]!.message }];
+    if (field in resolved) settings[field] = resolved[field];
+    else unread.add(field);
+  }
+  const r = puller.settings.safeParse(settings);
+  if (r.success) return [];
+  return r.error.issues
+    .filter((i) => !unread.has(String(i.path[0])))
+    .map((i) => {
+      const field = String(i.path[0] ?? '');
+      const missing = i.path.length === 1 && settings[field] === undefined;
+      return { path: i.path, message: missing ? `missing: give "${field}"${(PULL_CREDENTIALS[kind as SourceKind] ?? []).includes(field) ? ` (or "${field}SecretArn")` : ''}` : i.message };
+    });
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -123,16 +192,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** Formats zod issues as `path.to.field: message`, one per line. */
+/** Formats zod issues as `path.to.field: message`, one per line (the same line once). */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-    .join('\n');
+  return [...new Set(issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`))].join('\n');
+}
+
+/** Config order: each source's errors together, format and reference errors side by side. */
+function byPath(a: { path: PropertyKey[] }, b: { path: PropertyKey[] }): number {
+  for (let i = 0; i < Math.min(a.path.length, b.path.length); i++) {
+    const x = a.path[i], y = b.path[i];
+    if (x === y) continue;
+    return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+  }
+  return a.path.length - b.path.length;
 }
 
 export function parseConfig(input: unknown, origin = 'authtrail.config.json'): Config {
   const r = Config.safeParse(input);
-  if (!r.success) throw new ConfigError(`${origin} is invalid:\n${describeIssues(r.error.issues)}`, { cause: r.error });
+  if (!r.success) throw new ConfigError(`${origin} is invalid:\n${describeIssues([...r.error.issues].sort(byPath))}`, { cause: r.error });
   return r.data;
 }
 

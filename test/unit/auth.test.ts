@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { verifyRequest } from '../../lambdas/core/auth.ts';
+import { authenticate, secretRefs, verifyRequest, type SecretRefs } from '../../lambdas/core/auth.ts';
 import { SourceAuth } from '../../lambdas/core/config.ts';
 
 const body = Buffer.from('{"data":{"events":[]}}');
@@ -67,5 +67,42 @@ describe('webhook auth', () => {
     const g = SourceAuth.parse({ type: 'google-channel-token', token: 'channel-token-1' });
     assert.equal(verifyRequest(g, 'channel-token-1', { 'x-goog-channel-token': 'channel-token-1' }, body, now), true);
     assert.equal(verifyRequest(g, 'channel-token-1', { 'x-goog-channel-token': 'nope' }, body, now), false);
+  });
+
+  describe('several accepted secrets (rotation)', () => {
+    const hmac = SourceAuth.parse({ type: 'hmac-sha256', header: 'x-signature', secret: 'unused-inline' });
+    const sig = (secret: string) => createHmac('sha256', secret).update(body).digest('hex');
+    it('any candidate matches, in any order; none, or an empty list, is refused', () => {
+      for (const list of [['old-secret-1', 'new-secret-2'], ['new-secret-2', 'old-secret-1']]) {
+        assert.equal(verifyRequest(hmac, list, { 'x-signature': sig('old-secret-1') }, body, now), true);
+        assert.equal(verifyRequest(hmac, list, { 'x-signature': sig('new-secret-2') }, body, now), true);
+        assert.equal(verifyRequest(hmac, list, { 'x-signature': sig('third-secret') }, body, now), false);
+        assert.equal(verifyRequest(shared, list, { authorization: list[1]! }, body, now), true);
+        assert.equal(verifyRequest(shared, list, { authorization: `${list[1]!}x` }, body, now), false);
+      }
+      assert.equal(verifyRequest(shared, [], { authorization: '' }, body, now), false);
+      assert.equal(verifyRequest(shared, [''], { authorization: '' }, body, now), false);
+      assert.equal(verifyRequest(shared, null, { authorization: 's3cret-value' }, body, now), false);
+    });
+
+    it('secretRefs names the previous secret of every auth type that takes one', () => {
+      const arn = (n: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${n}`;
+      for (const type of ['shared-secret', 'hmac-sha256', 'hmac-sha512'])
+        assert.deepEqual(secretRefs(SourceAuth.parse({ type, header: 'x-h', secretArn: arn('b'), previousSecretArn: arn('a') })), { value: undefined, arn: arn('b'), previousArn: arn('a') });
+      assert.deepEqual(secretRefs(SourceAuth.parse({ type: 'google-channel-token', tokenArn: arn('b'), previousTokenArn: arn('a') })), { value: undefined, arn: arn('b'), previousArn: arn('a') });
+      assert.equal(secretRefs(SourceAuth.parse({ type: 'none' })), null);
+    });
+
+    it('authenticate with a plain resolver: the current and the previous secret, no refresh', async () => {
+      const arn = (n: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${n}`;
+      const auth = SourceAuth.parse({ type: 'shared-secret', secretArn: arn('new'), previousSecretArn: arn('old') });
+      const asked: SecretRefs[] = [];
+      const resolve = async (r: SecretRefs) => { asked.push(r); return r.arn === arn('new') ? 'new-secret-value' : 'old-secret-value'; };
+      assert.equal(await authenticate(auth, resolve, { authorization: 'old-secret-value' }, body, now), true);
+      assert.equal(await authenticate(auth, resolve, { authorization: 'new-secret-value' }, body, now), true);
+      assert.equal(await authenticate(auth, resolve, { authorization: 'other-value-xx' }, body, now), false);
+      assert.deepEqual(asked.slice(0, 2), [{ value: undefined, arn: arn('new') }, { arn: arn('old') }]);
+      assert.equal(await authenticate(SourceAuth.parse({ type: 'none' }), resolve, {}, body, now), true);
+    });
   });
 });

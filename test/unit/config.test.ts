@@ -80,4 +80,73 @@ describe('config', () => {
     writeFileSync(join(dir, 'broken.json'), '{ nope');
     assert.throws(() => loadConfig({ AUTHTRAIL_CONFIG: 'broken.json' }, dir), /not valid JSON/);
   });
+
+  it('reports every error in one pass: format and reference errors together, one line each naming its field', () => {
+    const c = {
+      tenants: [{ id: 'acme', name: 'Acme' }, { id: 'acme', name: 'Acme again' }],
+      sources: [
+        { id: 'a-okta', tenant: 'nope', kind: 'okta', auth: { type: 'shared-secret', header: 'authorization', secret: 'short' } },
+        { id: 'a-okta', tenant: 'acme', kind: 'myidp' },
+        { id: 'a-duo', tenant: 'acme', kind: 'duo', pull: { baseUrl: 'https://api-x.duosecurity.com', integrationKey: 'DI123' } },
+        { id: 'a-kc', tenant: 'acme', kind: 'keycloak', auth: { type: 'none' } },
+      ],
+      retention: { hotDays: '90' },
+      alerts: { tenants: { ghost: {} } },
+    };
+    let message = '';
+    assert.throws(() => parseConfig(c, 'x.json'), (err: unknown) => err instanceof ConfigError && !!(message = err.message));
+    const lines = message.split('\n');
+    assert.equal(lines[0], 'x.json is invalid:');
+    assert.deepEqual(lines.slice(1).map((l) => l.slice(0, l.indexOf(': '))).sort(), [
+      'alerts.tenants.ghost', // reference
+      'retention.hotDays', // format
+      'sources.0.auth.secret', // format
+      'sources.0.tenant', // reference
+      'sources.1.id', // reference (duplicate)
+      'sources.1.kind', // format
+      'sources.2.pull.secretKey', // the vendor's schema
+      'sources.3.auth.type', // reference
+      'tenants.1.id', // reference (duplicate)
+    ]);
+    assert.match(message, /^sources\.2\.pull\.secretKey: missing: give "secretKey" \(or "secretKeySecretArn"\)$/m);
+    assert.match(message, /^sources\.0\.tenant: unknown tenant "nope"$/m);
+  });
+
+  it('previousSecretArn / previousTokenArn: accepted beside the current secret, refused when it names the same secret', () => {
+    const arn = (n: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:authtrail/${n}`;
+    const c = valid() as { sources: Record<string, unknown>[] };
+    c.sources[0]!['auth'] = { type: 'hmac-sha256', header: 'x-sig', secretArn: arn('new'), previousSecretArn: arn('old') };
+    c.sources.push({ id: 'acme-google', tenant: 'acme', kind: 'google_workspace', auth: { type: 'google-channel-token', tokenArn: arn('t2'), previousTokenArn: arn('t1') } });
+    const parsed = parseConfig(c);
+    assert.equal(parsed.sources[0]!.auth!.type === 'hmac-sha256' && parsed.sources[0]!.auth!.previousSecretArn, arn('old'));
+    assert.equal(parsed.sources[1]!.auth!.type === 'google-channel-token' && parsed.sources[1]!.auth!.previousTokenArn, arn('t1'));
+    assert.doesNotThrow(() => parseConfig(runtimeConfig(parsed, (id) => `authtrail/x/source/${id}`)));
+    c.sources[0]!['auth'] = { type: 'shared-secret', secretArn: arn('new'), previousSecretArn: arn('new') };
+    assert.throws(() => parseConfig(c), /sources\.0\.auth\.previousSecretArn: "previousSecretArn" is the same secret as "secretArn"/);
+    c.sources[0]!['auth'] = { type: 'shared-secret', previousSecretArn: arn('old') };
+    assert.throws(() => parseConfig(c), /sources\.0\.auth\.secret: give exactly one/);
+    c.sources[0]!['auth'] = { type: 'shared-secret', secretArn: arn('new'), previousSecretArn: 'old' };
+    assert.throws(() => parseConfig(c), /sources\.0\.auth\.previousSecretArn: expected a Secrets Manager secret ARN/);
+  });
+
+  it('pull settings are checked by the vendor\'s schema; a credential in Secrets Manager counts as present', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authtrail/duo-skey';
+    const withPull = (kind: string, pull: Record<string, unknown>) => ({ ...valid(), sources: [{ id: 'acme-x', tenant: 'acme', kind, pull }] });
+    assert.doesNotThrow(() => parseConfig(withPull('duo', { baseUrl: 'https://api-x.duosecurity.com', integrationKey: 'DI1', secretKeySecretArn: arn })));
+    assert.doesNotThrow(() => parseConfig(withPull('duo', { baseUrl: 'https://api-x.duosecurity.com', integrationKey: 'DI1', secretKey: 'inline' })));
+    // The deployed config names the generated secret instead.
+    assert.doesNotThrow(() => parseConfig(withPull('duo', { baseUrl: 'https://api-x.duosecurity.com', integrationKey: 'DI1', secretKeySecretName: 'authtrail/x/source/acme-x/secretKey' })));
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['okta', { baseUrl: 'https://x.okta.com' }, /sources\.0\.pull\.apiToken: missing: give "apiToken" \(or "apiTokenSecretArn"\)/],
+      ['duo', { integrationKey: 'DI1', secretKeySecretArn: arn }, /sources\.0\.pull\.baseUrl: missing: give "baseUrl"/],
+      ['duo', { baseUrl: 'https://api-x.duosecurity.com', integrationKey: 'DI1', secretKey: 'a', secretKeySecretArn: arn }, /sources\.0\.pull\.secretKeySecretArn: give "secretKey" or "secretKeySecretArn", not both/],
+      ['okta', { baseUrl: 'https://x.okta.com', apiTokenSecretArn: 'authtrail/okta-token' }, /sources\.0\.pull\.apiTokenSecretArn: expected a Secrets Manager secret ARN/],
+      ['entra', { tenantId: 't', clientSecret: 's' }, /sources\.0\.pull\.clientId: missing/],
+      ['google_workspace', { subject: 'admin@x.com', serviceAccountKey: { client_email: 'a@b' } }, /sources\.0\.pull\.serviceAccountKey\.private_key/],
+      ['jumpcloud', { apiKey: 'k', pageSize: 0 }, /sources\.0\.pull\.pageSize/],
+      ['auth0', { baseUrl: 'https://x.auth0.com' }, /sources\.0\.pull: auth0 sources cannot be polled \(pull sources: duo, entra, google_workspace, jumpcloud, okta\); remove "pull"/],
+    ];
+    for (const [kind, pull, message] of cases)
+      assert.throws(() => parseConfig(withPull(kind, pull)), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${kind} ${JSON.stringify(pull)}`);
+  });
 });
