@@ -35,7 +35,7 @@
  * (EventBridge's retry policy and DLQ, or the poller's unmoved cursor, redeliver).
  */
 import { createHash } from 'node:crypto';
-import { verifyRequest, secretRef, type Headers } from './auth.ts';
+import { authenticate as authenticateRequest, type Headers } from './auth.ts';
 import { decodeBody, limitDepth, MAX_DEPTH, stringifyJson, type DepthLimit } from './body.ts';
 import { findSource, type Config, type Source } from './config.ts';
 import { ISO_MILLIS, type AuthEvent } from './event.ts';
@@ -376,10 +376,8 @@ export function createIngest(deps: IngestDeps) {
 
   async function authenticate(source: Source, req: HttpRequest): Promise<boolean> {
     if (!source.auth) return false;
-    const ref = secretRef(source.auth);
-    const secret = ref ? await deps.secrets(ref) : null;
     // Over the raw bytes as received: compressed bytes when the body is compressed.
-    return verifyRequest(source.auth, secret, req.headers, req.body, now().getTime());
+    return authenticateRequest(source.auth, deps.secrets, req.headers, req.body, now().getTime());
   }
 
   /** `POST|GET /v1/ingest/{sourceId}` (CONTRACT §3). */
