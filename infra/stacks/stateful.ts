@@ -1,4 +1,5 @@
-import { CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
+import { OUTPUT_KEYS } from '../../cli/outputs.ts';
+import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailStorage } from '../constructs/storage.ts';
@@ -23,5 +24,13 @@ export class StatefulStack extends Stack {
       const perTenant = Object.values(this.storage.analytics.tenants)[0]?.namedQueries.length ?? 0;
       throw new ConfigError(`${props.config.tenants.length} tenants need ${count} resources in the stateful stack, more than the ${MAX_RESOURCES} CloudFormation allows (each tenant adds ${perTenant + 2}: its Athena workgroup, auditor policy and named queries); deploy fewer tenants per deployment`);
     }
+    // What the operator commands read from cdk-outputs.json (`--outputs`, cli/outputs.ts).
+    const st = this.storage;
+    for (const [key, value, description] of [
+      [OUTPUT_KEYS.bucket, st.archiveBucket.bucketName, 'The archive bucket (events/, alerts/, digests/, quarantine/)'],
+      [OUTPUT_KEYS.table, st.table.tableName, 'The hot table'],
+      [OUTPUT_KEYS.stateTable, st.stateTable.tableName, 'The state table (digest heads, cursors, detector state)'],
+      [OUTPUT_KEYS.key, st.key.keyArn, 'The data key (archive, hot table, queues)'],
+    ] as const) new CfnOutput(this, key, { value, description });
   }
 }

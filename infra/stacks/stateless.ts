@@ -3,6 +3,11 @@ import type { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
+import { DLQS, OUTPUT_KEYS } from '../../cli/outputs.ts';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledge, nagResource } from '../nag.ts';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { archiveBucketName } from '../names.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -33,6 +38,40 @@ export class StatelessStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.collector.dashboard.dashboardName}`,
       description: 'The authtrail CloudWatch dashboard',
     });
+    this.operatorCommands(storage);
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
+  }
+
+  /**
+   * What the operator commands need (`verify`, `quarantine`, `quarantine replay`, `redrive`,
+   * `poll` with `--outputs`): their names as outputs, and one managed policy to attach to the
+   * on-call role. No delete outside the quarantine, no write to the archive's events or digests.
+   */
+  private operatorCommands(storage: AuthTrailStorage): void {
+    const c = this.collector;
+    const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...(c.pollerFunction ? { [OUTPUT_KEYS.pollerFunction]: c.pollerFunction } : {}) };
+    const dlqs = { [DLQS.archiver.url]: c.archiverDlq, [DLQS.detector.url]: c.detectorDlq, [DLQS.eventbridge.url]: c.eventBridgeDlq, [DLQS['feed-health'].url]: c.feedHealthDlq, ...(c.pollerDlq ? { [DLQS.poller.url]: c.pollerDlq } : {}) };
+    for (const [key, fn] of Object.entries(fns)) new CfnOutput(this, key, { value: fn.functionName });
+    for (const [key, q] of Object.entries(dlqs)) new CfnOutput(this, key, { value: q.queueUrl });
+    // By name, as the collector does: the ARN then holds no cross-stack token (and cdk-nag can name it).
+    const bucketName = archiveBucketName('authtrail');
+    const bucket = s3.Bucket.fromBucketName(this, 'ArchiveForOperators', bucketName);
+    const policy = new iam.ManagedPolicy(this, 'OperatorCommandsPolicy', {
+      description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll) against this deployment',
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['events/*', 'digests/*', 'quarantine/*'] } } }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*')] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [storage.table.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [storage.stateTable.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [storage.table.tableStreamArn!] }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(fns).map((f) => f.functionArn) }),
+        new iam.PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], resources: Object.values(dlqs).map((q) => q.queueArn) }),
+        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.keyArn] }),
+      ],
+    });
+    acknowledge(policy, 'The operator commands read every object under the archive prefixes they check (events/, digests/, quarantine/; replay deletes only under quarantine/): object names are not known in advance.',
+      ...['events', 'digests', 'quarantine'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/${p}/*]`));
+    new CfnOutput(this, 'OperatorCommandsPolicyArn', { value: policy.managedPolicyArn, description: 'Attach to the role that runs the authtrail operator commands' });
   }
 }

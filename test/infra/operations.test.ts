@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
+import { DLQS, OUTPUT_KEYS } from '../../cli/outputs.ts';
+import { ACCOUNT, evaluate, managedPolicyStatements, REGION } from './policy-eval.ts';
 
 const withOperations = (operations: unknown) => parseConfig({
   tenants: TEST_CONFIG.tenants,
@@ -72,5 +74,31 @@ describe('config: operations', () => {
     assert.throws(() => parseConfig({ ...base, operations: { alertSubscriptions: [{ protocol: 'https', endpoint: 'http://insecure.example.com' }] } }, 't'), /alertSubscriptions\.0\.endpoint: not a valid https endpoint/);
     assert.throws(() => parseConfig({ ...base, operations: { alertSubscriptions: [{ protocol: 'email', endpoint: 'x@example.com', tenants: ['nosuch'] }] } }, 't'), /operations\.alertSubscriptions\.0\.tenants\.0: unknown tenant "nosuch"/);
     assert.throws(() => parseConfig({ ...base, operations: { alarmTopicArn: 'not-an-arn' } }, 't'), /expected an sns ARN/);
+  });
+});
+
+describe('infra: what the operator commands need (--outputs)', () => {
+  let s: Synth;
+  before(() => { s = synth(); });
+  it('outputs every name the CLI reads from cdk-outputs.json', () => {
+    const keys = [...Object.keys(s.templates.stateful.toJSON().Outputs ?? {}), ...Object.keys(s.templates.stateless.toJSON().Outputs ?? {})];
+    for (const k of [...Object.values(OUTPUT_KEYS), ...Object.values(DLQS).map((d) => d.url)]) assert.ok(keys.includes(k), `output ${k}`);
+  });
+  it('the operator-commands policy allows the commands and nothing that could alter the evidence', () => {
+    const stacks = { templates: [s.templates.stateful, s.templates.stateless] };
+    const id = Object.keys(s.templates.stateless.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('operator commands') } }))[0]!;
+    const st = managedPolicyStatements(s.templates.stateless, id, stacks);
+    const bucket = `arn:aws:s3:::authtrail-archive-${ACCOUNT}-${REGION}`;
+    const ok = (action: string, resource: string, context?: Record<string, string>) => assert.equal(evaluate(st, { action, resource, ...(context ? { context } : {}) }), 'allow', `${action} ${resource}`);
+    const no = (action: string, resource: string) => assert.notEqual(evaluate(st, { action, resource }), 'allow', `${action} ${resource}`);
+    ok('s3:GetObject', `${bucket}/events/tenant=acme/dt=2026-11-20/part-1.parquet`);
+    ok('s3:GetObject', `${bucket}/digests/tenant=acme/x.json`);
+    ok('s3:DeleteObject', `${bucket}/quarantine/2026-11-20/x.json`);
+    ok('s3:ListBucket', bucket, { 's3:prefix': 'events/tenant=acme/' });
+    no('s3:DeleteObject', `${bucket}/events/tenant=acme/dt=2026-11-20/part-1.parquet`);
+    no('s3:PutObject', `${bucket}/events/tenant=acme/dt=2026-11-20/part-1.parquet`);
+    no('s3:PutObject', `${bucket}/digests/tenant=acme/x.json`);
+    no('dynamodb:DeleteItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`);
+    assert.ok(st.some((x) => [x.Action].flat().includes('lambda:InvokeFunction')));
   });
 });
