@@ -172,7 +172,7 @@ export class AuthTrailCollector extends Construct {
           },
         });
       }
-      this.dlqAlarm('PollerDlqAlarm', this.pollerDlq, 'scheduled polls failed after their retries; the feed may be falling behind');
+      this.dlqAlarm('PollerDlqAlarm', this.pollerDlq, 'scheduled polls failed after their retries; the feed may be falling behind. Runbook: README, Operations; then authtrail poll <source> / authtrail redrive poller --outputs <file>');
     }
 
     for (const fn of [this.ingestFunction, this.eventBridgeFunction, ...pollFns]) {
@@ -245,7 +245,7 @@ export class AuthTrailCollector extends Construct {
       }
     }
 
-    this.dlqAlarm('EventBridgeDlqAlarm', this.eventBridgeDlq, 'EventBridge events could not be delivered to the intake; replay them from the DLQ');
+    this.dlqAlarm('EventBridgeDlqAlarm', this.eventBridgeDlq, 'EventBridge events could not be delivered to the intake. Runbook: README, Operations; after the fix: authtrail redrive eventbridge --outputs <file>');
 
     // The archiver: new events only (INSERT; redeliveries are MODIFY, TTL expiry REMOVE), in
     // large batches so that each tenant-day gets few, large Parquet objects.
@@ -272,7 +272,7 @@ export class AuthTrailCollector extends Construct {
     this.stateTable.grant(this.detectorFunction, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.alertTopic.grantPublish(this.detectorFunction);
     key.grantEncryptDecrypt(this.detectorFunction);
-    this.dlqAlarm('DetectorDlqAlarm', this.detectorDlq, 'stream records could not be checked for attacks after all retries: alerts may be missing');
+    this.dlqAlarm('DetectorDlqAlarm', this.detectorDlq, 'stream records could not be checked for attacks after all retries: alerts may be missing. Runbook: README, Operations; after the fix: authtrail redrive detector --outputs <file>');
     this.errorAlarm('DetectorErrorsAlarm', this.detectorFunction, 'the detector is failing; alerts may be delayed', 1);
 
     // Feed health: every five minutes, a silent source raises a feed_silence alert.
@@ -297,7 +297,7 @@ export class AuthTrailCollector extends Construct {
         deadLetterConfig: { arn: this.feedHealthDlq.queueArn },
       },
     });
-    this.dlqAlarm('FeedHealthDlqAlarm', this.feedHealthDlq, 'feed-health checks could not run; silent sources would go unnoticed');
+    this.dlqAlarm('FeedHealthDlqAlarm', this.feedHealthDlq, 'feed-health checks could not run; silent sources would go unnoticed. Runbook: README, Operations; after the fix: authtrail redrive feed-health --outputs <file>');
     this.errorAlarm('FeedHealthErrorsAlarm', this.feedHealthFunction, 'the feed-health check is failing', 2);
     new cloudwatch.Alarm(this, 'FeedSilenceAlarm', {
       alarmDescription: 'authtrail: a source that delivered events has stopped (longer than its expected gap); see the feed_silence alert for which',
@@ -327,7 +327,7 @@ export class AuthTrailCollector extends Construct {
     this.errorAlarm('IngestErrorsAlarm', this.ingestFunction, 'the webhook intake function is failing', 1);
     const ingestMetric = (metricName: string) => new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: 'authtrail' }, statistic: 'Sum', period: Duration.minutes(15) });
     new cloudwatch.Alarm(this, 'QuarantineRateAlarm', {
-      alarmDescription: 'authtrail: more than 5% of incoming events were quarantined in 15 minutes (a vendor changed its format, or a misconfigured source); run `authtrail quarantine`',
+      alarmDescription: 'authtrail: more than 5% of incoming events were quarantined in 15 minutes (a vendor changed its format, or a misconfigured source); run `authtrail quarantine --outputs <file>`, fix, then `authtrail quarantine replay` (README, Operations)',
       metric: new cloudwatch.MathExpression({
         expression: 'IF((a + q) >= 20, 100 * q / (a + q), 0)',
         usingMetrics: { a: ingestMetric('IngestAccepted'), q: ingestMetric('IngestQuarantined') },
@@ -340,7 +340,7 @@ export class AuthTrailCollector extends Construct {
     });
     this.dashboard = this.buildDashboard(config);
 
-    this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'Stream records could not be archived after all retries; the DLQ message names the shard and sequence range to re-drive from the hot table');
+    this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'stream records could not be archived after all retries. Runbook: README, Operations; after the fix: authtrail redrive archiver --outputs <file>, then authtrail verify');
     this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
   }
 
