@@ -17,7 +17,8 @@
  * re-sent and leaves every message where it is.
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { toLambdaRecord } from '../local/stream-poller.ts';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { CliError, UsageError } from './errors.ts';
@@ -46,19 +47,6 @@ class RedriveMessageError extends Error {
 }
 
 const seqLte = (a: string, b: string) => BigInt(a) <= BigInt(b);
-
-/** The SDK's stream record → the shape Lambda hands a function (epoch-second creation time). */
-function toLambdaRecord(r: StreamRecord, arn: string): DynamoDBRecord {
-  const d = r.dynamodb ?? {};
-  return {
-    eventID: r.eventID, eventName: r.eventName as DynamoDBRecord['eventName'], eventVersion: r.eventVersion,
-    eventSource: 'aws:dynamodb', awsRegion: r.awsRegion, eventSourceARN: arn,
-    dynamodb: {
-      ...(d as unknown as NonNullable<DynamoDBRecord['dynamodb']>),
-      ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
-    },
-  } as DynamoDBRecord;
-}
 
 /** The stream records a failed batch held, read again from the stream. */
 async function streamBatch(streams: DynamoDBStreamsClient, info: NonNullable<StreamFailure['DDBStreamBatchInfo']>): Promise<DynamoDBRecord[]> {

@@ -43,7 +43,7 @@ export interface PollerOptions {
 interface Buffered { shardId: string; record: DynamoDBRecord; size: number }
 
 /** The SDK's stream record → the shape Lambda hands a function (epoch-second creation time). */
-function toLambdaRecord(r: StreamRecord, arn: string): DynamoDBRecord {
+export function toLambdaRecord(r: StreamRecord, arn: string): DynamoDBRecord {
   const d = r.dynamodb ?? {};
   return {
     eventID: r.eventID, eventName: r.eventName as DynamoDBRecord['eventName'], eventVersion: r.eventVersion,
