@@ -25,7 +25,7 @@ export const USAGE = `usage: authtrail <command>
                                with --outputs by the deployed poller function)
   flush                        archive everything the running collector holds pending, now
   query "<SQL>" [--json]       run SQL over the archive (tables events, alerts); --athena: in Athena
-  query --named <name> [--param key=value ...] [--json] [--athena]
+  query --named <name> [--param key=value ...] [--json] [--athena] [--outputs <file>]
                                run one of the auditor queries in queries/
   verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--outputs <file>]
                                check the archive against its digest chain (exit 1 on any finding)

@@ -11,11 +11,12 @@ import { homeDir } from '../local/dev.ts';
 import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
 import { loadConfig } from '../infra/config.ts';
-import { parseCommand } from './args.ts';
+import { OUTPUTS_OPTION, parseCommand } from './args.ts';
+import { readOutputs, type Outputs } from './outputs.ts';
 import { localS3, readEndpoints } from './endpoints.ts';
 import { CliError, UsageError } from './errors.ts';
 
-const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true } } as const;
+const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true }, ...OUTPUTS_OPTION } as const;
 
 export function parseQueryArgs(args: string[]) {
   const { values: v, positionals } = parseCommand('query', args, QUERY_OPTIONS, ['[SQL]']);
@@ -31,7 +32,8 @@ export function parseQueryArgs(args: string[]) {
   }
   if (!!sql === !!named) throw new UsageError('query takes either "<SQL>" or --named <name>');
   if (!named && Object.keys(params).length) throw new UsageError('query: --param goes with --named');
-  return { sql, named, json: !!v.json, athena: !!v.athena, params };
+  // A deployed stack's archive is queried in Athena: --outputs implies --athena.
+  return { sql, named, json: !!v.json, athena: !!v.athena || !!v.outputs, params, outputs: v.outputs };
 }
 
 /** `--param tenant=<t>` must name a tenant that exists: a typo would print "(no rows)" and mislead. */
@@ -44,6 +46,15 @@ export function checkTenantParam(params: Readonly<Record<string, string>>, known
 function cachedTenants(cache: string): string[] {
   const dir = join(cache, 'events');
   return existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
+}
+
+/**
+ * The workgroup of a deployed stack a query runs in: the tenant's own (`AuditorWorkGroup<t>`, what
+ * a tenant's auditor may use) when `--param tenant` names one, else the operator's.
+ */
+export function workGroupFor(o: Outputs, tenant: string | undefined): string {
+  if (tenant) return o.need(`AuditorWorkGroup${tenant.replace(/[-_]/g, '')}`, `the Athena workgroup of tenant ${tenant}`);
+  return o.need('OperatorWorkGroup', 'the operator\'s Athena workgroup');
 }
 
 function printTable(rows: Record<string, unknown>[]): void {
@@ -71,7 +82,8 @@ export async function query(args: string[]): Promise<number> {
   if (a.athena) {
     checkTenantParam(a.params, configTenants);
     const client = new AthenaClient({});
-    try { rows = await runAthena(sql, { client, workGroup: process.env.AUTHTRAIL_ATHENA_WORKGROUP, database: process.env.AUTHTRAIL_GLUE_DATABASE }); } finally { client.destroy(); }
+    const workGroup = a.outputs ? workGroupFor(readOutputs(a.outputs), a.params['tenant']) : process.env.AUTHTRAIL_ATHENA_WORKGROUP;
+    try { rows = await runAthena(sql, { client, workGroup, database: process.env.AUTHTRAIL_GLUE_DATABASE }); } finally { client.destroy(); }
   } else {
     const e = readEndpoints();
     const s3 = localS3(e);
