@@ -49,7 +49,7 @@ describe('named queries', () => {
     assert.throws(() => parseNamedQuery('-- name: t\nSELECT {{x}}', 't.sql'), /\{\{x\}\} is used but not declared/);
   });
   it('reads the command line', () => {
-    assert.deepEqual(parseQueryArgs(['--named', 'lockouts', '--param', 'tenant=acme', '--json']), { sql: undefined, named: 'lockouts', json: true, athena: false, params: { tenant: 'acme' } });
+    assert.deepEqual(parseQueryArgs(['--named', 'lockouts', '--param', 'tenant=acme', '--json']), { sql: undefined, named: 'lockouts', json: true, athena: false, params: { tenant: 'acme' }, outputs: undefined });
     assert.throws(() => parseQueryArgs(['select 1', '--named', 'x']), /either/);
     assert.throws(() => parseQueryArgs(['select 1', '--param', 'a=b']), /--param goes with --named/);
   });
