@@ -3,6 +3,7 @@
  */
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
+import { backfill } from './backfill.ts';
 import { dev } from './dev.ts';
 import { flush } from './flush.ts';
 import { poll } from './poll.ts';
@@ -37,6 +38,10 @@ export const USAGE = `usage: authtrail <command>
                                send a dead-letter queue's messages back to the function that
                                failed them (queues: archiver, detector, eventbridge,
                                feed-health, poller); --dry-run lists them and changes nothing
+  backfill --tenant t --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--skip-detect] [--json]
+           [--outputs <file>]
+                               re-archive days from the hot table that the archive misses (events
+                               stored over 25 h ago) and re-run the detector on them
 
   --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
                                wrote; credentials and region from the standard AWS configuration
@@ -54,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);
+      case 'backfill': return await backfill(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

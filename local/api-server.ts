@@ -139,7 +139,7 @@ export function refuseLocalOnly(req: IncomingMessage, port: number, localToken: 
   return undefined;
 }
 
-export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; backfill?: (request: unknown) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; onError?: (err: unknown) => void }): Server {
   if (!o.localToken) throw new Error('the local API needs a localToken');
   const server: Server = createServer(async (req, res) => {
     try {
@@ -177,6 +177,19 @@ export function createApiServer(o: { localToken: string; httpHandler: HttpHandle
         const now = url.searchParams.get('now');
         if (now !== null && Number.isNaN(Date.parse(now))) return send(res, 400, { error: 'invalid_now', message: 'now must be an ISO 8601 time' });
         return send(res, 200, await o.feeds(now === null ? undefined : Date.parse(now)));
+      }
+      // Local-only: `authtrail backfill` of one tenant-day, as the deployed backfill function does it.
+      if (url.pathname === '/_local/backfill' && o.backfill) {
+        if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed', message: 'use POST' });
+        let request: unknown;
+        try { request = JSON.parse(body.toString('utf8')); } catch {
+          return send(res, 400, { error: 'invalid_body', message: 'a JSON object {"tenant","dt"} is expected' });
+        }
+        try {
+          return send(res, 200, await o.backfill(request));
+        } catch (err) {
+          return send(res, (err as Error).name === 'BackfillError' ? 400 : 500, { error: 'backfill_failed', message: (err as Error).message });
+        }
       }
       const poll = /^\/_local\/poll\/([^/]+)$/.exec(url.pathname);
       if (poll) {

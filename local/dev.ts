@@ -140,6 +140,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const detector = await import('../lambdas/handlers/detector.ts');
     const pullHandler = await import('../lambdas/handlers/poller.ts');
     const feedHealth = await import('../lambdas/handlers/feed-health.ts');
+    const backfillHandler = await import('../lambdas/handlers/backfill.ts');
 
     // Detector state in-process (see local/detect-state-file.ts for why), durable under AUTHTRAIL_HOME.
     const detectState = fileDetectState(join(o.home, 'detector-state.ndjson'));
@@ -186,6 +187,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       // `delivered`: the records this flush wrote to the archive (CONTRACT §7: flush archives what is pending).
       flush: async () => ({ delivered: (await activePoller.flush())['archiver'] ?? 0 }),
       poll: pollOnce,
+      backfill: (request) => backfillHandler.runBackfill(request as Parameters<typeof backfillHandler.runBackfill>[0]),
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
       // Local-only (token): the stand-ins' state, for operators and the fault-injection tests.
       status: async () => ({

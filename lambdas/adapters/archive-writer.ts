@@ -124,6 +124,8 @@ export function archiveWriter(o: ArchiveWriterOptions) {
   }
 
   return {
+    /** Publishes the committed digests of these tenants that did not reach S3 yet (a crash after the commit). */
+    repair,
     async archive(batch: ArchiveBatch): Promise<ArchiveResult> {
       const { stream, records } = batch;
       const result: ArchiveResult = { objects: 0, rows: 0, bytes: 0, skipped: 0 };

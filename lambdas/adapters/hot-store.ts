@@ -44,6 +44,9 @@ export const itemKey = (e: Pick<AuthEvent, 'source_id' | 'event_uid'>) => `${e.s
 /** The subject a tenant's investigators search by: email, else login, else the vendor's user id. */
 export const userKey = (e: AuthEvent) => (e.user_email ?? e.user_login ?? e.user_id)?.toLowerCase() ?? null;
 
+/** The time index's partition keys of a tenant's day (one today; a reader queries them all). */
+export const timeIndexPartitions = (tenant: string, dt: string): string[] => [`${tenant}#${dt}`];
+
 export function toItem(e: AuthEvent, hotDays: number): Record<string, unknown> {
   const pk = itemKey(e);
   const item: Record<string, unknown> = { pk };
@@ -53,7 +56,7 @@ export function toItem(e: AuthEvent, hotDays: number): Record<string, unknown> {
     item['gsi1pk'] = `${e.tenant}#${user}`;
     item['gsi1sk'] = `${e.event_time}#${pk}`;
   }
-  item['gsi2pk'] = `${e.tenant}#${e.event_time.slice(0, 10)}`;
+  item['gsi2pk'] = timeIndexPartitions(e.tenant, e.event_time.slice(0, 10))[0];
   item['gsi2sk'] = `${e.event_time}#${pk}`;
   // Expiry counts from first storage, so a late event is still deduplicated for hotDays.
   item['expires_at'] = Math.floor(Date.parse(e.ingest_time) / 1000) + hotDays * 86_400;
