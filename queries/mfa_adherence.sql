@@ -25,8 +25,9 @@ FROM (
          min(event_time) AS first_event_time,
          max(event_time) AS last_event_time
   FROM (
-    SELECT e.*, (category IN ('login', 'sso', 'mfa_verify', 'mfa_bypass') AND outcome = 'success') AS sign_in
-    FROM events e
+    SELECT tenant, user_email, user_login, user_id, category, outcome, is_mfa, factor, event_time,
+           (category IN ('login', 'sso', 'mfa_verify', 'mfa_bypass') AND outcome = 'success') AS sign_in
+    FROM events
     WHERE dt BETWEEN '{{from}}' AND '{{to}}'
       AND ('{{tenant}}' = '' OR tenant = '{{tenant}}')
       AND ('{{app}}' = '' OR lower(app_name) = lower('{{app}}') OR lower(app_id) = lower('{{app}}'))

@@ -315,6 +315,9 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
     }
     assert.equal(queries.length, 3 * files.length);
     for (const q of queries) assert.doesNotMatch(q.QueryString, /\{\{/);
+    // Installed with the defaults: every application, per day (the console user edits them).
+    for (const q of queries.filter((x) => x.Name === 'failed_signins_over_time')) assert.match(q.QueryString, /date_trunc\('day', event_time\)/, q.WorkGroup);
+    for (const q of queries.filter((x) => x.Name === 'app_access' || x.Name === 'mfa_adherence')) assert.match(q.QueryString, /\('' = '' OR lower\(app_name\) = lower\(''\)/, q.WorkGroup);
     // A tenant's queries read only that tenant's partition.
     for (const q of queries.filter((x) => x.WorkGroup === 'authtrail-acme')) {
       assert.match(q.QueryString, /tenant = 'acme'/, q.Name);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { parseNamedQuery, QueryParamError, renderNamedQuery } from '../../lambdas/core/named-queries.ts';
@@ -19,6 +20,12 @@ describe('named queries', () => {
     // Parameters beyond the three are filters or choices whose default leaves the answer whole.
     const extra = Object.fromEntries(qs.map((q) => [q.name, q.params.slice(3).map((p) => `${p.name}=${p.default}`)]).filter(([, p]) => p!.length));
     assert.deepEqual(extra, { app_access: ['app=', 'user='], failed_signins_over_time: ['granularity=day'], mfa_adherence: ['app='] });
+  });
+  it('the README\'s table of auditor queries lists exactly the shipped ones', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Auditor queries'), readme.indexOf('**How MFA coverage is counted.**'));
+    const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    assert.deepEqual(listed.sort(), loadNamedQueries().map((q) => q.name).sort());
   });
   it('a parameter whose description starts with "one of:" takes only those values', () => {
     const q = parseNamedQuery("-- name: t\n-- param: unit = day  one of: day, week; the period\n-- param: x = a  one of: a,b\nSELECT date_trunc('{{unit}}', t), '{{x}}'", 't.sql');
