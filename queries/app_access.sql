@@ -5,6 +5,7 @@
 -- param: to = 9999-12-31        last day (event_time, UTC), inclusive
 -- param: app = ''               application name or id (any case); empty for every application
 -- param: user = ''              user email, login or id (any case); empty for every user
+-- note: filter(…, x -> …) is the lambda syntax Trino and DuckDB share (DuckDB's newer "lambda x:" is not Trino's); it drops the nulls array_agg keeps.
 SELECT tenant,
        coalesce(app_name, app_id, '(no application)') AS app,
        coalesce(user_email, user_login, user_id) AS user_name,
