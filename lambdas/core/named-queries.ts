@@ -2,9 +2,17 @@
  * The auditors' queries (`queries/*.sql`): header comments name the query, the audit question it
  * answers and its parameters with defaults (`-- param: from = 1970-01-01  description`). The
  * body uses `{{param}}` placeholders, filled with validated literals, so one file runs unchanged
- * in Athena (Trino) and DuckDB.
+ * in Athena (Trino) and DuckDB. A parameter whose description starts with `one of: a, b` takes
+ * only those values (`-- param: granularity = day  one of: day, week; the length of a period`):
+ * what SQL text it becomes is then fixed by the file, not by the caller.
  */
-export interface QueryParam { readonly name: string; readonly default: string; readonly description: string }
+export interface QueryParam {
+  readonly name: string;
+  readonly default: string;
+  readonly description: string;
+  /** The only values allowed, when the header enumerates them (`one of: …`). */
+  readonly choices?: readonly string[];
+}
 export interface NamedQuery { readonly name: string; readonly question: string; readonly params: readonly QueryParam[]; readonly sql: string }
 
 export class QueryParamError extends Error {
@@ -19,13 +27,27 @@ export function parseNamedQuery(text: string, fileName: string): NamedQuery {
   const params = header.filter((l) => l.startsWith('param:')).map((l) => {
     const m = /^param:\s*(\w+)\s*=\s*(''|\S+)\s*(.*)$/.exec(l);
     if (!m) throw new Error(`${fileName}: cannot read "${l}"; expected "-- param: name = default  description"`);
-    return { name: m[1]!, default: m[2] === "''" ? '' : m[2]!, description: m[3]!.trim() };
+    const param: QueryParam = { name: m[1]!, default: m[2] === "''" ? '' : m[2]!, description: m[3]!.trim() };
+    const choices = parseChoices(param, fileName);
+    return choices ? { ...param, choices } : param;
   });
   const sql = text.split('\n').filter((l) => !l.startsWith('--')).join('\n').trim();
   for (const [, p] of sql.matchAll(/\{\{(\w+)\}\}/g)) {
     if (!params.some((x) => x.name === p)) throw new Error(`${fileName}: {{${p}}} is used but not declared as a param`);
   }
   return { name, question: field('question') ?? '', params, sql };
+}
+
+const CHOICES = /^one of:\s*([^;]*?)\s*(?:;|$)/;
+const CHOICE = /^[A-Za-z0-9_-]+$/;
+
+function parseChoices(p: QueryParam, fileName: string): string[] | undefined {
+  const m = CHOICES.exec(p.description);
+  if (!m) return undefined;
+  const choices = m[1]!.split(',').map((c) => c.trim());
+  if (choices.some((c) => !CHOICE.test(c))) throw new Error(`${fileName}: param ${p.name}: "one of:" takes plain words separated by commas, not "${m[1]}"`);
+  if (!choices.includes(p.default)) throw new Error(`${fileName}: param ${p.name}: its default "${p.default}" is not one of ${choices.join(', ')}`);
+  return choices;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -37,6 +59,7 @@ export function renderNamedQuery(q: NamedQuery, given: Readonly<Record<string, s
   const values = Object.fromEntries(q.params.map((p) => {
     const v = given[p.name] ?? p.default;
     if ((p.name === 'from' || p.name === 'to') && !DATE.test(v)) throw new QueryParamError(`--param ${p.name}=${v}: expected a date YYYY-MM-DD`);
+    if (p.choices && !p.choices.includes(v)) throw new QueryParamError(`--param ${p.name}=${v}: expected one of ${p.choices.join(', ')}`);
     if (!SAFE.test(v)) throw new QueryParamError(`--param ${p.name}: only letters, digits, spaces and @ . _ : + - are allowed`);
     return [p.name, v];
   }));

@@ -314,7 +314,15 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
       t.hasResourceProperties('AWS::Athena::WorkGroup', { Name: wg, WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, BytesScannedCutoffPerQuery: 10 * 1024 ** 3 }) });
     }
     assert.equal(queries.length, 3 * files.length);
+    // What the README says a tenant costs, and how many tenants fit in CloudFormation's 500 resources.
+    const perTenant = 2 + files.length;
+    const fit = TEST_CONFIG.tenants.length + Math.floor((500 - Object.keys(t.toJSON().Resources).length) / perTenant);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    assert.match(readme, new RegExp(`plus one per shipped query to this stack \\(${perTenant} today\\); CloudFormation's 500 per stack fit ${fit} tenants`));
     for (const q of queries) assert.doesNotMatch(q.QueryString, /\{\{/);
+    // Installed with the defaults: every application, per day (the console user edits them).
+    for (const q of queries.filter((x) => x.Name === 'failed_signins_over_time')) assert.match(q.QueryString, /date_trunc\('day', event_time\)/, q.WorkGroup);
+    for (const q of queries.filter((x) => x.Name === 'app_access' || x.Name === 'mfa_adherence')) assert.match(q.QueryString, /\('' = '' OR lower\(app_name\) = lower\(''\)/, q.WorkGroup);
     // A tenant's queries read only that tenant's partition.
     for (const q of queries.filter((x) => x.WorkGroup === 'authtrail-acme')) {
       assert.match(q.QueryString, /tenant = 'acme'/, q.Name);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { parseNamedQuery, QueryParamError, renderNamedQuery } from '../../lambdas/core/named-queries.ts';
@@ -8,14 +9,36 @@ import { runAthena } from '../../cli/athena.ts';
 import { parseQueryArgs } from '../../cli/query.ts';
 
 describe('named queries', () => {
-  it('every shipped query has a name, a question and from/to/tenant parameters', () => {
+  it('every shipped query has a name, a question and from/to/tenant parameters (first, in that order)', () => {
     const qs = loadNamedQueries();
-    assert.ok(qs.length >= 10);
+    assert.ok(qs.length >= 16);
     for (const q of qs) {
       assert.ok(q.question.length > 20, q.name);
-      assert.deepEqual(q.params.map((p) => p.name).sort(), ['from', 'tenant', 'to'], q.name);
+      assert.deepEqual(q.params.slice(0, 3).map((p) => p.name), ['tenant', 'from', 'to'], q.name);
       assert.doesNotMatch(renderNamedQuery(q), /\{\{/);
     }
+    // Parameters beyond the three are filters or choices whose default leaves the answer whole.
+    const extra = Object.fromEntries(qs.map((q) => [q.name, q.params.slice(3).map((p) => `${p.name}=${p.default}`)]).filter(([, p]) => p!.length));
+    assert.deepEqual(extra, { app_access: ['app=', 'user='], failed_signins_over_time: ['granularity=day'], mfa_adherence: ['app='] });
+  });
+  it('the README\'s table of auditor queries lists exactly the shipped ones', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Auditor queries'), readme.indexOf('**How MFA coverage is counted.**'));
+    const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    assert.deepEqual(listed.sort(), loadNamedQueries().map((q) => q.name).sort());
+  });
+  it('a parameter whose description starts with "one of:" takes only those values', () => {
+    const q = parseNamedQuery("-- name: t\n-- param: unit = day  one of: day, week; the period\n-- param: x = a  one of: a,b\nSELECT date_trunc('{{unit}}', t), '{{x}}'", 't.sql');
+    assert.deepEqual(q.params.map((p) => [p.name, p.choices, p.description]), [['unit', ['day', 'week'], 'one of: day, week; the period'], ['x', ['a', 'b'], 'one of: a,b']]);
+    assert.equal(renderNamedQuery(q), "SELECT date_trunc('day', t), 'a'");
+    assert.equal(renderNamedQuery(q, { unit: 'week', x: 'b' }), "SELECT date_trunc('week', t), 'b'");
+    assert.throws(() => renderNamedQuery(q, { unit: 'month' }), (e: Error) => e instanceof QueryParamError && e.message === '--param unit=month: expected one of day, week');
+    assert.throws(() => renderNamedQuery(q, { unit: 'Week' }), QueryParamError);
+    assert.throws(() => renderNamedQuery(q, { unit: '' }), QueryParamError);
+    // Free parameters stay free; a header with a bad list or a default outside it is refused.
+    assert.equal(parseNamedQuery("-- name: t\n-- param: app = ''  one application\nSELECT '{{app}}'", 't.sql').params[0]!.choices, undefined);
+    assert.throws(() => parseNamedQuery('-- name: t\n-- param: unit = month  one of: day, week\nSELECT 1', 't.sql'), /t\.sql: param unit: its default "month" is not one of day, week/);
+    assert.throws(() => parseNamedQuery("-- name: t\n-- param: unit = day  one of: day, it's\nSELECT 1", 't.sql'), /plain words/);
   });
   it('a given tenant is a plain partition predicate in every shipped query (a tenant auditor may read only its prefix)', () => {
     for (const q of loadNamedQueries()) {
