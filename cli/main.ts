@@ -10,6 +10,7 @@ import { poll } from './poll.ts';
 import { quarantine } from './quarantine.ts';
 import { redrive } from './redrive.ts';
 import { query } from './query.ts';
+import { report } from './report.ts';
 import { verify } from './verify.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
@@ -38,6 +39,9 @@ export const USAGE = `usage: authtrail <command>
                                send a dead-letter queue's messages back to the function that
                                failed them (queues: archiver, detector, eventbridge,
                                feed-health, poller); --dry-run lists them and changes nothing
+  report --tenant t [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out <dir>] [--outputs <file>]
+                               write the evidence pack of one tenant and period: report.html and
+                               report.json (default: the last 90 days, into ./report)
   backfill --tenant t --from YYYY-MM-DD [--to YYYY-MM-DD] [--dry-run] [--skip-detect] [--json]
            [--outputs <file>]
                                re-archive days from the hot table that the archive misses (events
@@ -60,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);
       case 'backfill': return await backfill(args);
+      case 'report': return await report(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

@@ -2,18 +2,14 @@
  * `authtrail query "<SQL>" [--json] [--athena]` and `authtrail query --named <name> [--param k=v ...]`.
  * Locally DuckDB runs over a mirror of the local archive; with --athena, Athena runs it.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { renderNamedQuery } from '../lambdas/core/named-queries.ts';
-import { openArchiveDb, runSql, syncArchive } from '../local/archive-db.ts';
-import { homeDir } from '../local/dev.ts';
+import { openLocalArchive } from './local-archive.ts';
 import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
 import { loadConfig } from '../infra/config.ts';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { readOutputs, type Outputs } from './outputs.ts';
-import { localS3, readEndpoints } from './endpoints.ts';
 import { CliError, UsageError } from './errors.ts';
 
 const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true }, ...OUTPUTS_OPTION } as const;
@@ -40,12 +36,6 @@ export function parseQueryArgs(args: string[]) {
 export function checkTenantParam(params: Readonly<Record<string, string>>, known: readonly string[]): void {
   const t = params['tenant'];
   if (t && !known.includes(t)) throw new CliError(`unknown tenant "${t}" in --param tenant (tenants: ${[...known].sort().join(', ') || 'none'})`);
-}
-
-/** Tenants with archived events in the local query cache (a tenant removed from the config still has its archive). */
-function cachedTenants(cache: string): string[] {
-  const dir = join(cache, 'events');
-  return existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
 }
 
 /**
@@ -85,21 +75,12 @@ export async function query(args: string[]): Promise<number> {
     const workGroup = a.outputs ? workGroupFor(readOutputs(a.outputs), a.params['tenant']) : process.env.AUTHTRAIL_ATHENA_WORKGROUP;
     try { rows = await runAthena(sql, { client, workGroup, database: process.env.AUTHTRAIL_GLUE_DATABASE }); } finally { client.destroy(); }
   } else {
-    const e = readEndpoints();
-    const s3 = localS3(e);
-    const cache = join(homeDir(), 'query-cache');
-    try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
-    checkTenantParam(a.params, [...new Set([...configTenants, ...cachedTenants(cache)])]);
-    let db: Awaited<ReturnType<typeof openArchiveDb>> | undefined;
+    const archive = await openLocalArchive();
     try {
-      db = await openArchiveDb(cache);
-      rows = await runSql(db.connection, sql);
-    } catch (err) {
-      // The user's SQL, or an archive object that is not what was archived: one line either way.
-      const first = (err as Error).message.split('\n')[0]!.replace(/^Error: /, '');
-      throw new CliError(/magic bytes|parquet/i.test(first) ? `the query failed: ${first} — an archive object is damaged or was replaced: run npx authtrail verify` : `the query failed: ${first}`, { cause: err });
+      checkTenantParam(a.params, [...new Set([...configTenants, ...archive.tenants])]);
+      rows = await archive.run(sql);
     } finally {
-      db?.close();
+      archive.close();
     }
   }
   if (a.json) for (const r of rows) console.log(JSON.stringify(r));

@@ -8,7 +8,9 @@ SELECT tenant, source_id, source, dt,
        sum(CASE WHEN is_mfa = true THEN 1 ELSE 0 END) AS mfa_events,
        min(ingest_time) AS first_ingest_time,
        max(ingest_time) AS last_ingest_time,
-       sum(CASE WHEN is_mfa IS NULL AND factor = 'external_idp' THEN 1 ELSE 0 END) AS mfa_at_idp_events
+       sum(CASE WHEN is_mfa IS NULL AND factor = 'external_idp' THEN 1 ELSE 0 END) AS mfa_at_idp_events,
+       min(event_time) AS first_event_time,
+       max(event_time) AS last_event_time
 FROM events
 WHERE dt BETWEEN '{{from}}' AND '{{to}}'
   AND ('{{tenant}}' = '' OR tenant = '{{tenant}}')

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, then every test tier with node's test runner (TypeScript through tsx).
-// Usage: node scripts/test.mjs [unit|infra|integration ...]. Needs no AWS account and no network:
+// Usage: node scripts/test.mjs [unit|infra|integration|browser ...]. Needs no AWS account and no network:
 // the integration tier starts its own DynamoDB Local, S3 and SNS stand-ins on loopback.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OFFLINE_ENV } from './offline-env.mjs';
 
-const TIERS = ['unit', 'infra', 'integration'];
+const TIERS = ['unit', 'infra', 'integration', 'browser'];
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : TIERS;
 for (const t of tiers) if (!TIERS.includes(t)) { console.error(`unknown test tier "${t}" (${TIERS.join(', ')})`); process.exit(2); }
 const env = { ...process.env, ...OFFLINE_ENV, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
@@ -17,6 +17,11 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).statu
 if (run('npx', ['--no-install', 'tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('typecheck failed');
   process.exit(1);
+}
+// The browser tier drives Debian's Chromium: installed here when missing (as root, on CI).
+if (tiers.includes('browser')) {
+  const { ensureChromium } = await import('./ensure-chromium.mjs');
+  try { ensureChromium(); } catch (err) { console.error(`browser tests: ${err.message}`); process.exit(1); }
 }
 const files = tiers.flatMap((t) => readdirSync(join('test', t)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', t, f)));
 process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]));

@@ -125,6 +125,19 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
       ['acme', 'acme-aws', '2026-11-22', 5, 1, 2], ['acme', 'acme-okta', '2026-11-20', 5, 4, 0], ['acme', 'acme-okta', '2026-11-21', 5, 1, 0],
       ['acme', 'acme-okta', '2026-11-22', 1, 1, 0], ['globex', 'globex-okta', '2026-11-20', 2, 0, 0],
     ]);
+    assert.deepEqual(pick(await run('daily_events_per_source', { tenant: 'acme', from: '2026-11-21', to: '2026-11-21' }), 'source_id', 'first_event_time', 'last_event_time'), [
+      ['acme-okta', '2026-11-21T11:00:00.000Z', '2026-11-21T14:00:00.000Z'],
+    ]);
+  });
+  it('factor_mix: the successful sign-ins of the coverage queries, by factor (none, at the IdP, not reported)', async () => {
+    // acme: e01 push, e02 no factor, e03 MFA without a factor named, e11 the same, a01/a05 at the IdP,
+    // a02 MFA proven at the IdP, a03 not reported, a04 none; e06 (a failed bypass) is not a sign-in.
+    assert.deepEqual(pick(await run('factor_mix', { tenant: 'acme' }), 'factor', 'sign_ins'), [
+      ['external_idp', 3], ['no second factor', 2], ['unknown', 2], ['not reported', 1], ['push', 1],
+    ]);
+    const total = (await run('factor_mix', { tenant: 'acme' })).reduce((n, r) => n + Number(r['sign_ins']), 0);
+    const coverage = (await run('mfa_coverage_by_user', { tenant: 'acme' })).reduce((n, r) => n + Number(r['sign_ins']), 0);
+    assert.equal(total, coverage, 'the same sign-ins as the coverage queries');
   });
   it('fraud_reports', async () => {
     assert.deepEqual(pick(await run('fraud_reports'), 'user_name', 'raw_event_type'), [['bob@example.com', 'user.account.report_suspicious_activity_by_enduser']]);
@@ -139,7 +152,7 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
   });
   it('every shipped query is covered here', () => {
     const covered = ['mfa_coverage_by_user', 'mfa_coverage_by_app', 'failed_mfa_by_user', 'push_denials', 'bypass_code_use', 'factor_changes',
-      'signins_without_mfa', 'signins_mfa_at_idp', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised',
+      'signins_without_mfa', 'signins_mfa_at_idp', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised', 'factor_mix',
       // The three audit questions have a seed of their own: test/unit/audit-queries.test.ts.
       'app_access', 'failed_signins_over_time', 'mfa_adherence'];
     assert.deepEqual([...queries.keys()].sort(), covered.sort());
