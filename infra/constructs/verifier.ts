@@ -1,7 +1,7 @@
 /**
  * The scheduled archive verifier (lambdas/handlers/verifier.ts): `authtrail verify` run in AWS,
  * daily over the whole digest chain and the last `recentDays` days of objects, weekly over every
- * object; read-only on the archive and the state table; one alarm for findings and for silence.
+ * object; read-only on the archive and the state table; one alarm for findings, failures and silence.
  */
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -25,6 +25,11 @@ export interface AuthTrailVerifierProps {
   /** Configured tenants: verified even when the archive holds nothing of theirs. */
   readonly tenants: readonly string[];
   /**
+   * `retention.archiveDays`: objects that old have expired and are not looked for.
+   * @default every object is looked for
+   */
+  readonly archiveDays?: number;
+  /**
    * The deployment name the storage was created with (it names the archive bucket).
    * @default 'authtrail'
    */
@@ -45,7 +50,7 @@ export class AuthTrailVerifier extends Construct {
   public readonly function: NodejsFunction;
   /** Daily (recent days) and weekly (full) runs. */
   public readonly schedules: scheduler.CfnSchedule[];
-  /** Findings in the last two days, or no run reported in two days. */
+  /** Findings or failed runs in the last two days, or no run in two days. */
   public readonly alarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AuthTrailVerifierProps) {
@@ -73,6 +78,7 @@ export class AuthTrailVerifier extends Construct {
         AUTHTRAIL_BUCKET: bucket.bucketName,
         AUTHTRAIL_STATE_TABLE: stateTable.tableName,
         AUTHTRAIL_TENANTS: JSON.stringify(props.tenants),
+        ...(props.archiveDays ? { AUTHTRAIL_ARCHIVE_DAYS: String(props.archiveDays) } : {}),
         POWERTOOLS_SERVICE_NAME: 'authtrail',
         POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
         NODE_OPTIONS: '--enable-source-maps',
@@ -126,16 +132,25 @@ export class AuthTrailVerifier extends Construct {
       schedule('WeeklySchedule', 'authtrail: verify the digest chains and every archive object', 'cron(30 3 ? * SUN *)', { full: true }),
     ];
 
-    // One alarm for both ways verification can fail us: it found something, or it stopped
-    // reporting. Every run reports ArchiveVerifyFindings (0 when clean). Over a two-day period,
-    // the Maximum is > 0 if any run of the last 48 h found something, and the period has no data
-    // at all (missing = breaching) only if no run reported for 48 h: a failing, throttled or
-    // unscheduled verifier. A one-day period would breach whenever a run finishes a few minutes
+    // One alarm for every way verification can fail us: a run found something, runs fail (a
+    // full run that outgrew the 15-minute limit times out), or runs stopped. Every completed run
+    // reports ArchiveVerifyFindings (0 when clean) and Lambda reports Errors for every period with
+    // invocations; over a two-day period MAX of the two is > 0 if any run of the last 48 h found
+    // something or failed, and has no data at all (missing = breaching) only if the verifier was
+    // not invoked for 48 h. A one-day period would breach whenever a run finishes a few minutes
     // later than the day before (an empty 24-hour window); two days tolerate that jitter and one
     // skipped run. It clears once 48 h of runs are clean.
+    const period = Duration.days(2);
     this.alarm = new cloudwatch.Alarm(this, 'ArchiveVerifyAlarm', {
-      alarmDescription: 'authtrail: archive verification found objects or digests missing, altered or unlisted, or has not reported for 2 days. Runbook: README, Operations; the finding is in the verifier\'s log; run authtrail verify --outputs <file> --tenant <t>',
-      metric: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service: 'authtrail' }, statistic: 'Maximum', period: Duration.days(2) }),
+      alarmDescription: 'authtrail: archive verification found objects or digests missing, altered or unlisted, failed, or has not run for 2 days. Runbook: README, Operations; the findings are in the verifier\'s log; run authtrail verify --outputs <file> --tenant <t>',
+      metric: new cloudwatch.MathExpression({
+        expression: 'MAX([findings, errors])',
+        usingMetrics: {
+          findings: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service: 'authtrail' }, statistic: 'Maximum', period }),
+          errors: this.function.metricErrors({ statistic: 'Sum', period }),
+        },
+        label: 'findings or failed runs', period,
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

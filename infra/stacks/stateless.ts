@@ -40,7 +40,7 @@ export class StatelessStack extends Stack {
       description: 'The authtrail CloudWatch dashboard',
     });
     this.operatorCommands(storage);
-    const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id) });
+    const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
   }

@@ -44,7 +44,7 @@ describe('infra: the scheduled archive verifier', () => {
     s.templates.stateless.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Verify the archive'),
       Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900, MemorySize: 1024,
-      Environment: { Variables: Match.objectLike({ AUTHTRAIL_TENANTS: JSON.stringify(TEST_CONFIG.tenants.map((x) => x.id)), POWERTOOLS_METRICS_NAMESPACE: 'authtrail' }) },
+      Environment: { Variables: Match.objectLike({ AUTHTRAIL_TENANTS: JSON.stringify(TEST_CONFIG.tenants.map((x) => x.id)), AUTHTRAIL_ARCHIVE_DAYS: String(TEST_CONFIG.retention.archiveDays), POWERTOOLS_METRICS_NAMESPACE: 'authtrail' }) },
     });
     assert.deepEqual(Object.keys(s.templates.stateless.findOutputs('VerifierFunctionName')), ['VerifierFunctionName']);
   });
@@ -59,22 +59,28 @@ describe('infra: the scheduled archive verifier', () => {
     ]);
   });
 
-  it('one alarm: any finding within two days, or no report for two days (missing data breaches)', () => {
-    s.templates.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'authtrail', MetricName: 'ArchiveVerifyFindings', Dimensions: [{ Name: 'service', Value: 'authtrail' }],
-      Statistic: 'Maximum', Period: 172_800, EvaluationPeriods: 1,
-      Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'breaching',
-      AlarmDescription: Match.stringLikeRegexp('Runbook: README, Operations.*authtrail verify --outputs <file> --tenant <t>'),
-    });
-    const ids = Object.keys(s.templates.stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ArchiveVerifyFindings' } }));
-    assert.equal(ids.length, 1);
-    assert.match(ids[0]!, /ArchiveVerifyAlarm/);
+  it('one alarm: a finding or a failed run within two days, or no run for two days (missing data breaches)', () => {
+    const t = s.templates.stateless;
+    const alarms = Object.entries(t.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => /ArchiveVerifyAlarm/.test(id));
+    assert.equal(alarms.length, 1);
+    const p = (alarms[0]![1] as { Properties: Record<string, unknown> }).Properties;
+    assert.deepEqual([p['Threshold'], p['ComparisonOperator'], p['EvaluationPeriods'], p['TreatMissingData']], [0, 'GreaterThanThreshold', 1, 'breaching']);
+    assert.match(String(p['AlarmDescription']), /Runbook: README, Operations.*authtrail verify --outputs <file> --tenant <t>/);
+    const q = p['Metrics'] as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Period: number; Stat: string } }[];
+    assert.deepEqual(q.filter((m) => m.Expression).map((m) => [m.Expression, m.ReturnData ?? true]), [['MAX([findings, errors])', true]]);
+    const stat = (id: string) => q.find((m) => m.Id === id)!.MetricStat!;
+    assert.deepEqual([stat('findings').Metric.Namespace, stat('findings').Metric.MetricName, stat('findings').Metric.Dimensions, stat('findings').Stat, stat('findings').Period],
+      ['authtrail', 'ArchiveVerifyFindings', [{ Name: 'service', Value: 'authtrail' }], 'Maximum', 172_800]);
+    assert.deepEqual([stat('errors').Metric.Namespace, stat('errors').Metric.MetricName, stat('errors').Stat, stat('errors').Period], ['AWS/Lambda', 'Errors', 'Sum', 172_800]);
+    assert.deepEqual(stat('errors').Metric.Dimensions, [{ Name: 'FunctionName', Value: { Ref: fnId } }]);
   });
 
   it('the alarm notifies the operations topic like every other alarm', () => {
     const t = synth(parseConfig({ ...TEST_CONFIG, operations: { alarmEmail: 'oncall@example.com' } }, 'test')).templates.stateless;
     const [topic] = Object.keys(t.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'authtrail alarms' } }));
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ArchiveVerifyFindings', AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }] });
+    const [alarm] = Object.entries(t.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => /ArchiveVerifyAlarm/.test(id));
+    assert.deepEqual((alarm![1] as { Properties: Record<string, unknown> }).Properties['AlarmActions'], [{ Ref: topic }]);
+    assert.deepEqual((alarm![1] as { Properties: Record<string, unknown> }).Properties['OKActions'], [{ Ref: topic }]);
   });
 
   it('reads events/ and digests/ and the chain heads; writes and deletes nothing anywhere', () => {

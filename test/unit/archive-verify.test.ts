@@ -138,6 +138,9 @@ describe('the scheduled run (verifyAll)', () => {
       assert.equal(r.from, from ?? null, JSON.stringify(input));
       assert.deepEqual(s.calls, [{ pass: 0, tenant: 'acme', from }]);
     }
+    const s = scripted([], ['acme']);
+    const r = await verifyAll({ full: true }, { verifier: s.make, configTenants: [], now: () => NOW, confirmAfterMs: 0, archiveDays: 2555 });
+    assert.equal(r.from, windowStart(2555, NOW), 'a full run does not look for objects the lifecycle rule expired');
     for (const bad of [{ days: 0 }, { days: 1.5 }, { full: false }, { days: 3, full: true }, { day: 3 }, 'x'])
       assert.equal(VerifyRequest.safeParse(bad).success, false, JSON.stringify(bad));
   });
