@@ -61,7 +61,8 @@ export interface VerifyDeps {
   readonly confirmAfterMs: number;
   /**
    * `retention.archiveDays`: the lifecycle rule expires objects that old (their digests stay), so
-   * a full run checks only objects whose `dt` is younger; an object is never created before its `dt`.
+   * no run looks for objects whose `dt` is older (events are archived after they happen, so an
+   * object younger than that has not expired).
    */
   readonly archiveDays?: number | undefined;
 }
@@ -69,7 +70,8 @@ export interface VerifyDeps {
 /** One scheduled run: verify every tenant, confirm findings once, return the summary. */
 export async function verifyAll(input: unknown, deps: VerifyDeps): Promise<VerifySummary> {
   const req = VerifyRequest.parse(input ?? {});
-  const days = 'full' in req ? deps.archiveDays : req.days ?? DEFAULT_DAYS;
+  const asked = 'full' in req ? undefined : req.days ?? DEFAULT_DAYS;
+  const days = asked === undefined ? deps.archiveDays : Math.min(asked, deps.archiveDays ?? asked);
   const from = days === undefined ? undefined : windowStart(days, deps.now());
   const first = deps.verifier();
   const tenants = [...new Set([...deps.configTenants, ...await first.tenants()])].sort();

@@ -141,6 +141,8 @@ describe('the scheduled run (verifyAll)', () => {
     const s = scripted([], ['acme']);
     const r = await verifyAll({ full: true }, { verifier: s.make, configTenants: [], now: () => NOW, confirmAfterMs: 0, archiveDays: 2555 });
     assert.equal(r.from, windowStart(2555, NOW), 'a full run does not look for objects the lifecycle rule expired');
+    const longer = await verifyAll({ days: 9000 }, { verifier: scripted([], ['acme']).make, configTenants: [], now: () => NOW, confirmAfterMs: 0, archiveDays: 2555 });
+    assert.equal(longer.from, windowStart(2555, NOW), 'nor does a window longer than the retention');
     for (const bad of [{ days: 0 }, { days: 1.5 }, { full: false }, { days: 3, full: true }, { day: 3 }, 'x'])
       assert.equal(VerifyRequest.safeParse(bad).success, false, JSON.stringify(bad));
   });
