@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
+import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { DLQS, OUTPUT_KEYS } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledge, nagResource } from '../nag.ts';
@@ -39,6 +40,8 @@ export class StatelessStack extends Stack {
       description: 'The authtrail CloudWatch dashboard',
     });
     this.operatorCommands(storage);
+    const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays });
+    new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
   }
 

@@ -93,7 +93,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 6, 'ingest, EventBridge intake, archiver, poller, detector, feed health');
+    assert.equal(fns.length, 7, 'ingest, EventBridge intake, archiver, poller, detector, feed health, verifier');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -153,7 +153,7 @@ describe('infra: pull sources', () => {
 
   it('one EventBridge Scheduler schedule per pull source, with retries and a DLQ', () => {
     const t = s.templates.stateless;
-    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties).filter((p) => p.Target.Input !== '{}');
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties).filter((p) => JSON.parse(p.Target.Input).sourceId);
     assert.deepEqual(schedules.map((p) => [JSON.parse(p.Target.Input).sourceId, p.ScheduleExpression]).sort(), [['acme-duo', 'rate(1 minute)'], ['globex-okta', 'rate(5 minutes)']]);
     for (const p of schedules) {
       assert.deepEqual(p.Target.RetryPolicy, { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
@@ -367,7 +367,7 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.equal(assets.length, 6);
+    assert.equal(assets.length, 7);
     let withConfig = 0;
     for (const a of assets) {
       const file = join(outdir, a, 'index.mjs');
