@@ -12,6 +12,8 @@ const awsMode = argv.some((a) => a === '--outputs' || a.startsWith('--outputs=')
 if (!awsMode) for (const [k, v] of Object.entries(OFFLINE_ENV)) process.env[k] ??= v;
 // The SDK's notice about its future Node 22 requirement is printed on every command otherwise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `authtrail query … | head`: the reader went away; that is the end of the output, not an error.
+process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw err; });
 register();
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(argv);

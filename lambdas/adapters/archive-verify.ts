@@ -96,6 +96,11 @@ export function archiveVerifier(o: ArchiveVerifierOptions): ArchiveVerifier {
     return { events: group(events), digests: group(digests) };
   })());
 
+  const listTenant = async (tenant: string) => {
+    const [events, digests] = await Promise.all([listKeys(`${EVENTS_PREFIX}tenant=${tenant}/`), listKeys(`${DIGESTS_PREFIX}tenant=${tenant}/`)]);
+    return { events: new Map([[tenant, events]]), digests: new Map([[tenant, digests]]) };
+  };
+
   /** The object's body, or undefined when it went away between the listing and the read. */
   async function get<T>(key: string, consume: (body: AsyncIterable<Uint8Array> & { transformToString(): Promise<string> }) => Promise<T>): Promise<T | undefined> {
     try {
@@ -119,7 +124,9 @@ export function archiveVerifier(o: ArchiveVerifierOptions): ArchiveVerifier {
       return [...new Set([...l.events.keys(), ...l.digests.keys()])].sort();
     },
     async verifyTenant(tenant, range = {}) {
-      const l = await listed();
+      // After tenants(): the run's one listing. Alone (verify --tenant, report): the tenant's own
+      // prefixes only, all that a tenant's auditor may list.
+      const l = listing ? await listing : await listTenant(tenant);
       const head = await o.state.head(tenant);
       const digestKeys = l.digests.get(tenant) ?? [];
       const bodies = await mapLimit(digestKeys, concurrency, (k) => get(k, (b) => b.transformToString()));

@@ -5,7 +5,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEMO_CONFIG } from '../../infra/config.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
@@ -39,4 +41,30 @@ describe('README: every demo source takes its vendor\'s samples without quaranti
       assert.deepEqual([sum(again, 'accepted'), sum(again, 'quarantined')], [0, 0], 'a resend is all duplicates');
     });
   }
+
+  it('then npx authtrail report --tenant demo --out report writes the evidence pack, and its numbers are the named queries\'', async () => {
+    assert.equal((await c.cli(['flush'])).code, 0);
+    const out = join(mkdtempSync(join(tmpdir(), 'authtrail-demo-report-')), 'report');
+    const r = await c.cli(['report', '--tenant', 'demo', '--out', out]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(existsSync(join(out, 'report.html')));
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Record<string, unknown> & { from: string; to: string; integrity: { status: string; objects_checked: number } };
+    assert.equal(report.integrity.status, 'ok');
+    assert.ok(report.integrity.objects_checked > 0);
+    const named = async (name: string) => {
+      const q = await c.cli(['query', '--named', name, '--json', '--param', 'tenant=demo', '--param', `from=${report.from}`, '--param', `to=${report.to}`]);
+      assert.equal(q.code, 0, q.stderr);
+      return q.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+    };
+    const users = await named('mfa_coverage_by_user');
+    assert.ok(users.length > 0);
+    const total = (rows: Record<string, number>[], k: string) => rows.reduce((n, x) => n + Number(x[k] ?? 0), 0);
+    assert.equal(report['sign_ins'], total(users, 'sign_ins'));
+    assert.equal(report['sign_ins_with_mfa'], total(users, 'with_mfa'));
+    const judged = total(users, 'with_mfa') + total(users, 'without_mfa');
+    assert.equal(report['mfa_coverage_percent'], Math.round((1000 * total(users, 'with_mfa')) / judged) / 10);
+    assert.equal(report['failed_sign_ins'], total(await named('failed_signins_over_time'), 'failed_sign_ins'));
+    assert.equal(report['push_denials'], (await named('push_denials')).length);
+    assert.equal(report['factor_changes'], (await named('factor_changes')).length);
+  });
 });
