@@ -3,20 +3,19 @@
  * daily over the whole digest chain and the last `recentDays` days of objects, weekly over every
  * object; read-only on the archive and the state table; one alarm for findings, failures and silence.
  */
-import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
 import { archiveBucketName } from '../names.ts';
+import { authtrailFunction } from './lambda.ts';
 
 export interface AuthTrailVerifierProps {
   readonly stateTable: dynamodb.ITable;
@@ -61,37 +60,18 @@ export class AuthTrailVerifier extends Construct {
     const bucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
     const days = props.recentDays ?? 7;
 
-    const logGroup = new logs.LogGroup(this, 'VerifierFunctionLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
-    // Bundled like the collector's handlers (AuthTrailCollector#handler); no config is compiled in.
-    this.function = new NodejsFunction(this, 'VerifierFunction', {
-      entry: fileURLToPath(new URL('../../lambdas/handlers/verifier.ts', import.meta.url)),
-      handler: 'handler',
+    this.function = authtrailFunction(this, 'VerifierFunction', {
+      handler: 'verifier',
       description: 'Verify the archive against its digest chains (authtrail verify, scheduled)',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       // Hashing streams at network speed; more memory is more bandwidth and CPU.
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       environment: {
         AUTHTRAIL_BUCKET: bucket.bucketName,
         AUTHTRAIL_STATE_TABLE: stateTable.tableName,
         AUTHTRAIL_TENANTS: JSON.stringify(props.tenants),
         ...(props.archiveDays ? { AUTHTRAIL_ARCHIVE_DAYS: String(props.archiveDays) } : {}),
-        POWERTOOLS_SERVICE_NAME: 'authtrail',
-        POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        forceDockerBundling: false,
       },
     });
     // A failed run is retried once; a run that keeps failing reports nothing, which the alarm catches.
@@ -110,8 +90,6 @@ export class AuthTrailVerifier extends Construct {
       actions: ['kms:Decrypt'], resources: [key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `dynamodb.${region}.amazonaws.com`] } },
     }));
-    acknowledge(this.function, 'AWSLambdaBasicExecutionRole only allows writing logs.', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');
-    acknowledge(this.function, 'X-Ray accepts trace segments only on Resource "*".', 'AwsSolutions-IAM5[Resource::*]');
     acknowledge(this.function, 'The verifier reads every archive object and digest; their names are not known in advance (read-only: GetObject).',
       ...READ_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucket.bucketName)}/${p}/*]`));
 

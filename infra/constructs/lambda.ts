@@ -1,0 +1,64 @@
+/**
+ * One way to build every authtrail Lambda function: latest Node.js on arm64, an esbuild ESM
+ * bundle with the SDK inside (the version the tests ran), source maps, X-Ray, its own log group,
+ * and the cdk-nag acknowledgements every such function shares.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+
+export interface AuthTrailFunctionProps {
+  /** The handler file under lambdas/handlers/, without `.ts`. */
+  readonly handler: string;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  /** Values compiled into the bundle (esbuild `define`), e.g. the secret-free runtime config. */
+  readonly define?: Record<string, string>;
+  /** @default 29 seconds (API Gateway gives up on an integration after 30 s) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
+
+export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunctionProps): NodejsFunction {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: p.logRetention });
+  const fn = new NodejsFunction(scope, id, {
+    entry: handlerEntry(p.handler),
+    handler: 'handler',
+    description: p.description,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: p.memorySize ?? 512,
+    timeout: p.timeout ?? Duration.seconds(29),
+    logGroup,
+    tracing: lambda.Tracing.ACTIVE,
+    environment: {
+      ...p.environment,
+      POWERTOOLS_SERVICE_NAME: 'authtrail',
+      POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      // Bundle the SDK version the tests ran, not whatever the Lambda runtime ships.
+      externalModules: [],
+      banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+      ...(p.define ? { define: p.define } : {}),
+      forceDockerBundling: false,
+    },
+  });
+  acknowledge(fn, 'AWSLambdaBasicExecutionRole only allows writing logs.', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');
+  acknowledge(fn, 'X-Ray accepts trace segments only on Resource "*".', 'AwsSolutions-IAM5[Resource::*]');
+  return fn;
+}
