@@ -4,6 +4,7 @@
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { dev } from './dev.ts';
+import { exportCommand } from './export.ts';
 import { flush } from './flush.ts';
 import { poll } from './poll.ts';
 import { quarantine } from './quarantine.ts';
@@ -37,6 +38,11 @@ export const USAGE = `usage: authtrail <command>
                                send a dead-letter queue's messages back to the function that
                                failed them (queues: archiver, detector, eventbridge,
                                feed-health, poller); --dry-run lists them and changes nothing
+  export ocsf --tenant t --from YYYY-MM-DD --to YYYY-MM-DD --account-id <12 digits>
+         [--region r] [--out <dir>]
+                               write the tenant's events of the period as OCSF 1.3.0 Parquet in
+                               the Amazon Security Lake custom-source layout (default dir ocsf;
+                               region from AWS_REGION when not given); local archive only
 
   --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
                                wrote; credentials and region from the standard AWS configuration
@@ -54,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'verify': return await verify(args);
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);
+      case 'export': return await exportCommand(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

@@ -1,0 +1,139 @@
+/**
+ * `authtrail export ocsf --tenant <t> --from YYYY-MM-DD --to YYYY-MM-DD [--out <dir>]
+ * [--region r] [--account-id a]`: one tenant's archived events of a period as OCSF 1.3.0 Parquet
+ * in the Amazon Security Lake custom-source layout
+ * (`<out>/ext/<source>/region=<r>/accountId=<a>/eventDay=<yyyymmdd>/<file>.parquet`, one source
+ * per OCSF class, as Security Lake wants one event class per source).
+ *
+ * The archive is read as `query` reads it (a local mirror, DuckDB). DuckDB also writes the
+ * Parquet: `read_json` with the class's declared column types gives real nested structs (OCSF
+ * objects), lists and a string map — the same schema in every file of a class, whatever the events
+ * hold. (hyparquet-writer, which writes the archive, would need every nested schema element
+ * spelled out by hand.)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { AuthEvent } from '../lambdas/core/event.ts';
+import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, securityLakePrefix, toOcsf, type OcsfClass, type OcsfEvent } from '../lambdas/core/ocsf.ts';
+import { openArchiveDb, runSql, syncArchive } from '../local/archive-db.ts';
+import { homeDir } from '../local/dev.ts';
+import { loadConfig } from '../infra/config.ts';
+import { dateFlag, parseCommand } from './args.ts';
+import { localS3, readEndpoints } from './endpoints.ts';
+import { CliError, UsageError } from './errors.ts';
+
+const OCSF_OPTIONS = {
+  tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
+  region: { type: 'string' }, 'account-id': { type: 'string' },
+} as const;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const ACCOUNT = /^\d{12}$/;
+
+export function parseExportArgs(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const [format, ...rest] = args;
+  if (format !== 'ocsf') throw new UsageError(format === undefined || format.startsWith('-') ? 'export needs a format: export ocsf --tenant <t> --from YYYY-MM-DD --to YYYY-MM-DD' : `export: unknown format "${format}" (formats: ocsf)`);
+  const cmd = 'export ocsf';
+  const { values: v } = parseCommand(cmd, rest, OCSF_OPTIONS);
+  if (!v.tenant) throw new UsageError(`${cmd} needs --tenant <t>`);
+  const from = dateFlag(cmd, '--from', v.from);
+  const to = dateFlag(cmd, '--to', v.to);
+  if (!from || !to) throw new UsageError(`${cmd} needs --from YYYY-MM-DD and --to YYYY-MM-DD (the period to export, whole UTC days)`);
+  if (from > to) throw new UsageError(`${cmd}: --from ${from} is after --to ${to}`);
+  // The partition names the Security Lake region and account; a user's AWS region is the natural default.
+  const region = v.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  if (!region) throw new UsageError(`${cmd} needs --region <r> (the Security Lake region; or set AWS_REGION)`);
+  if (!REGION.test(region)) throw new UsageError(`${cmd}: --region takes an AWS region such as eu-west-1, not "${region}"`);
+  const accountId = v['account-id'];
+  if (!accountId) throw new UsageError(`${cmd} needs --account-id <12 digits> (the AWS account of the Security Lake custom source)`);
+  if (!ACCOUNT.test(accountId)) throw new UsageError(`${cmd}: --account-id takes a 12-digit AWS account id, not "${accountId}"`);
+  if (v.out === '') throw new UsageError(`${cmd}: --out needs a directory`);
+  return { tenant: v.tenant, from, to, out: v.out ?? 'ocsf', region, accountId };
+}
+
+export interface WrittenFile { class: OcsfClass; key: string; events: number }
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Writes mapped events as Parquet under `outDir` in the Security Lake layout: one object per
+ * class and event day, named after the tenant (a second export of the same period replaces it),
+ * rows sorted by time.
+ */
+export async function writeOcsfParquet(
+  events: readonly { class: OcsfClass; event: OcsfEvent }[],
+  o: { outDir: string; region: string; accountId: string; tenant: string },
+): Promise<WrittenFile[]> {
+  const groups = new Map<string, { class: OcsfClass; prefix: string; events: OcsfEvent[] }>();
+  for (const e of events) {
+    const prefix = securityLakePrefix(e.class, o.region, o.accountId, e.event.time);
+    let g = groups.get(prefix);
+    if (!g) groups.set(prefix, (g = { class: e.class, prefix, events: [] }));
+    g.events.push(e.event);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'authtrail-ocsf-'));
+  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const c = await db.connect();
+  const written: WrittenFile[] = [];
+  try {
+    for (const g of [...groups.values()].sort((a, b) => a.prefix.localeCompare(b.prefix))) {
+      const ndjson = join(tmp, `${written.length}.ndjson`);
+      writeFileSync(ndjson, g.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const key = `${g.prefix}authtrail-${o.tenant}.parquet`;
+      const file = join(o.outDir, ...key.split('/'));
+      mkdirSync(join(file, '..'), { recursive: true });
+      const columns = `{${OCSF_PARQUET_COLUMNS[g.class].map(([n, t]) => `${quote(n)}: ${quote(t)}`).join(', ')}}`;
+      await c.run(`COPY (SELECT * FROM read_json(${quote(ndjson)}, format = 'newline_delimited', columns = ${columns}) ORDER BY time)
+        TO ${quote(file)} (FORMAT parquet, COMPRESSION zstd)`);
+      written.push({ class: g.class, key, events: g.events.length });
+    }
+  } finally {
+    c.closeSync();
+    db.closeSync();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return written;
+}
+
+/** The canonical events of one tenant and period from a DuckDB archive mirror, oldest first. */
+async function readArchive(cache: string, tenant: string, from: string, to: string): Promise<AuthEvent[]> {
+  const db = await openArchiveDb(cache);
+  try {
+    const rows = await runSql(db.connection, `SELECT * EXCLUDE (dt) FROM events WHERE tenant = ${quote(tenant)} AND dt BETWEEN ${quote(from)} AND ${quote(to)} ORDER BY event_time, source_id, event_uid`);
+    return rows as unknown as AuthEvent[];
+  } catch (err) {
+    const first = (err as Error).message.split('\n')[0]!.replace(/^Error: /, '');
+    throw new CliError(/magic bytes|parquet/i.test(first) ? `reading the archive failed: ${first} — an archive object is damaged or was replaced: run npx authtrail verify` : `reading the archive failed: ${first}`, { cause: err });
+  } finally {
+    db.close();
+  }
+}
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const a = parseExportArgs(args);
+  const e = readEndpoints();
+  const s3 = localS3(e);
+  const cache = join(homeDir(), 'query-cache');
+  try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
+  const events = await readArchive(cache, a.tenant, a.from, a.to);
+  if (!events.length) {
+    // A typo in --tenant would otherwise "export" nothing without a word.
+    const known = loadConfig().config.tenants.map((t) => t.id);
+    if (!known.includes(a.tenant)) throw new CliError(`unknown tenant "${a.tenant}": it is not in the config and has no events in the archive (tenants: ${known.sort().join(', ') || 'none'})`);
+  }
+  const mapped: { class: OcsfClass; event: OcsfEvent }[] = [];
+  const skipped = new Map<string, number>();
+  for (const ev of events) {
+    const r = toOcsf(ev);
+    if (r.kind === 'event') mapped.push({ class: r.class, event: r.event });
+    else skipped.set(r.reason, (skipped.get(r.reason) ?? 0) + 1);
+  }
+  const outDir = resolve(a.out);
+  const files = await writeOcsfParquet(mapped, { outDir, region: a.region, accountId: a.accountId, tenant: a.tenant });
+  for (const f of files) console.log(`${f.key}  ${f.events} event(s)  ${OCSF_CLASSES[f.class].name} (${OCSF_CLASSES[f.class].uid})`);
+  const skip = [...skipped].map(([reason, n]) => `${n} not exported: ${reason}`).join('; ');
+  console.log(`export ocsf: ${mapped.length} event(s) of ${a.tenant} from ${a.from} to ${a.to} in ${files.length} file(s) under ${outDir}${skip ? ` (${skip})` : ''}`);
+  return 0;
+}
