@@ -88,6 +88,7 @@ export interface OcsfEvent {
   group?: { name?: string; uid?: string };
   // Entity Management
   entity?: { name?: string; uid?: string; type?: string; type_id?: number; user?: OcsfUser; group?: { name?: string; uid?: string }; policy?: { name?: string; uid?: string }; org?: { name?: string; uid?: string }; device?: { name?: string; uid?: string; type_id: number } };
+  /** Canonical fields without an OCSF attribute. The second factor is here: 1.3.0's `auth_factor` needs exactly one of phone number, e-mail or security questions, which the canonical event does not carry. */
   unmapped: Record<string, string>;
 }
 
@@ -123,9 +124,9 @@ function statusOf(outcome: Outcome | null): { id: keyof typeof STATUS; label: st
   }
 }
 
-const PRIVILEGED: ReadonlySet<Category> = new Set(['role_change', 'credential_change', 'idp_change', 'impersonation', 'mfa_bypass', 'lockout']);
+const PRIVILEGED: ReadonlySet<Category> = new Set(['policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation', 'mfa_bypass', 'lockout']);
 
-/** Informational by default; Low for a failed step; Medium for what the alert rules watch; High for a user's fraud report. */
+/** Informational by default; Low for a failed step; Medium for the changes and events the alert rules watch; High for a user's fraud report. */
 function severityOf(e: AuthEvent): keyof typeof SEVERITY {
   if (e.category === 'fraud_report' || e.outcome === 'fraud') return 4;
   if (e.category && PRIVILEGED.has(e.category)) return 3;
