@@ -23,7 +23,8 @@
  * repository github.com/ocsf/ocsf-schema, tag 1.3.0); the tests validate every mapped event of
  * every vendor fixture against those definitions (test/fixtures/ocsf/ocsf-1.3.0-subset.json).
  */
-import type { AuthEvent, Category, Factor, Outcome } from './event.ts';
+import { isIP } from 'node:net';
+import type { AuthEvent, Category, Outcome } from './event.ts';
 
 export const OCSF_VERSION = '1.3.0';
 export const IAM_CATEGORY = { uid: 3, name: 'Identity & Access Management' } as const;
@@ -104,8 +105,14 @@ function compact<T extends object>(o: T): T | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+/**
+ * OCSF's `email_t` pattern (dictionary.json, 1.3.0): a vendor's "email" field that is not an
+ * address (some send the login name there) stays a name, never an invalid `email_addr`.
+ */
+const EMAIL = /^[a-zA-Z0-9!#$%&'*+-/=?^_`{|}~.]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/;
+
 const user = (uid: string | null, login: string | null, email: string | null): OcsfUser | undefined =>
-  compact({ uid: def(uid), name: def(login) ?? def(email), email_addr: def(email) });
+  compact({ uid: def(uid), name: def(login) ?? def(email), email_addr: email && EMAIL.test(email) ? email : undefined });
 
 /**
  * OCSF requires a user in Authentication, Account Change and User Access Management; a vendor
@@ -230,7 +237,8 @@ export function toOcsf(e: AuthEvent): OcsfResult {
   const location = compact({ country: def(e.geo_country), region: def(e.geo_region), city: def(e.geo_city), lat: def(e.geo_lat), long: def(e.geo_lon) });
   // OCSF's location needs one of city, country, postal code or region; coordinates alone do not make one.
   const hasPlace = !!(location?.country || location?.region || location?.city);
-  const src = e.src_ip ? compact({ ip: e.src_ip, location: hasPlace ? location : undefined }) : undefined;
+  // `ip_t` is an address; anything else a vendor put there is kept in unmapped.
+  const src = e.src_ip && isIP(e.src_ip) ? compact({ ip: e.src_ip, location: hasPlace ? location : undefined }) : undefined;
   const ev: OcsfEvent = {
     class_uid: cls.uid, class_name: cls.name, category_uid: IAM_CATEGORY.uid, category_name: IAM_CATEGORY.name,
     activity_id: k.activity, activity_name: activityName, type_uid: cls.uid * 100 + k.activity, type_name: `${cls.name}: ${activityName}`,
@@ -284,6 +292,8 @@ export function toOcsf(e: AuthEvent): OcsfResult {
   }
   ev.unmapped = unmappedOf(e, { geo: !!src?.location, target });
   if (!ev.device && e.os) ev.unmapped['os'] = e.os;
+  if (e.src_ip && !src) ev.unmapped['src_ip'] = e.src_ip;
+  if (e.user_email && !EMAIL.test(e.user_email)) ev.unmapped['user_email'] = e.user_email;
   if (k.class !== 'authentication' && e.is_mfa !== null) ev.unmapped['is_mfa'] = String(e.is_mfa);
   if (k.class !== 'authentication') {
     for (const [key, v] of [['app_id', e.app_id], ['app_name', e.app_name], ['session_id', e.session_id]] as const) if (v) ev.unmapped[key] = v;

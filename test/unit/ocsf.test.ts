@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { canonical, CATEGORIES, type AuthEvent, type NormalizedFields, type SourceKind } from '../../lambdas/core/event.ts';
+import fc from 'fast-check';
+import { canonical, CATEGORIES, CHANGES, FACTORS, OUTCOMES, SOURCE_KINDS, type AuthEvent, type NormalizedFields, type SourceKind } from '../../lambdas/core/event.ts';
 import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, securityLakePrefix, toOcsf, type OcsfClass, type OcsfEvent } from '../../lambdas/core/ocsf.ts';
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { writeOcsfParquet } from '../../cli/export.ts';
@@ -194,6 +195,31 @@ describe('every vendor fixture event, mapped to OCSF, is valid OCSF 1.3.0', () =
   it('the fixtures exercise every class the mapping emits', () => {
     const seen = new Set(all.map(({ event }) => toOcsf(event)).flatMap((r) => (r.kind === 'event' ? [r.class] : [])));
     assert.deepEqual([...seen].sort(), Object.keys(OCSF_CLASSES).sort());
+  });
+});
+
+describe('OCSF mapping, fuzzed', () => {
+  const str = fc.option(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('user', 'group', 'policy', 'role', 'app', 'idp', 'device', 'organization', 'alice@example.com', '198.51.100.7', '2001:db8::1', 'not an ip')), { nil: null });
+  const time = fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2099-12-31') }).map((t) => new Date(t).toISOString());
+  const event = fc.record({
+    tenant: fc.constant('acme'), source_id: fc.constant('acme-src'), source: fc.constantFrom(...SOURCE_KINDS), event_uid: fc.string({ minLength: 1, maxLength: 20 }),
+    event_time: time, ingest_time: time, raw_event_type: str, category: fc.option(fc.constantFrom(...CATEGORIES), { nil: null }),
+    outcome: fc.option(fc.constantFrom(...OUTCOMES), { nil: null }), reason: str, is_mfa: fc.option(fc.boolean(), { nil: null }),
+    factor: fc.option(fc.constantFrom(...FACTORS), { nil: null }), factor_raw: str, user_id: str, user_login: str, user_email: str,
+    actor_id: str, actor_login: str, src_ip: str, user_agent: str, os: str, browser: str, device_id: str, device_name: str,
+    geo_country: fc.option(fc.constantFrom('DE', 'US', 'NG'), { nil: null }), geo_region: str, geo_city: str,
+    geo_lat: fc.option(fc.double({ min: -90, max: 90, noNaN: true }), { nil: null }), geo_lon: fc.option(fc.double({ min: -180, max: 180, noNaN: true }), { nil: null }),
+    session_id: str, correlation_id: str, app_id: str, app_name: str, risk_level: str, target_type: str, target_id: str, target_name: str,
+    change: fc.option(fc.constantFrom(...CHANGES), { nil: null }), anonymizer: fc.option(fc.boolean(), { nil: null }), raw: fc.constant(null),
+  });
+  it('any canonical event maps to a valid OCSF 1.3.0 event, or is skipped for having no OCSF class', () => {
+    fc.assert(fc.property(event, (e) => {
+      const r = toOcsf(e as AuthEvent);
+      if (r.kind === 'skip') return e.category === 'other' || e.category === null;
+      const errors = validateOcsf(subset, JSON.parse(JSON.stringify(r.event)) as Record<string, unknown>);
+      assert.deepEqual(errors, []);
+      return r.event.time === Date.parse(e.event_time) && r.event.metadata.uid === e.event_uid;
+    }), { numRuns: Number(process.env['FUZZ_RUNS'] ?? 500) });
   });
 });
 
