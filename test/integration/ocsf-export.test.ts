@@ -77,11 +77,11 @@ describe('export ocsf, end to end', () => {
     assert.match(r.stdout, /export ocsf: 22 event\(s\) of acme from 2026-11-20 to 2026-11-21 in 5 file\(s\) under .* \(1 not exported: category other has no OCSF class\)/);
     const p = (source: string, day: string) => `ext/${source}/region=eu-west-1/accountId=123456789012/eventDay=${day}/authtrail-acme.parquet`;
     assert.deepEqual(files(out), [
-      p('authtrail-account-change', '20261120'),
-      p('authtrail-authentication', '20261120'),
-      p('authtrail-entity-management', '20261120'),
-      p('authtrail-group-management', '20261121'),
-      p('authtrail-user-access', '20261120'),
+      p('authtrail-access', '20261120'),
+      p('authtrail-account', '20261120'),
+      p('authtrail-auth', '20261120'),
+      p('authtrail-entity', '20261120'),
+      p('authtrail-group', '20261121'),
     ]);
   });
 

@@ -128,9 +128,15 @@ describe('canonical category → OCSF class, activity, status', () => {
     assert.deepEqual(mapped(ev({ category: 'login', outcome: 'failure', user_id: null, user_login: null })).event.user, { name: 'unknown' });
   });
 
+  it('names one Security Lake custom source per class, as Security Lake allows (at most 20 characters of [\\w.:-])', () => {
+    const names = Object.values(OCSF_CLASSES).map((c) => c.source);
+    assert.equal(new Set(names).size, names.length);
+    for (const n of names) assert.match(n, /^[\w.:-]{1,20}$/, n);
+  });
+
   it('partitions by class, region, account and UTC event day', () => {
     assert.equal(securityLakePrefix('authentication', 'eu-west-1', '123456789012', Date.parse('2026-11-20T23:59:59.999Z')),
-      'ext/authtrail-authentication/region=eu-west-1/accountId=123456789012/eventDay=20261120/');
+      'ext/authtrail-auth/region=eu-west-1/accountId=123456789012/eventDay=20261120/');
   });
 });
 
