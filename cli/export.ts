@@ -5,13 +5,15 @@
  * (`<out>/ext/<source>/region=<r>/accountId=<a>/eventDay=<yyyymmdd>/<file>.parquet`, one source
  * per OCSF class, as Security Lake wants one event class per source).
  *
- * The archive is read as `query` reads it (a local mirror, DuckDB). DuckDB also writes the
+ * The archive is read as `query` reads it (a local mirror, DuckDB); with `--outputs`, only the
+ * tenant's objects of the period are fetched from the deployed archive bucket. DuckDB also writes the
  * Parquet: `read_json` with the class's declared column types gives real nested structs (OCSF
  * objects), lists and a string map — the same schema in every file of a class, whatever the events
  * hold. (hyparquet-writer, which writes the archive, would need every nested schema element
  * spelled out by hand.)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -20,13 +22,16 @@ import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, securityLakePrefix, toOcsf, type Oc
 import { openArchiveDb, runSql, syncArchive } from '../local/archive-db.ts';
 import { homeDir } from '../local/dev.ts';
 import { loadConfig } from '../infra/config.ts';
-import { dateFlag, parseCommand } from './args.ts';
+import { EVENTS_PREFIX } from '../lambdas/core/archive.ts';
+import { dateFlag, OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { localS3, readEndpoints } from './endpoints.ts';
 import { CliError, UsageError } from './errors.ts';
+import { OUTPUT_KEYS, readOutputs } from './outputs.ts';
+import { s3ConfigFor } from './target.ts';
 
 const OCSF_OPTIONS = {
   tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
-  region: { type: 'string' }, 'account-id': { type: 'string' },
+  region: { type: 'string' }, 'account-id': { type: 'string' }, ...OUTPUTS_OPTION,
 } as const;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -50,7 +55,7 @@ export function parseExportArgs(args: string[], env: NodeJS.ProcessEnv = process
   if (!accountId) throw new UsageError(`${cmd} needs --account-id <12 digits> (the AWS account of the Security Lake custom source)`);
   if (!ACCOUNT.test(accountId)) throw new UsageError(`${cmd}: --account-id takes a 12-digit AWS account id, not "${accountId}"`);
   if (v.out === '') throw new UsageError(`${cmd}: --out needs a directory`);
-  return { tenant: v.tenant, from, to, out: v.out ?? 'ocsf', region, accountId };
+  return { tenant: v.tenant, from, to, out: v.out ?? 'ocsf', region, accountId, outputs: v.outputs };
 }
 
 export interface WrittenFile { class: OcsfClass; key: string; events: number }
@@ -111,17 +116,78 @@ async function readArchive(cache: string, tenant: string, from: string, to: stri
   }
 }
 
+/**
+ * AWS mode: the tenant's archive objects of the period, downloaded from the deployed archive
+ * bucket into `dir` in the archive's own layout. One listing from the period's first day
+ * (keys sort by `dt`), stopped after its last; returns how many objects the tenant has at all.
+ */
+export async function downloadTenantArchive(s3: S3Client, bucket: string, tenant: string, from: string, to: string, dir: string): Promise<{ inPeriod: number; any: boolean }> {
+  const prefix = `${EVENTS_PREFIX}tenant=${tenant}/`;
+  let token: string | undefined;
+  let inPeriod = 0;
+  let any = false;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: `${prefix}dt=${from}`, ContinuationToken: token }));
+    let past = false;
+    for (const o of page.Contents ?? []) {
+      any = true;
+      const dt = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.Key ?? '')?.[1];
+      if (!dt || !o.Key!.endsWith('.parquet') || dt < from) continue;
+      if (dt > to) { past = true; break; }
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+      const file = join(dir, ...o.Key!.split('/'));
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, await got.Body!.transformToByteArray());
+      inPeriod++;
+    }
+    token = past ? undefined : page.NextContinuationToken;
+  } while (token);
+  if (!any) {
+    // Nothing from the first day on: does the tenant have anything earlier?
+    const before = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+    any = (before.Contents ?? []).length > 0;
+  }
+  return { inPeriod, any };
+}
+
+function unknownTenant(tenant: string, known: string[]): never {
+  throw new CliError(`unknown tenant "${tenant}": it is not in the config and has no events in the archive (tenants: ${[...new Set(known)].sort().join(', ') || 'none'})`);
+}
+
 export async function exportCommand(args: string[]): Promise<number> {
   const a = parseExportArgs(args);
-  const e = readEndpoints();
-  const s3 = localS3(e);
-  const cache = join(homeDir(), 'query-cache');
-  try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
-  const events = await readArchive(cache, a.tenant, a.from, a.to);
-  if (!events.length) {
-    // A typo in --tenant would otherwise "export" nothing without a word.
-    const known = loadConfig().config.tenants.map((t) => t.id);
-    if (!known.includes(a.tenant)) throw new CliError(`unknown tenant "${a.tenant}": it is not in the config and has no events in the archive (tenants: ${known.sort().join(', ') || 'none'})`);
+  let events: AuthEvent[];
+  if (a.outputs) {
+    const bucket = readOutputs(a.outputs).need(OUTPUT_KEYS.bucket, 'the archive bucket');
+    const s3 = new S3Client(s3ConfigFor());
+    const dir = mkdtempSync(join(tmpdir(), 'authtrail-export-'));
+    try {
+      const got = await downloadTenantArchive(s3, bucket, a.tenant, a.from, a.to, dir);
+      if (!got.any) {
+        // Against a deployed stack the built-in demo config says nothing about its tenants: the archive does.
+        const loaded = loadConfig();
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: EVENTS_PREFIX, Delimiter: '/' }));
+        const inArchive = (listed.CommonPrefixes ?? []).map((p) => /tenant=([^/]+)\/$/.exec(p.Prefix ?? '')?.[1]).filter((x): x is string => !!x);
+        unknownTenant(a.tenant, [...(loaded.path ? loaded.config.tenants.map((t) => t.id) : []), ...inArchive]);
+      }
+      events = got.inPeriod ? await readArchive(dir, a.tenant, a.from, a.to) : [];
+    } finally {
+      s3.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const e = readEndpoints();
+    const s3 = localS3(e);
+    const cache = join(homeDir(), 'query-cache');
+    try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
+    events = await readArchive(cache, a.tenant, a.from, a.to);
+    if (!events.length) {
+      // A typo in --tenant would otherwise "export" nothing without a word.
+      const known = loadConfig().config.tenants.map((t) => t.id);
+      const dir = join(cache, 'events');
+      const inArchive = existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
+      if (!known.includes(a.tenant) && !inArchive.includes(a.tenant)) unknownTenant(a.tenant, [...known, ...inArchive]);
+    }
   }
   const mapped: { class: OcsfClass; event: OcsfEvent }[] = [];
   const skipped = new Map<string, number>();

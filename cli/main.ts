@@ -39,10 +39,10 @@ export const USAGE = `usage: authtrail <command>
                                failed them (queues: archiver, detector, eventbridge,
                                feed-health, poller); --dry-run lists them and changes nothing
   export ocsf --tenant t --from YYYY-MM-DD --to YYYY-MM-DD --account-id <12 digits>
-         [--region r] [--out <dir>]
+         [--region r] [--out <dir>] [--outputs <file>]
                                write the tenant's events of the period as OCSF 1.3.0 Parquet in
                                the Amazon Security Lake custom-source layout (default dir ocsf;
-                               region from AWS_REGION when not given); local archive only
+                               region from AWS_REGION when not given)
 
   --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
                                wrote; credentials and region from the standard AWS configuration

@@ -5,9 +5,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { OCSF_CLASSES } from '../../lambdas/core/ocsf.ts';
 import { runSql } from '../../local/archive-db.ts';
@@ -132,6 +134,37 @@ describe('export ocsf, end to end', () => {
     assert.deepEqual(files(out), before);
     const [{ n }] = await runSql(con, `SELECT count(*) n FROM read_parquet('${join(out, 'ext', '*', '*', '*', '*', '*.parquet')}', union_by_name = true)`) as [{ n: number }];
     assert.equal(n, 22);
+  });
+
+  it('with --outputs reads the deployed archive bucket (here the local one, through the standard SDK settings) and writes the same events', async () => {
+    const e = c.endpoints;
+    const env = Object.fromEntries(Object.entries({
+      ...Object.fromEntries(Object.entries(c.env).filter(([k]) => !k.startsWith('AWS_'))),
+      // Not where the collector's state lives: AWS mode must not need endpoints.json.
+      AUTHTRAIL_HOME: join(c.home, 'elsewhere'),
+      AWS_ENDPOINT_URL_S3: e.s3, AWS_ACCESS_KEY_ID: e.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: e.credentials.secretAccessKey, AWS_REGION: e.region,
+      AWS_CONFIG_FILE: join(c.home, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(c.home, 'no-aws-credentials'), AWS_EC2_METADATA_DISABLED: 'true',
+    }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+    const awsOut = mkdtempSync(join(tmpdir(), 'ocsf-export-aws-'));
+    const bin = fileURLToPath(new URL('../../bin/authtrail.mjs', import.meta.url));
+    const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => execFile(process.execPath, [bin, ...args, '--outputs', join(c.home, 'cdk-outputs.json')], { env, encoding: 'utf8' },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })));
+    try {
+      const r = await run(['export', 'ocsf', '--tenant', 'acme', '--from', '2026-11-20', '--to', '2026-11-21', '--out', awsOut, '--account-id', '123456789012']);
+      assert.equal(r.code, 0, r.stderr);
+      // The region of the partition comes from AWS_REGION when --region is not given.
+      const region = `region=${e.region}`;
+      assert.deepEqual(files(awsOut), files(out).map((f) => f.replace('region=eu-west-1', region)));
+      for (const f of files(out)) {
+        const rows = async (file: string) => (await runSql(con, `SELECT to_json(t) AS j FROM read_parquet('${file}', hive_partitioning = false) t ORDER BY metadata.log_name, metadata.uid`)).map((x) => x['j']);
+        assert.deepEqual(await rows(join(awsOut, f.replace('region=eu-west-1', region))), await rows(join(out, f)), f);
+      }
+      const unknown = await run(['export', 'ocsf', '--tenant', 'nosuch', '--from', '2026-11-20', '--to', '2026-11-21', '--out', awsOut, '--account-id', '123456789012']);
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stderr, 'authtrail: unknown tenant "nosuch": it is not in the config and has no events in the archive (tenants: acme, globex)\n');
+    } finally {
+      rmSync(awsOut, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown tenant and bad flags in one line', async () => {

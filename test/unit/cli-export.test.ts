@@ -7,14 +7,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseExportArgs } from '../../cli/export.ts';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { existsSync, readdirSync } from 'node:fs';
+import { downloadTenantArchive, parseExportArgs } from '../../cli/export.ts';
 import { main, USAGE, UsageError } from '../../cli/main.ts';
 
 const OK = ['ocsf', '--tenant', 'acme', '--from', '2026-11-01', '--to', '2026-11-30', '--account-id', '123456789012'];
 
 describe('export ocsf: arguments', () => {
   it('parses a complete command; the region comes from the flag or AWS_REGION, the directory defaults to ocsf', () => {
-    assert.deepEqual(parseExportArgs([...OK, '--region', 'eu-west-1', '--out', 'x'], {}), { tenant: 'acme', from: '2026-11-01', to: '2026-11-30', out: 'x', region: 'eu-west-1', accountId: '123456789012' });
+    assert.deepEqual(parseExportArgs([...OK, '--region', 'eu-west-1', '--out', 'x'], {}), { tenant: 'acme', from: '2026-11-01', to: '2026-11-30', out: 'x', region: 'eu-west-1', accountId: '123456789012', outputs: undefined });
+    assert.equal(parseExportArgs([...OK, '--outputs', 'o.json'], { AWS_REGION: 'eu-west-1' }).outputs, 'o.json');
     assert.equal(parseExportArgs(OK, { AWS_REGION: 'us-east-2' }).region, 'us-east-2');
     assert.equal(parseExportArgs(OK, { AWS_DEFAULT_REGION: 'ap-southeast-2' }).region, 'ap-southeast-2');
     assert.equal(parseExportArgs([...OK, '--region', 'eu-central-1'], { AWS_REGION: 'us-east-2' }).region, 'eu-central-1');
@@ -31,13 +35,48 @@ describe('export ocsf: arguments', () => {
     ['a malformed region', [...OK, '--region', 'Europe'], {}, 'export ocsf: --region takes an AWS region such as eu-west-1, not "Europe"'],
     ['no account', ['ocsf', '--tenant', 'acme', '--from', '2026-11-01', '--to', '2026-11-30'], { AWS_REGION: 'eu-west-1' }, 'export ocsf needs --account-id <12 digits> (the AWS account of the Security Lake custom source)'],
     ['a malformed account', [...OK.slice(0, -1), '1234'], { AWS_REGION: 'eu-west-1' }, 'export ocsf: --account-id takes a 12-digit AWS account id, not "1234"'],
-    ['an unknown flag (no AWS mode)', [...OK, '--outputs', 'o.json'], { AWS_REGION: 'eu-west-1' }, 'export ocsf: unknown option --outputs (it takes --tenant, --from, --to, --out, --region, --account-id)'],
+    ['an unknown flag', [...OK, '--athena'], { AWS_REGION: 'eu-west-1' }, 'export ocsf: unknown option --athena (it takes --tenant, --from, --to, --out, --region, --account-id, --outputs)'],
     ['a flag twice', [...OK, '--tenant', 'globex'], { AWS_REGION: 'eu-west-1' }, 'export ocsf: --tenant given 2 times'],
     ['a surplus argument', [...OK, 'extra'], { AWS_REGION: 'eu-west-1' }, 'export ocsf: unexpected argument "extra"'],
   ];
   for (const [name, args, env, message] of bad) {
     it(`refuses ${name}`, () => assert.throws(() => parseExportArgs(args, env), (e: unknown) => e instanceof UsageError && e.message === message));
   }
+});
+
+describe('export ocsf --outputs: the tenant\'s archive objects of the period, from the deployed bucket', () => {
+  // The one method of the SDK's body stream the download uses.
+  const body = (s: string) => ({ transformToByteArray: async () => new TextEncoder().encode(s) });
+  const key = (dt: string, n = 1) => `events/tenant=acme/dt=${dt}/part-${n}.parquet`;
+
+  it('lists once from the first day, fetches only the period\'s objects and stops after its last day', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(ListObjectsV2Command, { Prefix: 'events/tenant=acme/', StartAfter: 'events/tenant=acme/dt=2026-11-02' }).resolvesOnce({
+      Contents: [{ Key: key('2026-11-02') }, { Key: key('2026-11-02', 2) }, { Key: 'events/tenant=acme/dt=2026-11-02/notes.txt' }], NextContinuationToken: 't1',
+    }).resolvesOnce({ Contents: [{ Key: key('2026-11-03') }, { Key: key('2026-11-04') }, { Key: key('2026-11-05') }], NextContinuationToken: 't2' });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: body(input.Key) }) as never);
+    const dir = mkdtempSync(join(tmpdir(), 'export-dl-'));
+    const client = new S3Client({ region: 'eu-west-1' });
+    const r = await downloadTenantArchive(client, 'archive-bucket', 'acme', '2026-11-02', '2026-11-03', dir);
+    assert.deepEqual(r, { inPeriod: 3, any: true });
+    assert.deepEqual(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key), [key('2026-11-02'), key('2026-11-02', 2), key('2026-11-03')]);
+    assert.equal(s3.commandCalls(ListObjectsV2Command).length, 2, 'no third page once past the period');
+    assert.deepEqual(readdirSync(join(dir, 'events', 'tenant=acme')).sort(), ['dt=2026-11-02', 'dt=2026-11-03']);
+    assert.ok(existsSync(join(dir, ...key('2026-11-03').split('/'))));
+    s3.restore();
+  });
+
+  it('tells a tenant with nothing in the period from one with nothing at all', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(ListObjectsV2Command, { Prefix: 'events/tenant=acme/', MaxKeys: 1 }).resolves({ Contents: [{ Key: key('2025-01-01') }] });
+    s3.on(ListObjectsV2Command, { Prefix: 'events/tenant=acme/', StartAfter: 'events/tenant=acme/dt=2026-11-02' }).resolves({ Contents: [] });
+    s3.on(ListObjectsV2Command, { Prefix: 'events/tenant=nosuch/' }).resolves({});
+    const client = new S3Client({ region: 'eu-west-1' });
+    const dir = mkdtempSync(join(tmpdir(), 'export-dl-'));
+    assert.deepEqual(await downloadTenantArchive(client, 'b', 'acme', '2026-11-02', '2026-11-03', dir), { inPeriod: 0, any: true });
+    assert.deepEqual(await downloadTenantArchive(client, 'b', 'nosuch', '2026-11-02', '2026-11-03', dir), { inPeriod: 0, any: false });
+    s3.restore();
+  });
 });
 
 describe('export ocsf: in the CLI', () => {
