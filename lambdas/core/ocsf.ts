@@ -136,12 +136,13 @@ function statusOf(outcome: Outcome | null): { id: keyof typeof STATUS; label: st
   }
 }
 
-const PRIVILEGED: ReadonlySet<Category> = new Set(['policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation', 'mfa_bypass', 'lockout']);
+/** Medium: the categories the alert rules watch (policy, role, credential and IdP changes, impersonation, bypasses, lockouts). */
+const MEDIUM: ReadonlySet<Category> = new Set(['policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation', 'mfa_bypass', 'lockout']);
 
 /** Informational by default; Low for a failed step; Medium for the changes and events the alert rules watch; High for a user's fraud report. */
 function severityOf(e: AuthEvent): keyof typeof SEVERITY {
   if (e.category === 'fraud_report' || e.outcome === 'fraud') return 4;
-  if (e.category && PRIVILEGED.has(e.category)) return 3;
+  if (e.category && MEDIUM.has(e.category)) return 3;
   if (e.outcome === 'failure' || e.outcome === 'denied' || e.outcome === 'error') return 2;
   return 1;
 }
@@ -192,7 +193,7 @@ function entityActivity(e: AuthEvent): { activity: number; activityName?: string
     case 'delete': return { activity: 4 };
     case 'activate': return { activity: 10 };
     case 'deactivate': return { activity: 11 };
-    default: return { activity: 99, activityName: e.raw_event_type ?? 'Change' };
+    default: return { activity: 99, activityName: def(e.raw_event_type) ?? 'Change' };
   }
 }
 
