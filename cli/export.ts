@@ -102,18 +102,45 @@ export async function writeOcsfParquet(
   return written;
 }
 
-/** The canonical events of one tenant and period from a DuckDB archive mirror, oldest first. */
-async function readArchive(cache: string, tenant: string, from: string, to: string): Promise<AuthEvent[]> {
-  const db = await openArchiveDb(cache);
+const DAY_MS = 86_400_000;
+const days = (from: string, to: string) => {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+};
+
+/**
+ * Maps and writes the tenant's archived events of the period from a DuckDB archive mirror
+ * under `dir`, one day at a time so a long period never sits in memory whole. `raw` is not read:
+ * the OCSF events do not carry it.
+ */
+async function exportArchive(dir: string, a: { tenant: string; from: string; to: string; outDir: string; region: string; accountId: string }) {
+  const files: WrittenFile[] = [];
+  const skipped = new Map<string, number>();
+  let exported = 0;
+  let db: Awaited<ReturnType<typeof openArchiveDb>> | undefined;
   try {
-    const rows = await runSql(db.connection, `SELECT * EXCLUDE (dt) FROM events WHERE tenant = ${quote(tenant)} AND dt BETWEEN ${quote(from)} AND ${quote(to)} ORDER BY event_time, source_id, event_uid`);
-    return rows as unknown as AuthEvent[];
+    db = await openArchiveDb(dir);
+    for (const day of days(a.from, a.to)) {
+      const rows = await runSql(db.connection, `SELECT * EXCLUDE (dt, raw) FROM events WHERE tenant = ${quote(a.tenant)} AND dt = ${quote(day)} ORDER BY event_time, source_id, event_uid`);
+      const mapped: { class: OcsfClass; event: OcsfEvent }[] = [];
+      for (const row of rows) {
+        const r = toOcsf({ ...(row as unknown as AuthEvent), raw: null });
+        if (r.kind === 'event') mapped.push({ class: r.class, event: r.event });
+        else skipped.set(r.reason, (skipped.get(r.reason) ?? 0) + 1);
+      }
+      exported += mapped.length;
+      if (mapped.length) files.push(...await writeOcsfParquet(mapped, { outDir: a.outDir, region: a.region, accountId: a.accountId, tenant: a.tenant }));
+    }
   } catch (err) {
+    if (err instanceof CliError) throw err;
     const first = (err as Error).message.split('\n')[0]!.replace(/^Error: /, '');
-    throw new CliError(/magic bytes|parquet/i.test(first) ? `reading the archive failed: ${first} — an archive object is damaged or was replaced: run npx authtrail verify` : `reading the archive failed: ${first}`, { cause: err });
+    if (!/magic bytes|parquet/i.test(first)) throw err;
+    throw new CliError(`reading the archive failed: ${first} — an archive object is damaged or was replaced: run npx authtrail verify`, { cause: err });
   } finally {
-    db.close();
+    db?.close();
   }
+  return { files, exported, skipped };
 }
 
 /**
@@ -156,7 +183,8 @@ function unknownTenant(tenant: string, known: string[]): never {
 
 export async function exportCommand(args: string[]): Promise<number> {
   const a = parseExportArgs(args);
-  let events: AuthEvent[];
+  const target = { tenant: a.tenant, from: a.from, to: a.to, outDir: resolve(a.out), region: a.region, accountId: a.accountId };
+  let result: Awaited<ReturnType<typeof exportArchive>>;
   if (a.outputs) {
     const bucket = readOutputs(a.outputs).need(OUTPUT_KEYS.bucket, 'the archive bucket');
     const s3 = new S3Client(s3ConfigFor());
@@ -170,7 +198,7 @@ export async function exportCommand(args: string[]): Promise<number> {
         const inArchive = (listed.CommonPrefixes ?? []).map((p) => /tenant=([^/]+)\/$/.exec(p.Prefix ?? '')?.[1]).filter((x): x is string => !!x);
         unknownTenant(a.tenant, [...(loaded.path ? loaded.config.tenants.map((t) => t.id) : []), ...inArchive]);
       }
-      events = got.inPeriod ? await readArchive(dir, a.tenant, a.from, a.to) : [];
+      result = await exportArchive(dir, target);
     } finally {
       s3.destroy();
       rmSync(dir, { recursive: true, force: true });
@@ -180,26 +208,15 @@ export async function exportCommand(args: string[]): Promise<number> {
     const s3 = localS3(e);
     const cache = join(homeDir(), 'query-cache');
     try { await syncArchive(s3, e.bucket, cache); } finally { s3.destroy(); }
-    events = await readArchive(cache, a.tenant, a.from, a.to);
-    if (!events.length) {
-      // A typo in --tenant would otherwise "export" nothing without a word.
-      const known = loadConfig().config.tenants.map((t) => t.id);
-      const dir = join(cache, 'events');
-      const inArchive = existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
-      if (!known.includes(a.tenant) && !inArchive.includes(a.tenant)) unknownTenant(a.tenant, [...known, ...inArchive]);
-    }
+    // A typo in --tenant would otherwise "export" nothing without a word.
+    const known = loadConfig().config.tenants.map((t) => t.id);
+    const dir = join(cache, 'events');
+    const inArchive = existsSync(dir) ? readdirSync(dir).map((d) => /^tenant=(.+)$/.exec(d)?.[1]).filter((x): x is string => !!x) : [];
+    if (!known.includes(a.tenant) && !inArchive.includes(a.tenant)) unknownTenant(a.tenant, [...known, ...inArchive]);
+    result = await exportArchive(cache, target);
   }
-  const mapped: { class: OcsfClass; event: OcsfEvent }[] = [];
-  const skipped = new Map<string, number>();
-  for (const ev of events) {
-    const r = toOcsf(ev);
-    if (r.kind === 'event') mapped.push({ class: r.class, event: r.event });
-    else skipped.set(r.reason, (skipped.get(r.reason) ?? 0) + 1);
-  }
-  const outDir = resolve(a.out);
-  const files = await writeOcsfParquet(mapped, { outDir, region: a.region, accountId: a.accountId, tenant: a.tenant });
-  for (const f of files) console.log(`${f.key}  ${f.events} event(s)  ${OCSF_CLASSES[f.class].name} (${OCSF_CLASSES[f.class].uid})`);
-  const skip = [...skipped].map(([reason, n]) => `${n} not exported: ${reason}`).join('; ');
-  console.log(`export ocsf: ${mapped.length} event(s) of ${a.tenant} from ${a.from} to ${a.to} in ${files.length} file(s) under ${outDir}${skip ? ` (${skip})` : ''}`);
+  for (const f of result.files) console.log(`${f.key}  ${f.events} event(s)  ${OCSF_CLASSES[f.class].name} (${OCSF_CLASSES[f.class].uid})`);
+  const skip = [...result.skipped].map(([reason, n]) => `${n} not exported: ${reason}`).join('; ');
+  console.log(`export ocsf: ${result.exported} event(s) of ${a.tenant} from ${a.from} to ${a.to} in ${result.files.length} file(s) under ${target.outDir}${skip ? ` (${skip})` : ''}`);
   return 0;
 }
