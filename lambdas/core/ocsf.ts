@@ -31,15 +31,14 @@ export const IAM_CATEGORY = { uid: 3, name: 'Identity & Access Management' } as 
 
 /**
  * `source`: the Security Lake custom source of the class (one per class; at most 20 characters,
- * as Security Lake names the provider role after it); `eventClass`: its name in Security Lake's
- * CreateCustomLogSource `eventClasses`.
+ * as Security Lake names the provider role after it).
  */
 export const OCSF_CLASSES = {
-  account_change: { uid: 3001, name: 'Account Change', source: 'authtrail-account', eventClass: 'ACCOUNT_CHANGE' },
-  authentication: { uid: 3002, name: 'Authentication', source: 'authtrail-auth', eventClass: 'AUTHENTICATION' },
-  entity_management: { uid: 3004, name: 'Entity Management', source: 'authtrail-entity', eventClass: 'ENTITY_MANAGEMENT' },
-  user_access: { uid: 3005, name: 'User Access Management', source: 'authtrail-access', eventClass: 'USER_ACCESS' },
-  group_management: { uid: 3006, name: 'Group Management', source: 'authtrail-group', eventClass: 'GROUP_MANAGEMENT' },
+  account_change: { uid: 3001, name: 'Account Change', source: 'authtrail-account' },
+  authentication: { uid: 3002, name: 'Authentication', source: 'authtrail-auth' },
+  entity_management: { uid: 3004, name: 'Entity Management', source: 'authtrail-entity' },
+  user_access: { uid: 3005, name: 'User Access Management', source: 'authtrail-access' },
+  group_management: { uid: 3006, name: 'Group Management', source: 'authtrail-group' },
 } as const;
 export type OcsfClass = keyof typeof OCSF_CLASSES;
 
