@@ -5,6 +5,7 @@ import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { backfill } from './backfill.ts';
 import { dev } from './dev.ts';
+import { exportCommand } from './export.ts';
 import { flush } from './flush.ts';
 import { poll } from './poll.ts';
 import { quarantine } from './quarantine.ts';
@@ -46,6 +47,11 @@ export const USAGE = `usage: authtrail <command>
            [--outputs <file>]
                                re-archive days from the hot table that the archive misses (events
                                stored over 25 h ago) and re-run the detector on them
+  export ocsf --tenant t --from YYYY-MM-DD --to YYYY-MM-DD --account-id <12 digits>
+         [--region r] [--out <dir>] [--outputs <file>]
+                               write the tenant's events of the period as OCSF 1.3.0 Parquet in
+                               the Amazon Security Lake custom-source layout (default dir ocsf;
+                               region from AWS_REGION when not given)
 
   --outputs <file>             run against a deployed stack: the file cdk deploy --outputs-file
                                wrote; credentials and region from the standard AWS configuration
@@ -65,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'redrive': return await redrive(args);
       case 'backfill': return await backfill(args);
       case 'report': return await report(args);
+      case 'export': return await exportCommand(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);
