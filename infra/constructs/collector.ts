@@ -102,6 +102,17 @@ export interface TenantFunctions {
   readonly poller?: NodejsFunction;
 }
 
+/** A Lambda proxy integration (payload 2.0) whose invoke permission is granted once per function. */
+class IntakeIntegration extends apigw.HttpRouteIntegration {
+  constructor(id: string, private readonly fn: lambda.IFunction) {
+    super(id);
+  }
+
+  bind(): apigw.HttpRouteIntegrationConfig {
+    return { type: apigw.HttpIntegrationType.AWS_PROXY, uri: this.fn.functionArn, payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 };
+  }
+}
+
 export class AuthTrailCollector extends Construct {
   public readonly api: apigw.HttpApi;
   /**
@@ -270,9 +281,16 @@ export class AuthTrailCollector extends Construct {
     this.api.addRoutes({ path: '/v1/health', methods: [apigw.HttpMethod.GET], integration });
     for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
       if (!f.intake) continue;
-      const own = new HttpLambdaIntegration(`Ingest-${tenant}`, f.intake, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
+      const own = new IntakeIntegration(`Ingest-${tenant}`, f.intake);
       for (const src of config.sources.filter((x) => x.tenant === tenant && isWebhook(x)))
         this.api.addRoutes({ path: `/v1/ingest/${src.id}`, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration: own });
+      // One invoke permission per intake, not one per route (HttpLambdaIntegration's), so that a
+      // tenant's sources cost the stack two routes each. Only this API, on ingest paths; which
+      // paths reach this function is the routes' choice.
+      f.intake.addPermission('ApiInvoke', {
+        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        sourceArn: Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: '*/*/v1/ingest/*' }),
+      });
     }
     const stage = this.api.defaultStage!.node.defaultChild as apigw.CfnStage;
     stage.accessLogSettings = {

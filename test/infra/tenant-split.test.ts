@@ -79,9 +79,13 @@ describe('per-tenant intakes and pollers (the three-tenant example)', () => {
     for (const key of ['POST /v1/ingest/{sourceId}', 'GET /v1/ingest/{sourceId}', 'GET /v1/health']) assert.equal(integrationOf(key), catchAll, key);
     // A pull-only source has no route of its own (it takes no webhook).
     assert.ok(!Object.values(t.Resources).some((r) => r.Properties?.['RouteKey'] === 'POST /v1/ingest/contoso-duo'));
-    // API Gateway may invoke each intake only on its own sources' paths.
-    const perms = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && (r.Properties['FunctionName'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt']?.[0] === idOf(w, f['fabrikam']!.intake!));
-    assert.deepEqual(perms.map((p) => (resolve(p.Properties['SourceArn'], w.s.templates.stateless, w.stacks) as string).replace(/.*\*\/\*/, '')), ['/v1/ingest/fabrikam-entra', '/v1/ingest/fabrikam-entra']);
+    // Only this API may invoke a tenant's intake, on ingest paths: one permission per intake.
+    const apiId = Object.keys(w.s.templates.stateless.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    for (const tenant of ['northwind', 'fabrikam']) {
+      const perms = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && (r.Properties['FunctionName'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt']?.[0] === idOf(w, f[tenant]!.intake!));
+      assert.deepEqual(perms.map((p) => [p.Properties['Principal'], resolve(p.Properties['SourceArn'], w.s.templates.stateless, w.stacks)]),
+        [['apigateway.amazonaws.com', `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*/*/v1/ingest/*`]], tenant);
+    }
   });
 
   it('each pull source\'s schedule invokes its own tenant\'s poller; the scheduler role invokes only the pollers', () => {
