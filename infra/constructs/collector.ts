@@ -203,19 +203,8 @@ export class AuthTrailCollector extends Construct {
 
     // The webhook intake: one function per tenant with webhook sources, bundled with that tenant's
     // sources only; the catch-all keeps the id of the single intake it replaces (see README, Upgrade).
-    this.ingestFunction = this.handler('IngestFunction', 'http-ingest', servedConfig(deployed, null, isWebhook), 'Webhook API: health, and 404 for a source no route takes (no secrets)');
-    const outputIds = new Map<string, string>();
-    for (const { id: tenant } of config.tenants) {
-      const outputId = tenantOutputId(tenant);
-      const clash = outputIds.get(outputId);
-      if (clash) throw new ConfigError(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
-      outputIds.set(outputId, tenant);
-      const has = (pick: (s: Source) => boolean) => config.sources.some((s) => s.tenant === tenant && pick(s));
-      this.tenantFunctions[tenant] = {
-        ...(has(isWebhook) ? { intake: this.handler(`IngestFunction-${tenant}`, 'http-ingest', servedConfig(deployed, tenant, isWebhook), `Webhook intake of tenant ${tenant}: authenticate, normalize, store`) } : {}),
-        ...(has(isPull) ? { poller: this.handler(`PollerFunction-${tenant}`, 'poller', servedConfig(deployed, tenant, isPull), `Poll the vendor APIs of tenant ${tenant} on a schedule`, { timeout: Duration.minutes(5) }) } : {}),
-      };
-    }
+    this.ingestFunction = this.handler('IngestFunction', 'http-ingest', servedConfig(deployed, null, isWebhook), 'Webhook API: health, and sources without a route of their own (no secrets)');
+    this.addTenantFunctions(config, deployed);
     const intakes = Object.values(this.tenantFunctions).flatMap((f) => (f.intake ? [f.intake] : []));
     const pollFns = Object.values(this.tenantFunctions).flatMap((f) => (f.poller ? [f.poller] : []));
     this.eventBridgeFunction = this.handler('EventBridgeFunction', 'eventbridge-ingest', deployed, 'EventBridge intake: route, normalize, store');
@@ -437,6 +426,22 @@ export class AuthTrailCollector extends Construct {
 
     this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'stream records could not be archived after all retries. Runbook: README, Operations; after the fix: authtrail redrive archiver --outputs <file>, then authtrail verify');
     this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
+  }
+
+  /** Per tenant: a webhook intake if it has webhook sources, a poller if it has pull sources. */
+  private addTenantFunctions(config: Config, deployed: Config): void {
+    const outputIds = new Map<string, string>();
+    for (const { id: tenant } of config.tenants) {
+      const outputId = tenantOutputId(tenant);
+      const clash = outputIds.get(outputId);
+      if (clash) throw new ConfigError(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
+      outputIds.set(outputId, tenant);
+      const has = (pick: (s: Source) => boolean) => config.sources.some((s) => s.tenant === tenant && pick(s));
+      this.tenantFunctions[tenant] = {
+        ...(has(isWebhook) ? { intake: this.handler(`IngestFunction-${tenant}`, 'http-ingest', servedConfig(deployed, tenant, isWebhook), `Webhook intake of tenant ${tenant}: authenticate, normalize, store`) } : {}),
+        ...(has(isPull) ? { poller: this.handler(`PollerFunction-${tenant}`, 'poller', servedConfig(deployed, tenant, isPull), `Poll the vendor APIs of tenant ${tenant} on a schedule`, { timeout: Duration.minutes(5) }) } : {}),
+      };
+    }
   }
 
   /**

@@ -47,7 +47,7 @@ export class StatelessStack extends Stack {
     // Each tenant brings its own intake and poller, each webhook source its routes: say so before CloudFormation does.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
     if (count > MAX_RESOURCES) {
-      throw new ConfigError(`${config.tenants.length} tenants with ${config.sources.length} sources need ${count} resources in the stateless stack, more than the ${MAX_RESOURCES} CloudFormation allows (each tenant adds about 10 for its webhook intake and poller, each webhook source 4 for its routes); deploy fewer tenants per deployment (operations.deploymentName)`);
+      throw new ConfigError(`${config.tenants.length} tenants with ${config.sources.length} sources need ${count} resources in the stateless stack, more than the ${MAX_RESOURCES} CloudFormation allows (each tenant adds about 10 for its webhook intake and poller, each webhook source 2 for its routes, each pull source its schedule); deploy fewer tenants per deployment (operations.deploymentName)`);
     }
   }
 
