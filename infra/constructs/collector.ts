@@ -245,7 +245,17 @@ export class AuthTrailCollector extends Construct {
       // Batched existence checks and conditional puts only (hot-store.ts): no Scan, Query, Delete or Update.
       this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
-      this.archiveBucket.grantPut(fn, 'quarantine/*');
+    }
+    // Quarantine writes: a tenant's functions under its own prefix only; the EventBridge intake
+    // routes every tenant's events (and `_unrouted` ones) and writes under any.
+    this.archiveBucket.grantPut(this.eventBridgeFunction, 'quarantine/*');
+    for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
+      for (const fn of [f.intake, f.poller]) {
+        if (!fn) continue;
+        this.archiveBucket.grantPut(fn, `quarantine/tenant=${tenant}/*`);
+        acknowledge(fn, 'Quarantine objects of this tenant get unique names under its quarantine prefix: the key cannot be known in advance.',
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/quarantine/tenant=${tenant}/*]`);
+      }
     }
     // Secrets: a tenant's webhook intake reads the webhook secrets (the `auth`) of that tenant's
     // push sources, its poller the vendor credentials (the `pull`) of its pull sources; the

@@ -109,7 +109,8 @@ describe('infra: what an auditor asks about', () => {
     assert.ok(policies.length > 100);
     assert.match(policies, /dynamodb:PutItem/);
     assert.doesNotMatch(policies, /dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|\*)/);
-    assert.match(policies, /\/quarantine\/\*/);
+    assert.match(policies, /\/quarantine\/tenant=acme\/\*/);
+    assert.match(policies, /\/quarantine\/tenant=globex\/\*/);
     assert.doesNotMatch(policies, /s3:GetObject|s3:DeleteObject/);
   });
 

@@ -62,6 +62,19 @@ describe('per-tenant intakes and pollers (the three-tenant example)', () => {
       assert.notEqual(evaluate(catchAll, q), 'allow', `catch-all: ${q.action} ${q.resource}`);
   });
 
+  it('each intake and poller writes quarantine objects under its own tenant\'s prefix only; the EventBridge intake under any', () => {
+    const f = w.stateless.collector.tenantFunctions;
+    const st = (fn: { node: { defaultChild?: unknown } }) => functionStatements(w.s.templates.stateless, idOf(w, fn), w.stacks).statements;
+    const put = (tenant: string): Request => ({ action: 's3:PutObject', resource: `arn:aws:s3:::authtrail-archive-${ACCOUNT}-${REGION}/quarantine/tenant=${tenant}/dt=2026-11-20/q.json` });
+    const tenants = ['northwind', 'contoso', 'fabrikam', '_unrouted'];
+    for (const [tenant, fn] of [['northwind', f['northwind']!.intake!], ['northwind', f['northwind']!.poller!], ['contoso', f['contoso']!.poller!], ['fabrikam', f['fabrikam']!.intake!]] as const) {
+      assert.ok(allowed(st(fn), put(tenant)), `${fn.node.id} quarantines for ${tenant}`);
+      for (const other of tenants.filter((t) => t !== tenant)) assert.notEqual(evaluate(st(fn), put(other)), 'allow', `${fn.node.id} must not write ${other}'s quarantine`);
+      assert.notEqual(evaluate(st(fn), { action: 's3:PutObject', resource: `arn:aws:s3:::authtrail-archive-${ACCOUNT}-${REGION}/events/tenant=${tenant}/x.parquet` }), 'allow');
+    }
+    for (const tenant of tenants) assert.ok(allowed(st(w.stateless.collector.eventBridgeFunction), put(tenant)), `EventBridge intake quarantines for ${tenant}`);
+  });
+
   it('each webhook source has POST and GET routes to its tenant\'s intake; the catch-all takes health and any other id', () => {
     const t = w.s.templates.stateless.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const integrationOf = (routeKey: string) => {
