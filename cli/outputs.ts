@@ -14,6 +14,8 @@ export const OUTPUT_KEYS = {
   stateTable: 'StateTableName',
   /** The archive's KMS key, set on the quarantine objects a replay writes (as the intake Lambdas do). */
   key: 'ArchiveKeyArn',
+  /** The Glue database Athena queries run in (`<deploymentName>` with `_` for `-`). */
+  glueDatabase: 'GlueDatabaseName',
   /** Per tenant with pull sources: `PollerFunctionName<tenant>` (`pollerOutputKey`). */
   pollerFunction: 'PollerFunctionName',
   eventBridgeFunction: 'EventBridgeFunctionName',

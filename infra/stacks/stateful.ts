@@ -3,7 +3,7 @@ import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailStorage } from '../constructs/storage.ts';
-import { deploymentNameOf } from '../names.ts';
+import { deploymentNameOf, glueDatabaseName } from '../names.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: Config;
@@ -32,6 +32,7 @@ export class StatefulStack extends Stack {
       [OUTPUT_KEYS.table, st.table.tableName, 'The hot table'],
       [OUTPUT_KEYS.stateTable, st.stateTable.tableName, 'The state table (digest heads, cursors, detector state)'],
       [OUTPUT_KEYS.key, st.key.keyArn, 'The data key (archive, hot table, queues)'],
+      [OUTPUT_KEYS.glueDatabase, glueDatabaseName(deploymentNameOf(props.config)), 'The Glue database of the events and alerts tables (Athena queries)'],
     ] as const) new CfnOutput(this, key, { value, description });
   }
 }

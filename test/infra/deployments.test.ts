@@ -78,6 +78,11 @@ describe('several deployments in one account and region (operations.deploymentNa
     }
   });
 
+  it('the Glue database is an output, for the Athena queries of the operator commands', () => {
+    assert.equal((synth(TEST_CONFIG).templates.stateful.toJSON().Outputs as Record<string, { Value: unknown }>)['GlueDatabaseName']?.Value, 'authtrail');
+    assert.equal((bSynth.templates.stateful.toJSON().Outputs as Record<string, { Value: unknown }>)['GlueDatabaseName']?.Value, 'client_b');
+  });
+
   it('the policies of client-b name its own buckets, workgroups and Glue database', () => {
     const all = JSON.stringify([bSynth.templates.stateful.toJSON(), bSynth.templates.stateless.toJSON()]);
     assert.doesNotMatch(all, /authtrail-archive-|authtrail-athena-results-|workgroup\/authtrail|database\/authtrail|"authtrail\//);

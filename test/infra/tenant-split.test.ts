@@ -213,16 +213,17 @@ describe('the catch-all answers exactly as one intake for all tenants did', () =
 
 describe('more tenants than the stateless stack holds', () => {
   it('is a one-line config error naming the fix', () => {
-    const ids = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    // Few enough tenants for the stateful stack, with six webhook sources each.
+    const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
     const ref = (x: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${x}-AbCdEf`;
+    const hook = (t: string, kind: string) => ({ id: `${t}-${kind}`, tenant: t, kind, auth: { type: 'shared-secret', secretArn: ref(`${t}-${kind}`) } });
     const config = parseConfig({
       tenants: ids.map((id) => ({ id, name: id })),
       sources: ids.flatMap((t) => [
-        { id: `${t}-okta`, tenant: t, kind: 'okta', auth: { type: 'shared-secret', secretArn: ref(`${t}-hook`) }, pull: { baseUrl: 'https://x.okta.example.com', apiTokenSecretArn: ref(`${t}-api`) } },
-        { id: `${t}-entra`, tenant: t, kind: 'entra', auth: { type: 'shared-secret', secretArn: ref(`${t}-entra`) } },
-        { id: `${t}-google`, tenant: t, kind: 'google_workspace', auth: { type: 'google-channel-token', tokenArn: ref(`${t}-google`) } },
+        { ...hook(t, 'okta'), pull: { baseUrl: 'https://x.okta.example.com', apiTokenSecretArn: ref(`${t}-api`) } },
+        ...['entra', 'generic', 'pingone', 'onelogin', 'keycloak'].map((k) => hook(t, k)),
       ]),
     }, 'test');
-    assert.throws(() => synth(config), (e: Error) => e.name === 'ConfigError' && /^30 tenants with 90 sources need \d+ resources in the stateless stack, more than the 500 .* deploy fewer tenants per deployment/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(() => synth(config), (e: Error) => e.name === 'ConfigError' && /^20 tenants with 120 sources need \d+ resources in the stateless stack, more than the 500 .* deploy fewer tenants per deployment/.test(e.message) && !e.message.includes('\n'));
   });
 });
