@@ -14,12 +14,24 @@ export const OUTPUT_KEYS = {
   stateTable: 'StateTableName',
   /** The archive's KMS key, set on the quarantine objects a replay writes (as the intake Lambdas do). */
   key: 'ArchiveKeyArn',
+  /** The Glue database Athena queries run in (`<deploymentName>` with `_` for `-`). */
+  glueDatabase: 'GlueDatabaseName',
+  /** Per tenant with pull sources: `PollerFunctionName<tenant>` (`pollerOutputKey`). */
   pollerFunction: 'PollerFunctionName',
   eventBridgeFunction: 'EventBridgeFunctionName',
   archiverFunction: 'ArchiverFunctionName',
   detectorFunction: 'DetectorFunctionName',
   feedHealthFunction: 'FeedHealthFunctionName',
 } as const;
+
+/**
+ * A tenant id as it appears in output names: CloudFormation output names are alphanumeric, so
+ * `-` and `_` are left out (`acme-eu` → `acmeeu`; the CDK app refuses two tenants that collide).
+ */
+export const tenantOutputId = (tenant: string) => tenant.replace(/[^A-Za-z0-9]/g, '');
+
+/** The output naming the poller function of a tenant's pull sources. */
+export const pollerOutputKey = (tenant: string) => `${OUTPUT_KEYS.pollerFunction}${tenantOutputId(tenant)}`;
 
 /** `authtrail redrive <queue>`: each dead-letter queue's output key and the function it feeds. */
 export const DLQS = {
@@ -37,6 +49,8 @@ export interface Outputs {
   get(key: string): string | undefined;
   /** An output's value; a one-line error naming the fix when it is missing. */
   need(key: string, what: string): string;
+  /** Every output key of the file, in file order. */
+  keys(): string[];
 }
 
 export function parseOutputs(text: string, file: string): Outputs {
@@ -59,6 +73,7 @@ export function parseOutputs(text: string, file: string): Outputs {
   return {
     file,
     get: (key) => merged.get(key)?.value,
+    keys: () => [...merged.keys()],
     need(key, what) {
       const v = merged.get(key)?.value;
       if (!v) throw new CliError(`--outputs ${file} has no ${key} (${what}): deploy this version (npx cdk deploy --all --outputs-file ${file}) and pass the file it writes`);

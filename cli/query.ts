@@ -9,7 +9,7 @@ import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
 import { loadConfig } from '../infra/config.ts';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
-import { readOutputs, type Outputs } from './outputs.ts';
+import { OUTPUT_KEYS, readOutputs, type Outputs } from './outputs.ts';
 import { CliError, UsageError } from './errors.ts';
 
 const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true }, ...OUTPUTS_OPTION } as const;
@@ -72,8 +72,11 @@ export async function query(args: string[]): Promise<number> {
   if (a.athena) {
     checkTenantParam(a.params, configTenants);
     const client = new AthenaClient({});
-    const workGroup = a.outputs ? workGroupFor(readOutputs(a.outputs), a.params['tenant']) : process.env.AUTHTRAIL_ATHENA_WORKGROUP;
-    try { rows = await runAthena(sql, { client, workGroup, database: process.env.AUTHTRAIL_GLUE_DATABASE }); } finally { client.destroy(); }
+    const outputs = a.outputs ? readOutputs(a.outputs) : undefined;
+    const workGroup = outputs ? workGroupFor(outputs, a.params['tenant']) : process.env.AUTHTRAIL_ATHENA_WORKGROUP;
+    // The deployment's own database (`GlueDatabaseName`; a deployment named client-b has client_b).
+    const database = outputs?.get(OUTPUT_KEYS.glueDatabase) ?? process.env.AUTHTRAIL_GLUE_DATABASE;
+    try { rows = await runAthena(sql, { client, workGroup, database }); } finally { client.destroy(); }
   } else {
     const archive = await openLocalArchive();
     try {

@@ -24,6 +24,9 @@ import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { CliError, UsageError } from './errors.ts';
 import { lambdaInvoker, type Invoker } from './lambda.ts';
 import { DLQS, readOutputs, type DlqName, type Outputs } from './outputs.ts';
+import { pollerFunctionName } from './poll.ts';
+import { loadConfig } from '../infra/config.ts';
+import type { Config } from '../lambdas/core/config.ts';
 
 const QUEUES = Object.keys(DLQS) as DlqName[];
 
@@ -77,7 +80,7 @@ async function streamBatch(streams: DynamoDBStreamsClient, info: NonNullable<Str
 }
 
 /** What a message asks for: the function's payload and a line that names it without identity data. */
-async function plan(queue: DlqName, m: Message, streams: DynamoDBStreamsClient, dry: boolean): Promise<{ payload: unknown; what: string }> {
+async function plan(queue: DlqName, m: Message, streams: DynamoDBStreamsClient, dry: boolean): Promise<{ payload: unknown; what: string; sourceId?: string }> {
   let body: unknown;
   try { body = JSON.parse(m.Body ?? ''); } catch { throw new RedriveMessageError('the message body is not JSON'); }
   if (queue === 'archiver' || queue === 'detector') {
@@ -94,7 +97,7 @@ async function plan(queue: DlqName, m: Message, streams: DynamoDBStreamsClient, 
   if (queue === 'poller') {
     const sourceId = (body as { sourceId?: string }).sourceId;
     if (!sourceId) throw new RedriveMessageError('the message names no sourceId');
-    return { payload: body, what: `poll ${sourceId}` };
+    return { payload: body, what: `poll ${sourceId}`, sourceId };
   }
   return { payload: body, what: 'feed-health check' };
 }
@@ -106,10 +109,15 @@ function failureOf(error: string | undefined, payload: unknown): string | undefi
   return failures?.length ? `${failures.length} record(s) of the batch failed again` : undefined;
 }
 
-export async function redriveQueue(queue: DlqName, outputs: Outputs, deps: RedriveDeps, o: { dryRun?: boolean } = {}): Promise<RedriveResult> {
+export async function redriveQueue(queue: DlqName, outputs: Outputs, deps: RedriveDeps, o: { dryRun?: boolean; config?: Config } = {}): Promise<RedriveResult> {
   const log = deps.log ?? ((l: string) => console.log(l));
   const url = outputs.need(DLQS[queue].url, `the ${queue} dead-letter queue`);
-  const fn = o.dryRun ? '' : outputs.need(DLQS[queue].fn, `the function the ${queue} dead-letter queue feeds`);
+  // Each tenant has its own poller: a poll goes back to the poller of its source's tenant.
+  const fn = o.dryRun || queue === 'poller' ? '' : outputs.need(DLQS[queue].fn, `the function the ${queue} dead-letter queue feeds`);
+  const target = (p: { sourceId?: string }) => {
+    if (queue !== 'poller') return fn;
+    try { return pollerFunctionName(outputs, p.sourceId!, o.config); } catch (err) { throw new RedriveMessageError((err as Error).message); }
+  };
   const seen = new Set<string>();
   const held: Message[] = [];
   let redriven = 0;
@@ -134,7 +142,7 @@ export async function redriveQueue(queue: DlqName, outputs: Outputs, deps: Redri
             log(`${m.MessageId}  ${sent}  ${p.what}  would be redriven${reason ? ` (failed: ${reason.slice(0, 200)})` : ''}`);
             continue;
           }
-          const r = await deps.invoker.invoke(fn, p.payload);
+          const r = await deps.invoker.invoke(target(p), p.payload);
           const why = failureOf(r.error, r.payload);
           if (why) throw new RedriveMessageError(why);
           await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
@@ -165,12 +173,12 @@ export async function redrive(args: string[]): Promise<number> {
   const dryRun = !!values['dry-run'];
   // Checked before anything is received, so that a missing output fails before any message moves.
   outputs.need(DLQS[queue as DlqName].url, `the ${queue} dead-letter queue`);
-  if (!dryRun) outputs.need(DLQS[queue as DlqName].fn, `the function the ${queue} dead-letter queue feeds`);
+  if (!dryRun && queue !== 'poller') outputs.need(DLQS[queue as DlqName].fn, `the function the ${queue} dead-letter queue feeds`);
   const sqs = new SQSClient({});
   const streams = new DynamoDBStreamsClient({});
   const invoker: Invoker = dryRun ? { invoke: () => Promise.reject(new Error('a dry run invokes nothing')), close() {} } : await lambdaInvoker();
   try {
-    const r = await redriveQueue(queue as DlqName, outputs, { sqs, streams, invoker }, { dryRun });
+    const r = await redriveQueue(queue as DlqName, outputs, { sqs, streams, invoker }, { dryRun, ...(queue === 'poller' ? { config: loadConfig().config } : {}) });
     console.log(dryRun
       ? `redrive ${queue} (dry run): ${r.messages - r.failed} message(s) would be redriven${r.failed ? `, ${r.failed} could not be read` : ''}; nothing was changed`
       : `redrive ${queue}: ${r.redriven} message(s) redriven, ${r.failed} failed again and stay in the queue`);

@@ -21,6 +21,7 @@ import { CliError, UsageError } from './errors.ts';
 import { openLocalArchive } from './local-archive.ts';
 import { workGroupFor } from './query.ts';
 import { openTarget, type Target } from './target.ts';
+import { OUTPUT_KEYS } from './outputs.ts';
 import { buildReport, retentionFromConfig, type Integrity, type RetentionInForce, type SqlRunner } from './report/data.ts';
 import { coverageByAppSpec, factorMixSpec, failuresSpec, renderChart } from './report/charts.ts';
 import { renderHtml } from './report/html.ts';
@@ -81,7 +82,7 @@ export async function report(args: string[]): Promise<number> {
       const prev = close;
       close = () => { athena.destroy(); prev(); };
       const workGroup = workGroupFor(t.outputs!, a.tenant);
-      run = (sql) => runAthena(sql, { client: athena, workGroup, database: process.env.AUTHTRAIL_GLUE_DATABASE });
+      run = (sql) => runAthena(sql, { client: athena, workGroup, database: t.outputs!.get(OUTPUT_KEYS.glueDatabase) ?? process.env.AUTHTRAIL_GLUE_DATABASE });
       known = loaded.path ? configured : [a.tenant];
     } else {
       const archive = await openLocalArchive();

@@ -10,6 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../lambdas/core/config.ts';
+import { deploymentNameOf, stackNames } from '../lambdas/core/operations-config.ts';
 import { createApiServer } from './api-server.ts';
 import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
@@ -40,10 +41,12 @@ export const outputsFile = (home: string) => join(home, 'cdk-outputs.json');
  * with AWS_ENDPOINT_URL_<SERVICE> set to the endpoints of endpoints.json. The stand-ins have no
  * Lambda functions and no queues, so their outputs are absent here.
  */
-export function localOutputs(e: Pick<Endpoints, 'api' | 'bucket' | 'table' | 'stateTable' | 'topicArn'>) {
+export function localOutputs(e: Pick<Endpoints, 'api' | 'bucket' | 'table' | 'stateTable' | 'topicArn'>, deploymentName?: string) {
+  // Under the stack names the config's deployment would have (`operations.deploymentName`).
+  const stacks = stackNames(deploymentName);
   return {
-    AuthTrailStateful: { ArchiveBucketName: e.bucket, HotTableName: e.table, StateTableName: e.stateTable },
-    AuthTrailStateless: { ApiUrl: e.api, AlertTopicArn: e.topicArn },
+    [stacks.stateful]: { ArchiveBucketName: e.bucket, HotTableName: e.table, StateTableName: e.stateTable },
+    [stacks.stateless]: { ApiUrl: e.api, AlertTopicArn: e.topicArn },
   };
 }
 
@@ -211,7 +214,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
     const outputs = outputsFile(o.home);
-    writeFileSync(`${outputs}.tmp`, `${JSON.stringify(localOutputs(endpoints), null, 2)}\n`);
+    writeFileSync(`${outputs}.tmp`, `${JSON.stringify(localOutputs(endpoints, deploymentNameOf(o.config)), null, 2)}\n`);
     renameSync(`${outputs}.tmp`, outputs);
     log(`authtrail ready on ${endpoints.api}`);
     return { endpoints, stop };

@@ -18,7 +18,8 @@ import { renderNamedQuery } from '../../lambdas/core/named-queries.ts';
 import { ConfigError } from '../../lambdas/core/config.ts';
 import { loadNamedQueries } from '../queries.ts';
 import { acknowledge, nagResource } from '../nag.ts';
-import { archiveBucketName, glueDatabaseName, resultsBucketName } from '../names.ts';
+import { archiveBucketName, glueDatabaseName, resultsBucketName, tenantWorkGroupName } from '../names.ts';
+import { tenantOutputId } from '../../cli/outputs.ts';
 
 /** The `alerts` table (CONTRACT §6), written by the detector under `alerts/`. */
 export const ALERT_GLUE_COLUMNS: [string, string][] = [
@@ -26,8 +27,7 @@ export const ALERT_GLUE_COLUMNS: [string, string][] = [
   ['first_event_time', 'timestamp'], ['last_event_time', 'timestamp'], ['count', 'bigint'], ['summary', 'string'], ['event_uids', 'array<string>'],
 ];
 
-/** The Athena workgroup of one tenant's auditors. */
-export const tenantWorkGroupName = (deploymentName: string, tenant: string) => `${deploymentName}-${tenant}`;
+export { tenantWorkGroupName };
 const workGroupArn = (name: string) => `arn:${Aws.PARTITION}:athena:${Aws.REGION}:${Aws.ACCOUNT_ID}:workgroup/${name}`;
 
 export interface TenantAuditing {
@@ -172,7 +172,7 @@ export class AuthTrailAnalytics extends Construct {
     this.operatorPolicy = new iam.ManagedPolicy(this, 'AuditorPolicy', {
       // The id and description predate per-tenant auditors and stay: changing either replaces the
       // managed policy, which fails while it is attached to the operator's roles.
-      description: 'authtrail auditors: run queries in the authtrail Athena workgroup; read the archive (events/, alerts/) and nothing else',
+      description: `authtrail auditors: run queries in the ${name} Athena workgroup; read the archive (events/, alerts/) and nothing else`,
       statements: auditorStatements({
         workGroupArn: workGroupArn(name), dbName, archiveArn, resultsArn, keyArn: props.key.keyArn,
         archivePrefixes: ['events/', 'alerts/'], resultsPrefix: 'results/',
@@ -188,7 +188,7 @@ export class AuthTrailAnalytics extends Construct {
 
     const outputIds = new Map<string, string>();
     for (const tenant of props.tenants) {
-      const outputId = tenant.replace(/[^A-Za-z0-9]/g, '');
+      const outputId = tenantOutputId(tenant);
       const clash = outputIds.get(outputId);
       if (clash) throw new ConfigError(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
       outputIds.set(outputId, tenant);

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from './collector.ts';
 import { AuthTrailStorage } from './storage.ts';
+import { deploymentNameOf } from '../names.ts';
 
 export interface AuthTrailProps {
   /** The validated `authtrail.config.json` (see `infra/config.ts#loadConfig`). */
@@ -22,9 +23,11 @@ export class AuthTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthTrailProps) {
     super(scope, id);
-    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id), removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN });
+    const deploymentName = deploymentNameOf(props.config);
+    this.storage = new AuthTrailStorage(this, 'Storage', { deploymentName, retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id), removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN });
     this.collector = new AuthTrailCollector(this, 'Collector', {
       config: props.config,
+      deploymentName,
       table: this.storage.table,
       stateTable: this.storage.stateTable,
       key: this.storage.key,

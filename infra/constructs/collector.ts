@@ -23,14 +23,47 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
-import { archiveBucketName } from '../names.ts';
-import { hasInlineSecret, inlinePullCredentials, runtimeConfig, type Config } from '../../lambdas/core/config.ts';
+import { archiveBucketName, dashboardNamePrefix, DEFAULT_DEPLOYMENT_NAME, metricsService, secretNamePrefix } from '../names.ts';
+import { tenantOutputId } from '../../cli/outputs.ts';
+import { ConfigError, hasInlineSecret, inlinePullCredentials, parseConfig, runtimeConfig, type Config, type Source } from '../../lambdas/core/config.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../../lambdas/sources/pullers.ts';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { eventSourcePrefixes, FILTERED_EVENT_SOURCES } from '../../lambdas/core/eventbridge.ts';
 import { RULE_NAMES } from '../../lambdas/core/detect/settings.ts';
 
 const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
+
+/** Sources that deliver by webhook (the `auth` of push sources) and sources that are polled. */
+const isWebhook = (s: Source) => s.auth !== undefined;
+const isPull = (s: Source) => s.pull !== undefined && pullerFor(s.kind) !== undefined;
+
+/**
+ * The part of the deployed config one intake or poller is bundled with: one tenant and those of
+ * its sources that `serves` picks, so that a function holds the names of no other tenant's
+ * secrets (and its role may read none of them). `tenant` null gives the catch-all intake's: every
+ * tenant and only the sources that take no webhook, reduced to id, tenant and kind, so that it
+ * answers exactly as one intake for all would (404 `unknown_source` for an unknown id, 401 for a
+ * source that takes no webhook) while holding nothing to authenticate with. Parsed here, at
+ * synth, so a subset can never fail at cold start.
+ */
+export function servedConfig(deployed: Config, tenant: string | null, serves: (s: Source) => boolean): Config {
+  const sources = tenant === null
+    ? deployed.sources.filter((s) => !isWebhook(s)).map(({ id, tenant: t, kind }) => ({ id, tenant: t, kind }))
+    : deployed.sources.filter((s) => s.tenant === tenant && serves(s));
+  const ids = new Set(sources.map((s) => s.id));
+  const tenants = tenant === null ? deployed.tenants : deployed.tenants.filter((t) => t.id === tenant);
+  // Rule settings that name sources or tenants the subset leaves out would not validate.
+  const rules = <R extends { feed_silence?: { sources?: Record<string, unknown> } } | undefined>(r: R): R =>
+    r?.feed_silence?.sources ? { ...r, feed_silence: { ...r.feed_silence, sources: Object.fromEntries(Object.entries(r.feed_silence.sources).filter(([id]) => ids.has(id))) } } : r;
+  const alerts = {
+    ...deployed.alerts,
+    rules: rules(deployed.alerts.rules),
+    tenants: Object.fromEntries(Object.entries(deployed.alerts.tenants).filter(([t]) => tenants.some((x) => x.id === t)).map(([t, v]) => [t, { ...v, rules: rules(v.rules) }])),
+  };
+  // `operations` is the CDK app's (alarms, subscriptions, names): no handler reads it.
+  const { operations: _operations, ...rest } = deployed;
+  return parseConfig({ ...rest, tenants, sources, alerts }, `the runtime config of ${tenant === null ? 'the catch-all intake' : `tenant ${tenant}`}`);
+}
 
 export interface AuthTrailCollectorProps {
   /** The validated `authtrail.config.json`. */
@@ -41,7 +74,9 @@ export interface AuthTrailCollectorProps {
   /** Encrypts the generated Secrets Manager secrets (`AuthTrailStorage#secretsKey`). */
   readonly secretsKey: kms.IKey;
   /**
-   * The deployment name the storage was created with (it names the archive bucket).
+   * The deployment name the storage was created with (it names the archive bucket, the secrets,
+   * the dashboard and the metrics' `service` dimension).
+   * Pass the same as to `AuthTrailStorage` (`deploymentNameOf(config)` in the bundled app).
    * @default 'authtrail'
    */
   readonly deploymentName?: string;
@@ -59,9 +94,34 @@ export interface AuthTrailCollectorProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** The functions that serve one tenant, each holding and reading only that tenant's secrets. */
+export interface TenantFunctions {
+  /** The webhook intake of the tenant's push sources (present when it has one). */
+  readonly intake?: NodejsFunction;
+  /** The poller of the tenant's pull sources (present when it has one). */
+  readonly poller?: NodejsFunction;
+}
+
+/** A Lambda proxy integration (payload 2.0) whose invoke permission is granted once per function. */
+class IntakeIntegration extends apigw.HttpRouteIntegration {
+  constructor(id: string, private readonly fn: lambda.IFunction) {
+    super(id);
+  }
+
+  bind(): apigw.HttpRouteIntegrationConfig {
+    return { type: apigw.HttpIntegrationType.AWS_PROXY, uri: this.fn.functionArn, payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 };
+  }
+}
+
 export class AuthTrailCollector extends Construct {
   public readonly api: apigw.HttpApi;
+  /**
+   * The catch-all of the webhook API: `GET /v1/health` and any `/v1/ingest/{sourceId}` no
+   * source's own route takes (404 `unknown_source`). It holds no secret and may read none.
+   */
   public readonly ingestFunction: NodejsFunction;
+  /** Per tenant id: its webhook intake and poller. */
+  public readonly tenantFunctions: Record<string, TenantFunctions> = {};
   public readonly eventBridgeFunction: NodejsFunction;
   public readonly alertTopic: sns.Topic;
   public readonly eventBridgeDlq: sqs.Queue;
@@ -73,8 +133,7 @@ export class AuthTrailCollector extends Construct {
   public readonly feedHealthDlq: sqs.Queue;
   /** Events per source, MFA failures and denials, alerts per rule, intake health. */
   public readonly dashboard: cloudwatch.Dashboard;
-  /** Present when the config has pull sources. */
-  public readonly pollerFunction?: NodejsFunction;
+  /** Present when the config has pull sources: the dead-letter queue of every tenant's poller. */
   public readonly pollerDlq?: sqs.Queue;
   public readonly archiverDlq: sqs.Queue;
   public readonly rules: events.Rule[] = [];
@@ -86,11 +145,14 @@ export class AuthTrailCollector extends Construct {
   private readonly table: dynamodb.ITable;
   private readonly stateTable: dynamodb.ITable;
   private readonly archiveBucket: s3.IBucket;
+  private readonly service: string;
 
   constructor(scope: Construct, id: string, props: AuthTrailCollectorProps) {
     super(scope, id);
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const { config } = props;
+    const deploymentName = props.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
+    this.service = metricsService(deploymentName);
     // Referenced by attributes, so that grants land on this stack's roles only and never edit the
     // stateful stack's key or bucket policy (which would tie the two stacks in a cycle).
     const key = (this.key = kms.Key.fromKeyArn(this, 'Key', props.key.keyArn));
@@ -99,9 +161,9 @@ export class AuthTrailCollector extends Construct {
       tableArn: props.table.tableArn, tableStreamArn: props.table.tableStreamArn, encryptionKey: key,
     });
     this.stateTable = dynamodb.Table.fromTableAttributes(this, 'StateTable', { tableArn: props.stateTable.tableArn, encryptionKey: key });
-    this.archiveBucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
+    this.archiveBucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(deploymentName), encryptionKey: key });
 
-    const secretPrefix = `authtrail/${Names.uniqueResourceName(this, { maxLength: 40 })}/source/`;
+    const secretPrefix = `${secretNamePrefix(deploymentName)}${Names.uniqueResourceName(this, { maxLength: 40 })}/source/`;
     const secretName = (sourceId: string, field?: string) => `${secretPrefix}${sourceId}${field ? `/${field}` : ''}`;
     const pullCredentials = (kind: Config['sources'][number]['kind']) => PULL_CREDENTIALS[kind] ?? [];
     for (const source of config.sources.filter(hasInlineSecret)) {
@@ -139,22 +201,25 @@ export class AuthTrailCollector extends Construct {
       enforceSSL: true,
     });
 
-    this.ingestFunction = this.handler('IngestFunction', 'http-ingest', deployed, 'Webhook intake: authenticate, normalize, store');
+    // The webhook intake: one function per tenant with webhook sources, bundled with that tenant's
+    // sources only; the catch-all keeps the id of the single intake it replaces (see README, Upgrade).
+    this.ingestFunction = this.handler('IngestFunction', 'http-ingest', servedConfig(deployed, null, isWebhook), 'Webhook API: health, and sources without a route of their own (no secrets)');
+    this.addTenantFunctions(config, deployed);
+    const intakes = Object.values(this.tenantFunctions).flatMap((f) => (f.intake ? [f.intake] : []));
+    const pollFns = Object.values(this.tenantFunctions).flatMap((f) => (f.poller ? [f.poller] : []));
     this.eventBridgeFunction = this.handler('EventBridgeFunction', 'eventbridge-ingest', deployed, 'EventBridge intake: route, normalize, store');
 
     this.eventBridgeDlq = this.queue('EventBridgeDlq');
     this.eventBridgeFunction.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
 
-    // Pollers: one function, one schedule per pull source (EventBridge Scheduler).
-    const pullSources = config.sources.filter((src) => src.pull && pullerFor(src.kind));
-    const pollFns: NodejsFunction[] = [];
+    // Pollers: one function per tenant, one schedule per pull source (EventBridge Scheduler) that
+    // invokes its tenant's poller.
+    const pullSources = config.sources.filter(isPull);
     if (pullSources.length) {
-      this.pollerFunction = this.handler('PollerFunction', 'poller', deployed, 'Poll vendor APIs (Duo, Okta, …) on a schedule', { timeout: Duration.minutes(5) });
-      pollFns.push(this.pollerFunction);
       this.pollerDlq = this.queue('PollerDlq');
-      const role = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: 'authtrail: invoke the poller' });
+      const role = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: 'authtrail: invoke the pollers' });
       // Exactly what Scheduler does: invoke the unqualified function, send failures to the DLQ.
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.pollerFunction.functionArn] }));
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: pollFns.map((f) => f.functionArn) }));
       role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.pollerDlq.queueArn] }));
       role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
       for (const src of pullSources) {
@@ -164,7 +229,7 @@ export class AuthTrailCollector extends Construct {
           scheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
           flexibleTimeWindow: { mode: 'OFF' },
           target: {
-            arn: this.pollerFunction.functionArn,
+            arn: this.tenantFunctions[src.tenant]!.poller!.functionArn,
             roleArn: role.roleArn,
             input: JSON.stringify({ sourceId: src.id }),
             retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
@@ -175,20 +240,36 @@ export class AuthTrailCollector extends Construct {
       this.dlqAlarm('PollerDlqAlarm', this.pollerDlq, 'scheduled polls failed after their retries; the feed may be falling behind. Runbook: README, Operations; then authtrail poll <source> / authtrail redrive poller --outputs <file>');
     }
 
-    for (const fn of [this.ingestFunction, this.eventBridgeFunction, ...pollFns]) {
+    // The catch-all stores nothing: no table, key or bucket access.
+    for (const fn of [...intakes, this.eventBridgeFunction, ...pollFns]) {
       // Batched existence checks and conditional puts only (hot-store.ts): no Scan, Query, Delete or Update.
       this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
-      this.archiveBucket.grantPut(fn, 'quarantine/*');
     }
-    // Secrets: the webhook intake reads the webhook secrets (the `auth` of push sources), the poller
-    // the vendor credentials (the `pull` of pull sources), the EventBridge intake none. One webhook
-    // intake and one poller serve every tenant, so each still reads every tenant's secrets of its kind.
-    this.grantSecrets(this.ingestFunction, config.sources.filter((src) => src.auth), 'auth', secretsKey);
-    if (this.pollerFunction) this.grantSecrets(this.pollerFunction, pullSources, 'pull', secretsKey);
+    // Quarantine writes: a tenant's functions under its own prefix only; the EventBridge intake
+    // routes every tenant's events (and `_unrouted` ones) and writes under any.
+    this.archiveBucket.grantPut(this.eventBridgeFunction, 'quarantine/*');
+    for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
+      for (const fn of [f.intake, f.poller]) {
+        if (!fn) continue;
+        this.archiveBucket.grantPut(fn, `quarantine/tenant=${tenant}/*`);
+        acknowledge(fn, 'Quarantine objects of this tenant get unique names under its quarantine prefix: the key cannot be known in advance.',
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(this.archiveBucket.bucketName)}/quarantine/tenant=${tenant}/*]`);
+      }
+    }
+    // Secrets: a tenant's webhook intake reads the webhook secrets (the `auth`) of that tenant's
+    // push sources, its poller the vendor credentials (the `pull`) of its pull sources; the
+    // catch-all and the EventBridge intake read none.
+    for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
+      const own = config.sources.filter((src) => src.tenant === tenant);
+      if (f.intake) this.grantSecrets(f.intake, own.filter(isWebhook), 'auth', secretsKey);
+      if (f.poller) this.grantSecrets(f.poller, own.filter(isPull), 'pull', secretsKey);
+    }
 
-    // The HTTP API: one Lambda integration for every route; per-source auth happens in the handler
-    // because identity providers can send only a static header or an HMAC, not SigV4 or a JWT.
+    // The HTTP API: each webhook source has its own routes to its tenant's intake; the catch-all
+    // takes health and every other source id (HTTP APIs pick the most specific route, so a source's
+    // own route wins). Per-source auth happens in the handler because identity providers can send
+    // only a static header or an HMAC, not SigV4 or a JWT.
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention });
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'authtrail webhook intake',
@@ -197,6 +278,19 @@ export class AuthTrailCollector extends Construct {
     const integration = new HttpLambdaIntegration('Ingest', this.ingestFunction, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
     this.api.addRoutes({ path: '/v1/ingest/{sourceId}', methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/v1/health', methods: [apigw.HttpMethod.GET], integration });
+    for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
+      if (!f.intake) continue;
+      const own = new IntakeIntegration(`Ingest-${tenant}`, f.intake);
+      for (const src of config.sources.filter((x) => x.tenant === tenant && isWebhook(x)))
+        this.api.addRoutes({ path: `/v1/ingest/${src.id}`, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration: own });
+      // One invoke permission per intake, not one per route (HttpLambdaIntegration's), so that a
+      // tenant's sources cost the stack two routes each. Only this API, on ingest paths; which
+      // paths reach this function is the routes' choice.
+      f.intake.addPermission('ApiInvoke', {
+        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        sourceArn: Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: '*/*/v1/ingest/*' }),
+      });
+    }
     const stage = this.api.defaultStage!.node.defaultChild as apigw.CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -301,7 +395,7 @@ export class AuthTrailCollector extends Construct {
     this.errorAlarm('FeedHealthErrorsAlarm', this.feedHealthFunction, 'the feed-health check is failing', 2);
     new cloudwatch.Alarm(this, 'FeedSilenceAlarm', {
       alarmDescription: 'authtrail: a source that delivered events has stopped (longer than its expected gap); see the feed_silence alert for which',
-      metric: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'SilentSources', dimensionsMap: { service: 'authtrail' }, statistic: 'Maximum', period: Duration.minutes(5) }),
+      metric: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'SilentSources', dimensionsMap: { service: this.service }, statistic: 'Maximum', period: Duration.minutes(5) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -324,8 +418,8 @@ export class AuthTrailCollector extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.errorAlarm('IngestErrorsAlarm', this.ingestFunction, 'the webhook intake function is failing', 1);
-    const ingestMetric = (metricName: string) => new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: 'authtrail' }, statistic: 'Sum', period: Duration.minutes(15) });
+    this.intakeErrorAlarms([this.ingestFunction, ...intakes]);
+    const ingestMetric = (metricName: string) => new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: this.service }, statistic: 'Sum', period: Duration.minutes(15) });
     new cloudwatch.Alarm(this, 'QuarantineRateAlarm', {
       alarmDescription: 'authtrail: more than 5% of incoming events were quarantined in 15 minutes (a vendor changed its format, or a misconfigured source); run `authtrail quarantine --outputs <file>`, fix, then `authtrail quarantine replay` (README, Operations)',
       metric: new cloudwatch.MathExpression({
@@ -338,10 +432,26 @@ export class AuthTrailCollector extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.dashboard = this.buildDashboard(config);
+    this.dashboard = this.buildDashboard(config, deploymentName, intakes, pollFns);
 
     this.dlqAlarm('ArchiverDlqAlarm', this.archiverDlq, 'stream records could not be archived after all retries. Runbook: README, Operations; after the fix: authtrail redrive archiver --outputs <file>, then authtrail verify');
     this.errorAlarm('ArchiverErrorsAlarm', this.archiverFunction, 'the archiver is failing', 3);
+  }
+
+  /** Per tenant: a webhook intake if it has webhook sources, a poller if it has pull sources. */
+  private addTenantFunctions(config: Config, deployed: Config): void {
+    const outputIds = new Map<string, string>();
+    for (const { id: tenant } of config.tenants) {
+      const outputId = tenantOutputId(tenant);
+      const clash = outputIds.get(outputId);
+      if (clash) throw new ConfigError(`tenants "${clash}" and "${tenant}" differ only in "-" or "_": their stack outputs (alphanumeric names) would collide; rename one`);
+      outputIds.set(outputId, tenant);
+      const has = (pick: (s: Source) => boolean) => config.sources.some((s) => s.tenant === tenant && pick(s));
+      this.tenantFunctions[tenant] = {
+        ...(has(isWebhook) ? { intake: this.handler(`IngestFunction-${tenant}`, 'http-ingest', servedConfig(deployed, tenant, isWebhook), `Webhook intake of tenant ${tenant}: authenticate, normalize, store`) } : {}),
+        ...(has(isPull) ? { poller: this.handler(`PollerFunction-${tenant}`, 'poller', servedConfig(deployed, tenant, isPull), `Poll the vendor APIs of tenant ${tenant} on a schedule`, { timeout: Duration.minutes(5) }) } : {}),
+      };
+    }
   }
 
   /**
@@ -398,6 +508,30 @@ export class AuthTrailCollector extends Construct {
     }));
   }
 
+  /**
+   * `IngestErrorsAlarm`: errors of every webhook intake function (the catch-all and each tenant's),
+   * summed. An alarm's metric math takes at most 10 metrics, so beyond ten functions the next ten
+   * go to `IngestErrorsAlarm2`, and so on.
+   */
+  private intakeErrorAlarms(fns: NodejsFunction[]): void {
+    for (let i = 0; i < fns.length; i += 10) {
+      const group = fns.slice(i, i + 10);
+      const n = i / 10 + 1;
+      new cloudwatch.Alarm(this, n === 1 ? 'IngestErrorsAlarm' : `IngestErrorsAlarm${n}`, {
+        alarmDescription: `authtrail: a webhook intake function is failing (${group.map((f) => f.node.id).join(', ')})`,
+        metric: group.length === 1 ? group[0]!.metricErrors({ period: Duration.minutes(5) }) : new cloudwatch.MathExpression({
+          expression: `SUM([${group.map((_, j) => `e${j}`).join(', ')}])`,
+          usingMetrics: Object.fromEntries(group.map((f, j) => [`e${j}`, f.metricErrors({ period: Duration.minutes(5) })])),
+          label: 'intake errors', period: Duration.minutes(5),
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+
   private errorAlarm(id: string, fn: NodejsFunction, description: string, periods: number): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, {
       alarmDescription: `authtrail: ${description}`,
@@ -410,13 +544,13 @@ export class AuthTrailCollector extends Construct {
   }
 
   /** One CloudWatch dashboard: what arrives, what fails, what alerts, and whether authtrail keeps up. */
-  private buildDashboard(config: Config): cloudwatch.Dashboard {
+  private buildDashboard(config: Config, deploymentName: string, intakes: NodejsFunction[], pollers: NodejsFunction[]): cloudwatch.Dashboard {
     const m = (metricName: string, dims: Record<string, string>, label: string, statistic = 'Sum') =>
-      new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: 'authtrail', ...dims }, statistic, period: Duration.minutes(5), label });
+      new cloudwatch.Metric({ namespace: 'authtrail', metricName, dimensionsMap: { service: this.service, ...dims }, statistic, period: Duration.minutes(5), label });
     const tenants = config.tenants.map((t) => t.id);
     const graph = (title: string, left: cloudwatch.IMetric[], width = 12) => new cloudwatch.GraphWidget({ title, left, width, height: 6, stacked: false });
     const d = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `authtrail-${Names.uniqueResourceName(this, { maxLength: 40 })}`,
+      dashboardName: `${dashboardNamePrefix(deploymentName)}${Names.uniqueResourceName(this, { maxLength: 40 })}`,
       defaultInterval: Duration.hours(24),
     });
     const queues = [this.detectorDlq, this.archiverDlq, this.eventBridgeDlq, this.feedHealthDlq, ...(this.pollerDlq ? [this.pollerDlq] : [])];
@@ -431,7 +565,7 @@ export class AuthTrailCollector extends Construct {
       graph('Minutes since last delivery', config.sources.map((src) => m('MinutesSinceLastDelivery', { source_id: src.id }, src.id, 'Maximum'))),
       graph('Webhook API', [this.api.metricCount({ period: Duration.minutes(5), label: 'requests' }), this.api.metricClientError({ period: Duration.minutes(5), label: '4xx' }), this.api.metricServerError({ period: Duration.minutes(5), label: '5xx' })]),
       graph('Stream lag (iterator age, ms)', [this.detectorFunction, this.archiverFunction].map((fn) => fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5), label: fn.node.id }))),
-      graph('Function errors', [this.ingestFunction, this.eventBridgeFunction, this.archiverFunction, this.detectorFunction, this.feedHealthFunction, ...(this.pollerFunction ? [this.pollerFunction] : [])]
+      graph('Function errors', [this.ingestFunction, ...intakes, this.eventBridgeFunction, this.archiverFunction, this.detectorFunction, this.feedHealthFunction, ...pollers]
         .map((fn) => fn.metricErrors({ period: Duration.minutes(5), label: fn.node.id }))),
       graph('Dead-letter queues (messages)', queues.map((q) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: q.node.id }))),
     );
@@ -486,7 +620,7 @@ export class AuthTrailCollector extends Construct {
         AUTHTRAIL_BUCKET: this.archiveBucket.bucketName,
         AUTHTRAIL_KMS_KEY_ID: this.key.keyArn,
         AUTHTRAIL_TOPIC_ARN: this.alertTopic.topicArn,
-        POWERTOOLS_SERVICE_NAME: 'authtrail',
+        POWERTOOLS_SERVICE_NAME: this.service,
         POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -23,6 +23,8 @@ export interface AuthTrailFunctionProps {
   /** @default 512 */
   readonly memorySize?: number;
   readonly logRetention: logs.RetentionDays;
+  /** The `service` of its logs and metrics (`metricsService(deploymentName)`). @default 'authtrail' */
+  readonly service?: string;
 }
 
 export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
@@ -41,7 +43,7 @@ export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunc
     tracing: lambda.Tracing.ACTIVE,
     environment: {
       ...p.environment,
-      POWERTOOLS_SERVICE_NAME: 'authtrail',
+      POWERTOOLS_SERVICE_NAME: p.service ?? 'authtrail',
       POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
       NODE_OPTIONS: '--enable-source-maps',
     },

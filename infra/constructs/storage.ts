@@ -9,13 +9,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
 import { AuthTrailAnalytics } from './analytics.ts';
-import { archiveBucketName } from '../names.ts';
+import { archiveBucketName, DEFAULT_DEPLOYMENT_NAME } from '../names.ts';
 import type { Retention } from '../../lambdas/core/config.ts';
 import { INDEX_PROJECTION, TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
 
 export interface AuthTrailStorageProps {
   /**
-   * Distinguishes several authtrail deployments in one account and region (bucket names).
+   * Distinguishes several authtrail deployments in one account and region: bucket names, Glue
+   * database, Athena workgroups (`operations.deploymentName` of the config).
    * @default 'authtrail'
    */
   readonly deploymentName?: string;
@@ -49,6 +50,7 @@ export class AuthTrailStorage extends Construct {
   constructor(scope: Construct, id: string, props: AuthTrailStorageProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const deploymentName = props.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
     const r = props.retention;
     if (r.glacierAfterDays <= r.infrequentAccessAfterDays)
       throw new Error(`retention.glacierAfterDays (${r.glacierAfterDays}) must be later than retention.infrequentAccessAfterDays (${r.infrequentAccessAfterDays})`);
@@ -120,7 +122,7 @@ export class AuthTrailStorage extends Construct {
       expiration: Duration.days(r.archiveDays),
     });
     this.archiveBucket = new s3.Bucket(this, 'Archive', {
-      bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'),
+      bucketName: archiveBucketName(deploymentName),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -148,7 +150,7 @@ export class AuthTrailStorage extends Construct {
     });
 
     this.analytics = new AuthTrailAnalytics(this, 'Analytics', {
-      deploymentName: props.deploymentName ?? 'authtrail',
+      deploymentName,
       tenants: props.tenants,
       accessLogsBucket: this.accessLogsBucket,
       key: this.key,

@@ -14,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
-import { archiveBucketName } from '../names.ts';
+import { archiveBucketName, metricsService } from '../names.ts';
 import { authtrailFunction } from './lambda.ts';
 
 export interface AuthTrailVerifierProps {
@@ -59,6 +59,7 @@ export class AuthTrailVerifier extends Construct {
     const stateTable = dynamodb.Table.fromTableAttributes(this, 'StateTable', { tableArn: props.stateTable.tableArn, encryptionKey: key });
     const bucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
     const days = props.recentDays ?? 7;
+    const service = metricsService(props.deploymentName ?? 'authtrail');
 
     this.function = authtrailFunction(this, 'VerifierFunction', {
       handler: 'verifier',
@@ -67,6 +68,7 @@ export class AuthTrailVerifier extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      service,
       environment: {
         AUTHTRAIL_BUCKET: bucket.bucketName,
         AUTHTRAIL_STATE_TABLE: stateTable.tableName,
@@ -124,7 +126,7 @@ export class AuthTrailVerifier extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'MAX([findings, errors])',
         usingMetrics: {
-          findings: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service: 'authtrail' }, statistic: 'Maximum', period }),
+          findings: new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service }, statistic: 'Maximum', period }),
           errors: this.function.metricErrors({ statistic: 'Sum', period }),
         },
         label: 'findings or failed runs', period,

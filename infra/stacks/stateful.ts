@@ -3,6 +3,7 @@ import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailStorage } from '../constructs/storage.ts';
+import { deploymentNameOf, glueDatabaseName } from '../names.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: Config;
@@ -17,7 +18,7 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
-    this.storage = new AuthTrailStorage(this, 'Storage', { retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id) });
+    this.storage = new AuthTrailStorage(this, 'Storage', { deploymentName: deploymentNameOf(props.config), retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id) });
     // Each tenant brings a workgroup, a policy and the named queries: say so before CloudFormation does.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
     if (count > MAX_RESOURCES) {
@@ -31,6 +32,7 @@ export class StatefulStack extends Stack {
       [OUTPUT_KEYS.table, st.table.tableName, 'The hot table'],
       [OUTPUT_KEYS.stateTable, st.stateTable.tableName, 'The state table (digest heads, cursors, detector state)'],
       [OUTPUT_KEYS.key, st.key.keyArn, 'The data key (archive, hot table, queues)'],
+      [OUTPUT_KEYS.glueDatabase, glueDatabaseName(deploymentNameOf(props.config)), 'The Glue database of the events and alerts tables (Athena queries)'],
     ] as const) new CfnOutput(this, key, { value, description });
   }
 }

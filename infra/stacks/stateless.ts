@@ -1,20 +1,23 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Config } from '../../lambdas/core/config.ts';
+import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
-import { DLQS, OUTPUT_KEYS } from '../../cli/outputs.ts';
+import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledge, nagResource } from '../nag.ts';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { archiveBucketName } from '../names.ts';
+import { archiveBucketName, deploymentNameOf } from '../names.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: Config;
   readonly storage: AuthTrailStorage;
 }
+
+/** CloudFormation's limit of resources per stack. */
+const MAX_RESOURCES = 500;
 
 /** Compute and wiring: safe to destroy and redeploy. */
 export class StatelessStack extends Stack {
@@ -24,7 +27,8 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { storage, config } = props;
-    this.collector = new AuthTrailCollector(this, 'Collector', { config, table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey });
+    const deploymentName = deploymentNameOf(config);
+    this.collector = new AuthTrailCollector(this, 'Collector', { config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey });
     new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint, description: 'Base URL of the webhook API' });
     for (const s of config.sources.filter((x) => x.auth)) {
       new CfnOutput(this, `WebhookUrl-${s.id}`, { value: this.collector.sourceUrl(s.id), description: `Paste into ${s.kind} as the webhook / event hook URL of source ${s.id}` });
@@ -39,10 +43,15 @@ export class StatelessStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.collector.dashboard.dashboardName}`,
       description: 'The authtrail CloudWatch dashboard',
     });
-    this.operatorCommands(storage);
-    const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays });
+    this.operatorCommands(storage, deploymentName);
+    const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
+    // Each tenant brings its own intake and poller, each webhook source its routes: say so before CloudFormation does.
+    const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
+    if (count > MAX_RESOURCES) {
+      throw new ConfigError(`${config.tenants.length} tenants with ${config.sources.length} sources need ${count} resources in the stateless stack, more than the ${MAX_RESOURCES} CloudFormation allows (each tenant adds about 10 for its webhook intake and poller, each webhook source 2 for its routes, each pull source its schedule); deploy fewer tenants per deployment (operations.deploymentName)`);
+    }
   }
 
   /**
@@ -50,14 +59,16 @@ export class StatelessStack extends Stack {
    * `poll` with `--outputs`): their names as outputs, and one managed policy to attach to the
    * on-call role. No delete outside the quarantine, no write to the archive's events or digests.
    */
-  private operatorCommands(storage: AuthTrailStorage): void {
+  private operatorCommands(storage: AuthTrailStorage, deploymentName: string): void {
     const c = this.collector;
-    const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...(c.pollerFunction ? { [OUTPUT_KEYS.pollerFunction]: c.pollerFunction } : {}) };
+    // Each tenant's poller under its own key (`poll` and `redrive poller` pick the source's tenant's).
+    const pollers = Object.fromEntries(Object.entries(c.tenantFunctions).flatMap(([tenant, f]) => (f.poller ? [[pollerOutputKey(tenant), f.poller]] : [])));
+    const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...pollers };
     const dlqs = { [DLQS.archiver.url]: c.archiverDlq, [DLQS.detector.url]: c.detectorDlq, [DLQS.eventbridge.url]: c.eventBridgeDlq, [DLQS['feed-health'].url]: c.feedHealthDlq, ...(c.pollerDlq ? { [DLQS.poller.url]: c.pollerDlq } : {}) };
     for (const [key, fn] of Object.entries(fns)) new CfnOutput(this, key, { value: fn.functionName });
     for (const [key, q] of Object.entries(dlqs)) new CfnOutput(this, key, { value: q.queueUrl });
     // By name, as the collector does: the ARN then holds no cross-stack token (and cdk-nag can name it).
-    const bucketName = archiveBucketName('authtrail');
+    const bucketName = archiveBucketName(deploymentName);
     const bucket = s3.Bucket.fromBucketName(this, 'ArchiveForOperators', bucketName);
     const policy = new iam.ManagedPolicy(this, 'OperatorCommandsPolicy', {
       description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll) against this deployment',

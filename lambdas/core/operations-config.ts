@@ -1,6 +1,7 @@
 /**
- * The `operations` part of the config: where alarms go and who receives which alerts. Applied by
- * the CDK app (infra/constructs/operations.ts); the local runtime ignores it.
+ * The `operations` part of the config: where alarms go, who receives which alerts, and the name of
+ * the deployment. Applied by the CDK app (infra/constructs/operations.ts, infra/names.ts); the
+ * local runtime ignores it.
  */
 import { z } from 'zod';
 
@@ -30,7 +31,43 @@ export const AlertSubscription = z.strictObject({
   if (!ok) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `not a valid ${s.protocol} endpoint` });
 });
 
+/** The deployment name when none is given: the names every deployment made before it existed carries. */
+export const DEFAULT_DEPLOYMENT_NAME = 'authtrail';
+
+/** `client-b` → `ClientB`: the stack name prefix of a deployment. */
+export const pascalCase = (name: string) => name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+
+/** The deployment name of a config (`operations.deploymentName`, else the default). */
+export const deploymentNameOf = (cfg: { readonly operations?: { readonly deploymentName: string } | undefined }) =>
+  cfg.operations?.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
+
+/**
+ * Names a deployment's physical resources (buckets, Glue database, Athena workgroups, stacks,
+ * dashboard, secrets, metrics), so several deployments share an account and region. At most 20
+ * characters: the longest name built from it, `<name>-athena-results-<account>-<region>`, must
+ * stay within S3's 63 characters in every region.
+ */
+export const DeploymentName = z.string()
+  .regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/, 'use 3-20 lower-case letters, digits and "-", starting with a letter and not ending with "-"')
+  .refine((n) => !n.includes('--'), 'no "--" in a deployment name')
+  // Its stacks would take the default deployment's names (AuthTrailStateful, AuthTrailStateless).
+  .refine((n) => n === DEFAULT_DEPLOYMENT_NAME || pascalCase(n) !== 'AuthTrail', 'this name gives the stacks of the default deployment ("authtrail"); choose another');
+
+/**
+ * The two stacks of a deployment. The default deployment keeps the names it always had
+ * (`AuthTrailStateful`, `AuthTrailStateless`), so upgrading it replaces no stack.
+ */
+export function stackNames(deploymentName: string = DEFAULT_DEPLOYMENT_NAME): { stateful: string; stateless: string } {
+  const prefix = deploymentName === DEFAULT_DEPLOYMENT_NAME ? 'AuthTrail' : pascalCase(deploymentName);
+  return { stateful: `${prefix}Stateful`, stateless: `${prefix}Stateless` };
+}
+
 export const Operations = z.strictObject({
+  /**
+   * Several deployments in one account and region: each gets its own name, and every physical
+   * name (stacks, buckets, Glue database, workgroups, dashboard, secrets) is derived from it.
+   */
+  deploymentName: DeploymentName.default(DEFAULT_DEPLOYMENT_NAME),
   /** An existing SNS topic (your on-call's) that every authtrail alarm notifies. */
   alarmTopicArn: Arn('sns').optional(),
   /** Or: an address; authtrail creates a topic for its alarms and subscribes it (confirm the e-mail). */

@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export const logger = new Logger({ serviceName: 'authtrail' });
-export const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail' });
+/** The deployment's name (`POWERTOOLS_SERVICE_NAME`, set by the CDK app): the `service` dimension its alarms read. */
+const service = process.env.POWERTOOLS_SERVICE_NAME || 'authtrail';
+export const logger = new Logger({ serviceName: service });
+export const metrics = new Metrics({ namespace: 'authtrail', serviceName: service });
 
 export function env(name: string): string {
   const v = process.env[name];

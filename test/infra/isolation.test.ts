@@ -200,21 +200,23 @@ for (const [label, config] of [['the test config', TEST_CONFIG], ['tenant ids th
       assert.notEqual(w.secretsKeyArn, w.mainKeyArn);
     });
 
-    it('webhook intake: the secrets of push sources only; poller: the credentials of pull sources only; the rest: none', () => {
+    it('each tenant\'s webhook intake: its push sources\' secrets only; its poller: its pull credentials only; the rest: none', () => {
       const stateless = w.s.stateless as StatelessStack;
       const c = stateless.collector;
       const stacks = { templates: [w.s.templates.stateful, w.s.templates.stateless] };
       const arnOf = (id: string) => resolve(stateless.resolve(c.sourceSecrets[id]!.secretArn), w.s.templates.stateless, stacks) as string;
-      const webhook = config.sources.flatMap((src) => [
+      const of = (tenant: string | null) => config.sources.filter((src) => tenant === null || src.tenant === tenant);
+      const webhookOf = (tenant: string | null) => of(tenant).flatMap((src) => [
         ...(c.sourceSecrets[src.id] ? [arnOf(src.id)] : []),
         ...Object.entries(src.auth ?? {}).filter(([k]) => /Arn$/.test(k)).map(([, v]) => String(v)),
       ]);
-      const pull = config.sources.flatMap((src) => [
+      const pullOf = (tenant: string | null) => of(tenant).flatMap((src) => [
         ...Object.keys(c.sourceSecrets).filter((id) => id.startsWith(`${src.id}/`)).map(arnOf),
         ...Object.entries(src.pull ?? {}).filter(([k]) => /Arn$/.test(k)).map(([, v]) => String(v)),
       ]);
-      const generatedWebhook = config.sources.filter((src) => c.sourceSecrets[src.id]).map((src) => arnOf(src.id));
-      const generatedPull = Object.keys(c.sourceSecrets).filter((id) => id.includes('/')).map(arnOf);
+      const generatedWebhookOf = (tenant: string | null) => of(tenant).filter((src) => c.sourceSecrets[src.id]).map((src) => arnOf(src.id));
+      const generatedPullOf = (tenant: string | null) => of(tenant).flatMap((src) => Object.keys(c.sourceSecrets).filter((id) => id.startsWith(`${src.id}/`)).map(arnOf));
+      const [webhook, pull, generatedWebhook, generatedPull] = [webhookOf(null), pullOf(null), generatedWebhookOf(null), generatedPullOf(null)];
       const read = (arn: string): Request => ({ action: 'secretsmanager:GetSecretValue', resource: arn });
       const unwrap = (arn: string) => decrypt(w.secretsKeyArn, { 'kms:ViaService': viaSecrets, 'kms:EncryptionContext:SecretARN': arn });
       const others = [read(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:someone-else-Ab12Cd`), ...[...webhook, ...pull].map((arn) => read(arn.replace(/-[A-Za-z0-9]{6}$/, '-Qq99Qq')))]
@@ -224,23 +226,35 @@ for (const [label, config] of [['the test config', TEST_CONFIG], ['tenant ids th
         assert.ok(managed.every((m) => /AWSLambdaBasicExecutionRole$/.test(m)), managed.join());
         return statements;
       };
+      const everything = [...[...webhook, ...pull].map(read), ...others, ...[...generatedWebhook, ...generatedPull].map(unwrap), decrypt(w.secretsKeyArn, {})];
 
-      const ingest = stmts(c.ingestFunction);
-      granted(ingest, [...webhook.map(read), ...generatedWebhook.map(unwrap)], 'webhook intake');
-      refused(ingest, [...pull.filter((a) => !webhook.includes(a)).map(read), ...generatedPull.map(unwrap), ...others,
-        decrypt(w.secretsKeyArn, {}), ...generatedWebhook.map((arn) => decrypt(w.secretsKeyArn, { 'kms:EncryptionContext:SecretARN': arn }))], 'webhook intake');
-
-      if (c.pollerFunction) {
-        const poller = stmts(c.pollerFunction);
-        granted(poller, [...pull.map(read), ...generatedPull.map(unwrap)], 'poller');
-        refused(poller, [...webhook.filter((a) => !pull.includes(a)).map(read), ...generatedWebhook.map(unwrap), ...others, decrypt(w.secretsKeyArn, {})], 'poller');
-      } else assert.deepEqual(pull, []);
+      let intakes = 0, pollers = 0;
+      for (const { id: tenant } of config.tenants) {
+        const f = c.tenantFunctions[tenant]!;
+        const mine = { webhook: webhookOf(tenant), pull: pullOf(tenant), generatedWebhook: generatedWebhookOf(tenant), generatedPull: generatedPullOf(tenant) };
+        if (f.intake) {
+          intakes++;
+          const ingest = stmts(f.intake);
+          granted(ingest, [...mine.webhook.map(read), ...mine.generatedWebhook.map(unwrap)], `webhook intake of ${tenant}`);
+          refused(ingest, [...[...webhook, ...pull].filter((a) => !mine.webhook.includes(a)).map(read), ...[...generatedWebhook, ...generatedPull].filter((a) => !mine.generatedWebhook.includes(a)).map(unwrap), ...others,
+            decrypt(w.secretsKeyArn, {}), ...mine.generatedWebhook.map((arn) => decrypt(w.secretsKeyArn, { 'kms:EncryptionContext:SecretARN': arn }))], `webhook intake of ${tenant}`);
+        } else assert.deepEqual(mine.webhook, [], `${tenant} has webhook secrets but no intake`);
+        if (f.poller) {
+          pollers++;
+          const poller = stmts(f.poller);
+          granted(poller, [...mine.pull.map(read), ...mine.generatedPull.map(unwrap)], `poller of ${tenant}`);
+          refused(poller, [...[...webhook, ...pull].filter((a) => !mine.pull.includes(a)).map(read), ...[...generatedWebhook, ...generatedPull].filter((a) => !mine.generatedPull.includes(a)).map(unwrap), ...others, decrypt(w.secretsKeyArn, {})], `poller of ${tenant}`);
+        } else assert.deepEqual(mine.pull, [], `${tenant} has pull credentials but no poller`);
+      }
+      assert.ok(intakes > 0 && (pollers > 0 || pull.length === 0), `${intakes} intakes, ${pollers} pollers`);
 
       for (const fn of [c.eventBridgeFunction, c.archiverFunction, c.detectorFunction, c.feedHealthFunction]) {
         const st = stmts(fn);
-        refused(st, [...[...webhook, ...pull].map(read), ...others, ...[...generatedWebhook, ...generatedPull].map(unwrap), decrypt(w.secretsKeyArn, {})], fn.node.id);
+        refused(st, everything, fn.node.id);
         assert.ok(allowed(st, decrypt(w.mainKeyArn, {})), `${fn.node.id} still uses the data key`);
       }
+      // The catch-all (health, unknown sources) reads no secret and stores nothing.
+      refused(stmts(c.ingestFunction), [...everything, decrypt(w.mainKeyArn, {})], 'catch-all intake');
     });
   });
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
-import { DLQS, OUTPUT_KEYS } from '../../cli/outputs.ts';
+import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import { ACCOUNT, evaluate, managedPolicyStatements, REGION } from './policy-eval.ts';
 
 const withOperations = (operations: unknown) => parseConfig({
@@ -82,7 +82,10 @@ describe('infra: what the operator commands need (--outputs)', () => {
   before(() => { s = synth(); });
   it('outputs every name the CLI reads from cdk-outputs.json', () => {
     const keys = [...Object.keys(s.templates.stateful.toJSON().Outputs ?? {}), ...Object.keys(s.templates.stateless.toJSON().Outputs ?? {})];
-    for (const k of [...Object.values(OUTPUT_KEYS), ...Object.values(DLQS).map((d) => d.url)]) assert.ok(keys.includes(k), `output ${k}`);
+    // The poller is per tenant: `PollerFunctionName<tenant>` for each tenant with pull sources.
+    const pollers = ['acme', 'globex'].map(pollerOutputKey);
+    for (const k of [...Object.values(OUTPUT_KEYS).filter((k) => k !== OUTPUT_KEYS.pollerFunction), ...pollers, ...Object.values(DLQS).map((d) => d.url)]) assert.ok(keys.includes(k), `output ${k}`);
+    assert.deepEqual(keys.filter((k) => k.startsWith(OUTPUT_KEYS.pollerFunction)).sort(), pollers);
   });
   it('the operator-commands policy allows the commands and nothing that could alter the evidence', () => {
     const stacks = { templates: [s.templates.stateful, s.templates.stateless] };

@@ -4,7 +4,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
-import { parseConfig } from '../../lambdas/core/config.ts';
+import { parseConfig, type Source } from '../../lambdas/core/config.ts';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { StatelessStack } from '../../infra/stacks/stateless.ts';
 
 describe('infra: what an auditor asks about', () => {
   let s: Synth;
@@ -93,7 +95,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 7, 'ingest, EventBridge intake, archiver, poller, detector, feed health, verifier');
+    assert.equal(fns.length, 10, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -107,7 +109,8 @@ describe('infra: what an auditor asks about', () => {
     assert.ok(policies.length > 100);
     assert.match(policies, /dynamodb:PutItem/);
     assert.doesNotMatch(policies, /dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|\*)/);
-    assert.match(policies, /\/quarantine\/\*/);
+    assert.match(policies, /\/quarantine\/tenant=acme\/\*/);
+    assert.match(policies, /\/quarantine\/tenant=globex\/\*/);
     assert.doesNotMatch(policies, /s3:GetObject|s3:DeleteObject/);
   });
 
@@ -363,19 +366,48 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
 });
 
 describe('infra: bundling (esbuild, offline)', () => {
-  it('bundles each handler as one ESM file, without the inline secrets, under 1.5 MB (target: 1 MB, see bench)', () => {
+  it('bundles each handler as one ESM file, without the inline secrets, under 1.5 MB (target: 1 MB, see bench); a tenant\'s functions carry only its own sources', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    assert.equal(assets.length, 7);
-    let withConfig = 0;
+    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier: each
+    // carries its own config, so none shares a bundle.
+    assert.equal(assets.length, 10);
+    const code = (a: string) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8');
     for (const a of assets) {
-      const file = join(outdir, a, 'index.mjs');
-      const code = readFileSync(file, 'utf8');
-      assert.ok(!code.includes('plain-inline-secret-do-not-deploy') && !code.includes('another-inline-secret') && !code.includes('00-inline-okta-token'), `${a} holds an inline secret`);
-      if (code.includes('globex-okta-AbCdEf') && code.includes('acme-okta')) withConfig++;
-      assert.ok(statSync(file).size < 1.5 * 1024 * 1024, `${a} is ${statSync(file).size} bytes`);
+      const text = code(a);
+      assert.ok(!text.includes('plain-inline-secret-do-not-deploy') && !text.includes('another-inline-secret') && !text.includes('00-inline-okta-token'), `${a} holds an inline secret`);
+      assert.ok(statSync(join(outdir, a, 'index.mjs')).size < 1.5 * 1024 * 1024, `${a} is ${statSync(join(outdir, a, 'index.mjs')).size} bytes`);
     }
-    assert.equal(withConfig, 5, 'the secret-free config is compiled into the intake, poller, detector and feed-health handlers');
+    // Which bundle each function runs (its code's asset hash).
+    const fns = b.templates.stateless.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
+    const bundleOf = (fn: { node: { defaultChild?: unknown } }) => {
+      const id = b.stateless.getLogicalId(fn.node.defaultChild as CfnElement);
+      return code(`asset.${String(fns[id]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    };
+    const c = (b.stateless as StatelessStack).collector;
+    const ids = (tenant: string, pick: (s: Source) => boolean) => TEST_CONFIG.sources.filter((x) => x.tenant === tenant && pick(x)).map((x) => x.id);
+    const webhook = (x: Source) => !!x.auth;
+    const pull = (x: Source) => !!x.pull;
+    const notMine = (tenant: string) => TEST_CONFIG.sources.filter((x) => x.tenant !== tenant).map((x) => `"${x.id}"`);
+    for (const tenant of ['acme', 'globex']) {
+      const f = c.tenantFunctions[tenant]!;
+      const intake = bundleOf(f.intake!), poller = bundleOf(f.poller!);
+      for (const id of ids(tenant, webhook)) assert.ok(intake.includes(`"${id}"`), `intake of ${tenant} serves ${id}`);
+      for (const id of ids(tenant, pull)) assert.ok(poller.includes(`"${id}"`), `poller of ${tenant} polls ${id}`);
+      for (const other of notMine(tenant)) {
+        assert.ok(!intake.includes(other), `intake of ${tenant} carries ${other}`);
+        assert.ok(!poller.includes(other), `poller of ${tenant} carries ${other}`);
+      }
+    }
+    assert.ok(bundleOf(c.tenantFunctions['globex']!.intake!).includes('globex-okta-AbCdEf'), 'a referenced secret ARN is in its own tenant\'s intake');
+    assert.ok(!bundleOf(c.tenantFunctions['acme']!.intake!).includes('globex-okta-AbCdEf'));
+    // The catch-all names no webhook source and no secret at all.
+    const catchAll = bundleOf(c.ingestFunction);
+    for (const x of TEST_CONFIG.sources.filter(webhook)) assert.ok(!catchAll.includes(`"${x.id}"`), `catch-all carries ${x.id}`);
+    for (const ref of ['globex-okta-AbCdEf', 'acme-duo-skey-AbCdEf', ...TEST_CONFIG.sources.map((x) => `/source/${x.id}`)]) assert.ok(!catchAll.includes(ref), `catch-all names ${ref}`);
+    // The EventBridge intake, detector and feed-health check still carry the whole (secret-free) config.
+    for (const fn of [c.eventBridgeFunction, c.detectorFunction, c.feedHealthFunction])
+      for (const x of TEST_CONFIG.sources) assert.ok(bundleOf(fn).includes(`"${x.id}"`), `${fn.node.id} knows ${x.id}`);
   });
 });
