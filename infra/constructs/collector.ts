@@ -3,7 +3,6 @@
  * the dead-letter queues. It can be destroyed and redeployed at will; the data lives in
  * `AuthTrailStorage`.
  */
-import { fileURLToPath } from 'node:url';
 import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -14,7 +13,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -23,6 +22,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
+import { authtrailFunction } from './lambda.ts';
 import { archiveBucketName, dashboardNamePrefix, DEFAULT_DEPLOYMENT_NAME, metricsService, secretNamePrefix } from '../names.ts';
 import { tenantOutputId } from '../../cli/outputs.ts';
 import { ConfigError, hasInlineSecret, inlinePullCredentials, parseConfig, runtimeConfig, type Config, type Source } from '../../lambdas/core/config.ts';
@@ -31,7 +31,6 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { eventSourcePrefixes, FILTERED_EVENT_SOURCES } from '../../lambdas/core/eventbridge.ts';
 import { RULE_NAMES } from '../../lambdas/core/detect/settings.ts';
 
-const entry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
 
 /** Sources that deliver by webhook (the `auth` of push sources) and sources that are polled. */
 const isWebhook = (s: Source) => s.auth !== undefined;
@@ -602,44 +601,22 @@ export class AuthTrailCollector extends Construct {
 
   /** A handler Lambda: latest Node.js on arm64, bundled locally by esbuild with the SDK inside. */
   private handler(id: string, name: string, deployed: Config, description: string, sizing: { timeout?: Duration; memorySize?: number } = {}): NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention });
-    const fn = new NodejsFunction(this, id, {
-      entry: entry(name),
-      handler: 'handler',
+    const fn = authtrailFunction(this, id, {
+      handler: name,
       description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: sizing.memorySize ?? 512,
-      // API Gateway gives up on an integration after 30 s.
-      timeout: sizing.timeout ?? Duration.seconds(29),
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
+      ...sizing,
+      logRetention: this.logRetention,
+      service: this.service,
       environment: {
         AUTHTRAIL_TABLE: this.table.tableName,
         AUTHTRAIL_STATE_TABLE: this.stateTable.tableName,
         AUTHTRAIL_BUCKET: this.archiveBucket.bucketName,
         AUTHTRAIL_KMS_KEY_ID: this.key.keyArn,
         AUTHTRAIL_TOPIC_ARN: this.alertTopic.topicArn,
-        POWERTOOLS_SERVICE_NAME: this.service,
-        POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Bundle the SDK version the tests ran, not whatever the Lambda runtime ships.
-        externalModules: [],
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        // The secret-free config is compiled into the bundle: no size limit, no runtime fetch.
-        define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(deployed)) },
-        forceDockerBundling: false,
-      },
+      // The secret-free config is compiled into the bundle: no size limit, no runtime fetch.
+      define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(deployed)) },
     });
-    acknowledge(fn, 'AWSLambdaBasicExecutionRole only allows writing logs.', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');
-    acknowledge(fn, 'X-Ray accepts trace segments only on Resource "*".', 'AwsSolutions-IAM5[Resource::*]');
     acknowledge(fn, 'CDK grant actions for one KMS key and quarantine writes (multipart abort) to one bucket prefix.',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'AwsSolutions-IAM5[Action::s3:Abort*]');
     acknowledge(fn, 'Quarantine objects are written under quarantine/ with unique names: the key cannot be known in advance.',

@@ -4,8 +4,11 @@ import { ConfigError, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
+import { AuthTrailBackfill } from '../constructs/backfill.ts';
+import { BACKFILL_FUNCTION_OUTPUT } from '../../cli/backfill.ts';
 import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { acknowledge, nagResource } from '../nag.ts';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { archiveBucketName, deploymentNameOf } from '../names.ts';
@@ -43,7 +46,8 @@ export class StatelessStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.collector.dashboard.dashboardName}`,
       description: 'The authtrail CloudWatch dashboard',
     });
-    this.operatorCommands(storage, deploymentName);
+    const backfill = new AuthTrailBackfill(this, 'Backfill', { config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, alertTopic: this.collector.alertTopic });
+    this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function });
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
@@ -56,14 +60,15 @@ export class StatelessStack extends Stack {
 
   /**
    * What the operator commands need (`verify`, `quarantine`, `quarantine replay`, `redrive`,
-   * `poll` with `--outputs`): their names as outputs, and one managed policy to attach to the
-   * on-call role. No delete outside the quarantine, no write to the archive's events or digests.
+   * `poll`, `backfill`, `report` with `--outputs`): their names as outputs, and one managed policy
+   * to attach to the on-call role. No delete outside the quarantine, no write to the archive's
+   * events or digests (a backfill writes them through the backfill function's own role).
    */
-  private operatorCommands(storage: AuthTrailStorage, deploymentName: string): void {
+  private operatorCommands(storage: AuthTrailStorage, deploymentName: string, more: Record<string, lambda.IFunction>): void {
     const c = this.collector;
     // Each tenant's poller under its own key (`poll` and `redrive poller` pick the source's tenant's).
     const pollers = Object.fromEntries(Object.entries(c.tenantFunctions).flatMap(([tenant, f]) => (f.poller ? [[pollerOutputKey(tenant), f.poller]] : [])));
-    const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...pollers };
+    const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...pollers, ...more };
     const dlqs = { [DLQS.archiver.url]: c.archiverDlq, [DLQS.detector.url]: c.detectorDlq, [DLQS.eventbridge.url]: c.eventBridgeDlq, [DLQS['feed-health'].url]: c.feedHealthDlq, ...(c.pollerDlq ? { [DLQS.poller.url]: c.pollerDlq } : {}) };
     for (const [key, fn] of Object.entries(fns)) new CfnOutput(this, key, { value: fn.functionName });
     for (const [key, q] of Object.entries(dlqs)) new CfnOutput(this, key, { value: q.queueUrl });
@@ -71,7 +76,7 @@ export class StatelessStack extends Stack {
     const bucketName = archiveBucketName(deploymentName);
     const bucket = s3.Bucket.fromBucketName(this, 'ArchiveForOperators', bucketName);
     const policy = new iam.ManagedPolicy(this, 'OperatorCommandsPolicy', {
-      description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll) against this deployment',
+      description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll, backfill, report) against this deployment',
       statements: [
         new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['events/*', 'digests/*', 'quarantine/*'] } } }),
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*')] }),
@@ -82,6 +87,8 @@ export class StatelessStack extends Stack {
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(fns).map((f) => f.functionArn) }),
         new iam.PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], resources: Object.values(dlqs).map((q) => q.queueArn) }),
         new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [storage.key.keyArn] }),
+        // report: the retention and WORM settings in force.
+        new iam.PolicyStatement({ actions: ['s3:GetLifecycleConfiguration', 's3:GetBucketObjectLockConfiguration'], resources: [bucket.bucketArn] }),
       ],
     });
     acknowledge(policy, 'The operator commands read every object under the archive prefixes they check (events/, digests/, quarantine/; replay deletes only under quarantine/): object names are not known in advance.',
