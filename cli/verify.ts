@@ -44,9 +44,13 @@ export async function verify(args: string[]): Promise<number> {
   const loaded = loadConfig();
   // Against a deployed stack the built-in demo config says nothing about its tenants: the archive does.
   const configTenants = a.outputs && !loaded.path ? [] : loaded.config.tenants.map((x) => x.id);
+  // Objects older than archiveDays were expired by the lifecycle rule (their digests stay): not
+  // looked for unless asked, as the scheduled verifier does. Unknown retention (a deployed stack
+  // without its config file here): everything is looked for.
+  const from = a.from ?? (a.outputs && !loaded.path ? undefined : new Date(Date.now() - loaded.config.retention.archiveDays * 86_400_000).toISOString().slice(0, 10));
   const t = openTarget(a.outputs);
   try {
-    return await verifyTarget(t, a, configTenants);
+    return await verifyTarget(t, { ...a, from }, configTenants);
   } finally {
     t.close();
   }
