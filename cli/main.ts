@@ -15,6 +15,7 @@ import { report } from './report.ts';
 import { verify } from './verify.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
+import { timeline } from './timeline.ts';
 import { CliError, explain, UsageError } from './errors.ts';
 
 export { UsageError };
@@ -47,6 +48,12 @@ export const USAGE = `usage: authtrail <command>
            [--outputs <file>]
                                re-archive days from the hot table that the archive misses (events
                                stored over 25 h ago) and re-run the detector on them
+  timeline --tenant t (--user <email|login|id> | --ip <addr> | --since <dur>) [--until <time>]
+           [--limit n] [--cursor c] [--json] [--outputs <file>]
+                               the tenant's events from the hot table, newest first, across all its
+                               sources: a user's (matched by email, login or id, with their aliases
+                               on other identity providers), an IP's (default the last 24 h), or
+                               all of a window; --json prints one object per line
   export ocsf --tenant t --from YYYY-MM-DD --to YYYY-MM-DD --account-id <12 digits>
          [--region r] [--out <dir>] [--outputs <file>]
                                write the tenant's events of the period as OCSF 1.3.0 Parquet in
@@ -72,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'backfill': return await backfill(args);
       case 'report': return await report(args);
       case 'export': return await exportCommand(args);
+      case 'timeline': return await timeline(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

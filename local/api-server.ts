@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/core/ingest.ts';
+import { isInvestigationPath } from '../lambdas/core/investigate.ts';
 import { isLoopbackHost } from './loopback.ts';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -79,7 +80,7 @@ export function toApiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer):
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const method = req.method ?? 'GET';
   const m = /^\/v1\/ingest\/([^/]+)$/.exec(url.pathname);
-  const routeKey = m ? `${method} /v1/ingest/{sourceId}` : url.pathname === '/v1/health' ? 'GET /v1/health' : '$default';
+  const routeKey = m ? `${method} /v1/ingest/{sourceId}` : url.pathname === '/v1/health' ? 'GET /v1/health' : isInvestigationPath(url.pathname) ? `${method} /v1/tenants/{tenant}/{proxy+}` : '$default';
   const now = new Date();
   return {
     version: '2.0', routeKey, rawPath: url.pathname, rawQueryString: url.search.slice(1), headers,
@@ -104,6 +105,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** `/v1/eventbridge` and everything under `/_local/`: never reachable in AWS, guarded locally. */
 export const isLocalOnly = (pathname: string) => pathname === '/v1/eventbridge' || pathname === '/_local' || pathname.startsWith('/_local/');
+
+/**
+ * Routes that take the local token: the local-only ones, and the investigation API
+ * (`/v1/tenants/*`), which in AWS is IAM-authorized and locally stands behind the same guard.
+ */
+export const needsLocalToken = (pathname: string) => isLocalOnly(pathname) || isInvestigationPath(pathname);
 
 /** Constant-time comparison of a presented token with the expected one (hashes equalise lengths). */
 export function tokenMatches(presented: string | string[] | undefined, expected: string): boolean {
@@ -139,14 +146,14 @@ export function refuseLocalOnly(req: IncomingMessage, port: number, localToken: 
   return undefined;
 }
 
-export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; backfill?: (request: unknown) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; backfill?: (request: unknown) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; investigate?: HttpHandler; onError?: (err: unknown) => void }): Server {
   if (!o.localToken) throw new Error('the local API needs a localToken');
   const server: Server = createServer(async (req, res) => {
     try {
       // Origin-form request targets only ("/path?query"); "//x" must not be read as a host.
       if (!req.url?.startsWith('/')) return send(res, 400, { error: 'bad_request', message: 'the request target must be a path' });
       const url = new URL(`http://127.0.0.1${req.url}`);
-      if (isLocalOnly(url.pathname)) {
+      if (needsLocalToken(url.pathname)) {
         const port = (server.address() as { port: number } | null)?.port ?? 0;
         const refused = refuseLocalOnly(req, port, o.localToken);
         // The body is not read: the connection closes after the answer.
@@ -209,6 +216,12 @@ export function createApiServer(o: { localToken: string; httpHandler: HttpHandle
         return send(res, 200, await o.eventBridge(input));
       }
       if (isLocalOnly(url.pathname)) return send(res, 404, { error: 'not_found', message: `no local route ${req.method} ${url.pathname}` });
+      // The investigation API never reaches the webhook handler, whatever follows /v1/tenants/.
+      if (isInvestigationPath(url.pathname)) {
+        if (!o.investigate) return send(res, 404, { error: 'not_found', message: `no route ${req.method} ${url.pathname}` });
+        const r = await o.investigate(toApiGatewayEvent(req, url, body), lambdaContext('authtrail-investigate'));
+        return send(res, r.statusCode ?? 200, r.body ?? '', Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)])));
+      }
       const r = await o.httpHandler(toApiGatewayEvent(req, url, body), lambdaContext('authtrail-ingest'));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);

@@ -144,6 +144,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const pullHandler = await import('../lambdas/handlers/poller.ts');
     const feedHealth = await import('../lambdas/handlers/feed-health.ts');
     const backfillHandler = await import('../lambdas/handlers/backfill.ts');
+    const investigate = await import('../lambdas/handlers/investigate.ts');
 
     // Detector state in-process (see local/detect-state-file.ts for why), durable under AUTHTRAIL_HOME.
     const detectState = fileDetectState(join(o.home, 'detector-state.ndjson'));
@@ -192,6 +193,8 @@ export async function startLocal(o: { config: Config; home: string; port: number
       poll: pollOnce,
       backfill: (request) => backfillHandler.runBackfill(request as Parameters<typeof backfillHandler.runBackfill>[0]),
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
+      // The investigation API (`/v1/tenants/*`), behind the local token.
+      investigate: investigate.handler,
       // Local-only (token): the stand-ins' state, for operators and the fault-injection tests.
       status: async () => ({
         dynamodb: { endpoint: ddb.endpoint, up: ddb.up, pid: ddb.process.pid ?? null, restarts: ddb.restarts },

@@ -1,0 +1,275 @@
+/**
+ * The reads behind investigations, shared by `authtrail timeline` (cli/timeline.ts) and the
+ * investigation API (handlers/investigate.ts):
+ *
+ * - events of a user: Query `by_user` on each of the person's keys (alias expansion, core/investigate.ts),
+ *   newest first, merged;
+ * - events of an IP, or all events of a window: Query `by_time` on every partition of every day
+ *   of the window (`timeIndexPartitions`), newest first; an IP is a FilterExpression on `src_ip`,
+ *   so DynamoDB reads (and bills) every event of the window up to the page, not only the matches;
+ * - alerts: the `alerts/` objects of the archive, the audit copy of every raised or updated alert
+ *   (the detector's open-alert state is keyed by user with no index to list a tenant's keys, and
+ *   locally it lives in a file), newest version of each alert;
+ * - summary: the window's events from `by_time`, the alerts as above, and each source's `feed#`
+ *   record in the state table (its last delivery).
+ *
+ * Every partition key is built here from the tenant the caller vouched for; a cursor only moves
+ * the upper bound of a sort key, and every item read is checked to belong to the tenant.
+ */
+import zlib from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { parquetReadObjects } from 'hyparquet';
+import { ALERTS_PREFIX } from '../core/archive.ts';
+import type { Alert } from '../core/detect/engine.ts';
+import { suppressUntil } from '../core/detect/engine.ts';
+import type { AlertsConfig } from '../core/detect/settings.ts';
+import {
+  ALIAS_SAMPLE, countByRule, daysOf, encodeCursor, expandAliases, InvestigationError, mergePage, searchHash, sortKeyHigh, sortKeyLow, summarize,
+  type Cursor, type EventsQuery, type IndexedEvent, type SummaryCounts, type TimelineEvent,
+} from '../core/investigate.ts';
+import { INDEX_PROJECTION, TABLE_LAYOUT } from './table-layout.ts';
+import { timeIndexPartitions } from './hot-store.ts';
+
+const USER_INDEX = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_user')!;
+const TIME_INDEX = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_time')!;
+type Index = typeof USER_INDEX | typeof TIME_INDEX;
+
+/** A summary reads at most this many events of its window (`truncated` says when it stopped). */
+export const SUMMARY_MAX_EVENTS = 200_000;
+/** Alert objects read per request (each a small Parquet file). */
+const MAX_ALERT_OBJECTS = 2000;
+const GET_CONCURRENCY = 8;
+
+export interface InvestigateSource { readonly id: string; readonly tenant: string; readonly kind: string }
+
+export interface InvestigateDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly table: string;
+  readonly stateTable: string;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly alerts: AlertsConfig;
+  readonly sources: readonly InvestigateSource[];
+}
+
+export interface EventsPage {
+  tenant: string;
+  events: TimelineEvent[];
+  next_cursor: string | null;
+  /** User searches: the keys searched (the given identifier and the aliases found). */
+  aliases?: string[];
+  /** The alias expansion stopped at its bounds: the person may have more keys. */
+  aliases_truncated?: boolean;
+  /** Index entries DynamoDB read for this page (what it bills), matches or not. */
+  scanned: number;
+}
+
+export interface AlertView extends Alert { open: boolean; open_until: string }
+
+const toEvent = (item: Record<string, unknown>): TimelineEvent => {
+  const e: Record<string, unknown> = {};
+  for (const f of INDEX_PROJECTION) e[f] = item[f] ?? null;
+  return e as TimelineEvent;
+};
+
+async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) { const i = next++; out[i] = await fn(items[i]!); }
+  }));
+  return out;
+}
+
+export function investigator(d: InvestigateDeps) {
+  /**
+   * One partition of an index, newest first, between `lo` and `hi` (sort keys; `hi` itself
+   * excluded when it is a cursor), until `want` items matched or the range ends.
+   */
+  async function run(o: { index: Index; pk: string; tenant: string; lo: string; hi: string; exclusive: boolean; want: number; ip?: string; projection?: string }): Promise<{ items: IndexedEvent[]; more: boolean; scanned: number }> {
+    const items: IndexedEvent[] = [];
+    let scanned = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const input: QueryCommandInput = {
+        TableName: d.table, IndexName: o.index.name, ScanIndexForward: false,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': o.index.partitionKey, '#sk': o.index.sortKey, ...(o.ip ? { '#ip': 'src_ip' } : {}) },
+        ExpressionAttributeValues: { ':pk': o.pk, ':lo': o.lo, ':hi': o.hi, ...(o.ip ? { ':ip': o.ip } : {}) },
+        ...(o.ip ? { FilterExpression: '#ip = :ip' } : {}),
+        ...(o.projection ? { ProjectionExpression: o.projection } : {}),
+        // A little more than wanted: one more tells whether another page exists.
+        Limit: Math.min(1000, o.want + 1 + (o.exclusive ? 1 : 0)),
+        ExclusiveStartKey: start,
+      };
+      const r = await d.ddb.send(new QueryCommand(input));
+      scanned += r.ScannedCount ?? 0;
+      for (const it of r.Items ?? []) {
+        const sk = String(it[o.index.sortKey] ?? '');
+        if (o.exclusive && sk === o.hi) continue;
+        if (it['tenant'] !== undefined && it['tenant'] !== o.tenant) continue; // never another tenant's, whatever the key says
+        items.push({ sk, pk: String(it['pk']), event: toEvent(it) });
+      }
+      start = r.LastEvaluatedKey;
+    } while (start && items.length <= o.want);
+    return { items: items.slice(0, o.want + 1), more: items.length > o.want || !!start, scanned };
+  }
+
+  const bounds = (q: EventsQuery, cursor: Cursor | undefined) => {
+    const high = sortKeyHigh(q.until);
+    const hi = cursor && cursor.before < high ? cursor.before : high;
+    return { lo: sortKeyLow(q.since), hi, exclusive: !!cursor };
+  };
+
+  /** A few of the key's events in the window, for their identifiers. */
+  const sample = (q: EventsQuery) => async (key: string) => {
+    const { items } = await run({ index: USER_INDEX, pk: `${q.tenant}#${key}`, tenant: q.tenant, lo: sortKeyLow(q.since), hi: sortKeyHigh(q.until), exclusive: false, want: ALIAS_SAMPLE - 1 });
+    return items.map((x) => x.event);
+  };
+
+  const api = {
+    async events(q: EventsQuery): Promise<EventsPage> {
+      const bound = searchHash(q.tenant, q.search);
+      const b = bounds(q, q.cursor);
+      let runs: { items: IndexedEvent[]; more: boolean; scanned: number }[];
+      let aliases: { keys: string[]; truncated: boolean } | undefined;
+      if (q.search.kind === 'user') {
+        // Expanded from the whole window on every page, so every page searches the same keys.
+        aliases = await expandAliases(q.search.user, sample(q));
+        runs = await pool(aliases.keys, 4, (key) => run({ index: USER_INDEX, pk: `${q.tenant}#${key}`, tenant: q.tenant, ...b, want: q.limit }));
+      } else {
+        // Day by day, newest first: stop once a day brings the page to `limit` and beyond.
+        runs = [];
+        let have = 0;
+        for (const day of daysOf(q.since, q.until)) {
+          const ip = q.search.kind === 'ip' ? q.search.ip : undefined;
+          const got = await Promise.all(timeIndexPartitions(q.tenant, day).map((pk) => run({ index: TIME_INDEX, pk, tenant: q.tenant, ...b, want: q.limit, ...(ip ? { ip } : {}) })));
+          runs.push(...got);
+          have += got.reduce((n, g) => n + g.items.length, 0);
+          if (have > q.limit) break;
+        }
+      }
+      const page = mergePage(runs.map((r) => r.items), q.limit, runs.some((r) => r.more));
+      const last = page.events.at(-1);
+      return {
+        tenant: q.tenant,
+        events: page.events.map((e) => e.event),
+        next_cursor: page.more && last ? encodeCursor({ before: last.sk }, bound) : null,
+        ...(aliases ? { aliases: aliases.keys, aliases_truncated: aliases.truncated } : {}),
+        scanned: runs.reduce((n, r) => n + r.scanned, 0),
+      };
+    },
+
+    /**
+     * The tenant's alerts whose first event lies in [since, now], newest version of each: `open`
+     * while its suppression lasts (last event + `suppressionMinutes`, as the detector keeps it open).
+     */
+    async alerts(o: { tenant: string; status: 'open' | 'all'; since: number; now: number }): Promise<AlertView[]> {
+      const keys: string[] = [];
+      for (const dt of daysOf(o.since, o.now)) {
+        let token: string | undefined;
+        do {
+          const page = await d.s3.send(new ListObjectsV2Command({ Bucket: d.bucket, Prefix: `${ALERTS_PREFIX}tenant=${o.tenant}/dt=${dt}/`, ContinuationToken: token }));
+          for (const x of page.Contents ?? []) if (x.Key) keys.push(x.Key);
+          token = page.NextContinuationToken;
+        } while (token && keys.length < MAX_ALERT_OBJECTS);
+        if (keys.length >= MAX_ALERT_OBJECTS) break;
+      }
+      const newest = new Map<string, Alert>();
+      const rows = await pool(keys.slice(0, MAX_ALERT_OBJECTS), GET_CONCURRENCY, (key) => readAlerts(d.s3, d.bucket, key, o.tenant));
+      for (const a of rows.flat()) {
+        const seen = newest.get(a.alert_id);
+        if (!seen || a.count > seen.count || (a.count === seen.count && a.last_event_time > seen.last_event_time)) newest.set(a.alert_id, a);
+      }
+      const out: AlertView[] = [];
+      for (const a of newest.values()) {
+        const until = suppressUntil(a, d.alerts);
+        const view = { ...a, open: until > o.now, open_until: new Date(until).toISOString() };
+        if (o.status === 'all' || view.open) out.push(view);
+      }
+      return out.sort((x, y) => (x.last_event_time < y.last_event_time ? 1 : x.last_event_time > y.last_event_time ? -1 : x.alert_id.localeCompare(y.alert_id)));
+    },
+
+    async summary(o: { tenant: string; since: number; now: number }) {
+      const days = daysOf(o.since, o.now);
+      const lo = sortKeyLow(o.since);
+      const hi = sortKeyHigh(o.now);
+      const events: TimelineEvent[] = [];
+      let truncated = false;
+      let scanned = 0;
+      const projection = 'pk, tenant, category, outcome, is_mfa, user_email, user_login, user_id, gsi2sk';
+      for (const day of days) {
+        for (const pk of timeIndexPartitions(o.tenant, day)) {
+          let start: Record<string, unknown> | undefined;
+          do {
+            const r = await d.ddb.send(new QueryCommand({
+              TableName: d.table, IndexName: TIME_INDEX.name, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+              ExpressionAttributeNames: { '#pk': TIME_INDEX.partitionKey, '#sk': TIME_INDEX.sortKey }, ExpressionAttributeValues: { ':pk': pk, ':lo': lo, ':hi': hi },
+              ProjectionExpression: projection, ExclusiveStartKey: start,
+            }));
+            scanned += r.ScannedCount ?? 0;
+            for (const it of r.Items ?? []) if (it['tenant'] === o.tenant) events.push(toEvent(it));
+            start = r.LastEvaluatedKey;
+            if (events.length >= SUMMARY_MAX_EVENTS) { truncated = !!start; start = undefined; }
+          } while (start);
+          if (events.length >= SUMMARY_MAX_EVENTS) break;
+        }
+        if (events.length >= SUMMARY_MAX_EVENTS) { truncated = true; break; }
+      }
+      const counts: SummaryCounts = summarize(events);
+      const open = await api.alerts({ tenant: o.tenant, status: 'open', since: o.now - 7 * 86_400_000, now: o.now });
+      const sources = await feedsOf(d, d.sources.filter((s) => s.tenant === o.tenant));
+      return {
+        tenant: o.tenant, from: new Date(o.since).toISOString(), to: new Date(o.now).toISOString(),
+        ...counts, open_alerts: open.length, open_alerts_by_rule: countByRule(open), sources, truncated, scanned,
+      };
+    },
+  };
+  return api;
+}
+export type Investigator = ReturnType<typeof investigator>;
+
+/** Each source's last delivery (`feed#<source>` in the state table), 100 keys per BatchGetItem. */
+async function feedsOf(d: InvestigateDeps, sources: readonly InvestigateSource[]) {
+  const found = new Map<string, Record<string, unknown>>();
+  const keys = sources.map((s) => ({ pk: `feed#${s.id}` }));
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; pending?.length && attempt < 5; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const r = await d.ddb.send(new BatchGetCommand({ RequestItems: { [d.stateTable]: { Keys: pending, ProjectionExpression: 'pk, tenant, last_ingest, last_event_time' } } }));
+      for (const it of r.Responses?.[d.stateTable] ?? []) found.set(String(it['pk']), it);
+      pending = r.UnprocessedKeys?.[d.stateTable]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  const iso = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : null);
+  return sources.map((s) => {
+    const it = found.get(`feed#${s.id}`);
+    const mine = it && it['tenant'] === s.tenant;
+    return { source_id: s.id, kind: s.kind, last_event_time: mine ? iso(it['last_event_time']) : null, last_delivery: mine ? iso(it['last_ingest']) : null };
+  }).sort((a, b) => a.source_id.localeCompare(b.source_id));
+}
+
+type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Buffer };
+const zstdDecompress = (zlib as unknown as Zstd).zstdDecompressSync;
+/** The codecs the archive is written with (core/parquet.ts): ZSTD where zlib has it, GZIP otherwise. */
+const COMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
+  ...(zstdDecompress ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompress(input)) } : {}),
+};
+
+const isoOf = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? new Date(v).toISOString() : new Date(Number(v)).toISOString());
+
+async function readAlerts(s3: S3Client, bucket: string, key: string, tenant: string): Promise<Alert[]> {
+  const bytes = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const rows = await parquetReadObjects({ file, compressors: COMPRESSORS });
+  return rows.map((r) => ({
+    alert_id: String(r['alert_id']), rule: String(r['rule']) as Alert['rule'], severity: String(r['severity']) as Alert['severity'], tenant,
+    user: String(r['user']), first_event_time: isoOf(r['first_event_time']), last_event_time: isoOf(r['last_event_time']),
+    count: Number(r['count']), summary: String(r['summary']), event_uids: Array.isArray(r['event_uids']) ? (r['event_uids'] as unknown[]).map(String) : [],
+  }));
+}
+
+export { InvestigationError };

@@ -1,0 +1,65 @@
+/**
+ * The investigation API (API Gateway HTTP API v2): `GET /v1/tenants/{tenant}/events`,
+ * `/alerts` and `/summary`. In AWS the route is IAM-authorized (SigV4, each tenant's investigator
+ * policy names its own path); this handler still refuses a tenant the deployment does not hold,
+ * any other path, and — deployed — a request API Gateway did not authorize with IAM. Locally the
+ * API server lets only requests with the local token through to it.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { config } from './runtime-config.ts';
+import { documentClient, s3Client } from '../adapters/clients.ts';
+import { investigator, type Investigator } from '../adapters/investigate.ts';
+import { alertsQueryFrom, eventsQueryFrom, InvestigationError, parseInvestigationPath, summaryQueryFrom } from '../core/investigate.ts';
+
+const logger = new Logger();
+
+const env = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+};
+
+let inv: Investigator | undefined;
+const defaultInvestigator = () => (inv ??= investigator({
+  ddb: documentClient(), table: env('AUTHTRAIL_TABLE'), stateTable: env('AUTHTRAIL_STATE_TABLE'), s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'),
+  alerts: config.alerts, sources: config.sources,
+}));
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body),
+});
+const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
+
+export async function route(event: APIGatewayProxyEventV2, o: { investigator?: Investigator; tenants?: readonly string[]; hotDays?: number; requireIam?: boolean; now?: number } = {}): Promise<APIGatewayProxyStructuredResultV2> {
+  const requireIam = o.requireIam ?? process.env.AUTHTRAIL_REQUIRE_IAM === 'true';
+  // Deployed, only the IAM-authorized route leads here; a request without an IAM identity is a misrouted one.
+  const iam = (event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam;
+  if (requireIam && !iam) return problem(401, 'unauthorized', 'sign the request with SigV4 (the tenant\'s investigator policy)');
+  const path = parseInvestigationPath(event.rawPath);
+  if (!path) return problem(404, 'not_found', 'no such route (GET /v1/tenants/{tenant}/events|alerts|summary)');
+  if (event.requestContext.http.method !== 'GET') return problem(405, 'method_not_allowed', 'use GET');
+  const tenants = o.tenants ?? config.tenants.map((t) => t.id);
+  if (!tenants.includes(path.tenant)) return problem(404, 'unknown_tenant', `no tenant ${path.tenant} in this deployment`);
+  const now = o.now ?? Date.now();
+  const hotDays = o.hotDays ?? config.retention.hotDays;
+  const params: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
+  const reader = o.investigator ?? defaultInvestigator();
+  try {
+    switch (path.resource) {
+      case 'events': return json(200, await reader.events(eventsQueryFrom(path.tenant, params, { now, hotDays })));
+      case 'alerts': {
+        const q = alertsQueryFrom(params, now);
+        return json(200, { tenant: path.tenant, status: q.status, since: new Date(q.since).toISOString(), alerts: await reader.alerts({ tenant: path.tenant, ...q, now }) });
+      }
+      case 'summary': return json(200, await reader.summary({ tenant: path.tenant, ...summaryQueryFrom(params, now, hotDays), now }));
+    }
+  } catch (err) {
+    if (err instanceof InvestigationError) return problem(400, 'invalid_request', err.message);
+    // Ids and counts only: never the user or IP searched for.
+    logger.error('investigation failed', { tenant: path.tenant, resource: path.resource, error: (err as Error).name });
+    return problem(500, 'internal_error', 'the investigation could not be read; retry');
+  }
+}
+
+export const handler = (event: APIGatewayProxyEventV2) => route(event);
