@@ -5,6 +5,7 @@ import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
+import { AuthTrailInvestigate } from '../constructs/investigate.ts';
 import { BACKFILL_FUNCTION_OUTPUT } from '../../cli/backfill.ts';
 import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -48,6 +49,8 @@ export class StatelessStack extends Stack {
     });
     const backfill = new AuthTrailBackfill(this, 'Backfill', { config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, alertTopic: this.collector.alertTopic });
     this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function });
+    // The investigation API on the collector's HTTP API, with one investigator policy per tenant.
+    new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });

@@ -20,10 +20,18 @@ const env = (name: string) => {
   return v;
 };
 
+/**
+ * The sources whose last delivery a summary shows (id, tenant, kind). Deployed, the bundler
+ * inlines them here (the function's runtime config carries no sources, so no secret names);
+ * locally the full config's sources are used.
+ */
+const sourcesJson = process.env.AUTHTRAIL_INVESTIGATE_SOURCES;
+const sources = (): readonly { id: string; tenant: string; kind: string }[] => (sourcesJson ? JSON.parse(sourcesJson) as { id: string; tenant: string; kind: string }[] : config.sources);
+
 let inv: Investigator | undefined;
 const defaultInvestigator = () => (inv ??= investigator({
   ddb: documentClient(), table: env('AUTHTRAIL_TABLE'), stateTable: env('AUTHTRAIL_STATE_TABLE'), s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'),
-  alerts: config.alerts, sources: config.sources,
+  alerts: config.alerts, sources: sources(),
 }));
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({

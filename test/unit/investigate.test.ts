@@ -241,7 +241,7 @@ describe('investigate: the handler', () => {
   const fakeInv = {
     events: async (q: unknown) => { calls.push(q); return { tenant: 'acme', events: [], next_cursor: null, scanned: 0 }; },
     alerts: async () => [], summary: async () => ({}),
-  } as unknown as Parameters<typeof route>[1]['investigator'];
+  } as unknown as NonNullable<NonNullable<Parameters<typeof route>[1]>['investigator']>;
   const o = { investigator: fakeInv, tenants: ['acme', 'globex'], hotDays: 30, now: NOW };
   const status = async (e: APIGatewayProxyEventV2, more = {}) => (await route(e, { ...o, ...more })).statusCode;
 
