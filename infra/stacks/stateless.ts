@@ -6,6 +6,7 @@ import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
 import { AuthTrailInvestigate } from '../constructs/investigate.ts';
+import { TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
 import { BACKFILL_FUNCTION_OUTPUT } from '../../cli/backfill.ts';
 import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -79,13 +80,15 @@ export class StatelessStack extends Stack {
     const bucketName = archiveBucketName(deploymentName);
     const bucket = s3.Bucket.fromBucketName(this, 'ArchiveForOperators', bucketName);
     const policy = new iam.ManagedPolicy(this, 'OperatorCommandsPolicy', {
-      description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll, backfill, report) against this deployment',
+      description: 'authtrail: run the operator commands (verify, quarantine, replay, redrive, poll, backfill, report, timeline) against this deployment',
       statements: [
         new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['events/*', 'digests/*', 'quarantine/*'] } } }),
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*')] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
         new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [storage.table.tableArn] }),
         new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [storage.stateTable.tableArn] }),
+        // timeline --outputs: the hot table's two indexes (never the base table's raw events).
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: TABLE_LAYOUT.indexes.map((i) => `${storage.table.tableArn}/index/${i.name}`) }),
         new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [storage.table.tableStreamArn!] }),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(fns).map((f) => f.functionArn) }),
         new iam.PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], resources: Object.values(dlqs).map((q) => q.queueArn) }),

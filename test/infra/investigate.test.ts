@@ -119,6 +119,15 @@ describe('infra: the investigation API', () => {
     for (const p of perms) assert.match(String(resolve(p['Properties'].SourceArn, s.templates.stateless, stacks)), /\/\*\/\*\/v1\/tenants\/\{tenant\}\/\{proxy\+\}$/);
   });
 
+  it('the operator commands\' policy lets timeline --outputs query the two indexes, never the base table', () => {
+    const t = s.templates.stateless;
+    const ref = (Object.values(t.findOutputs('OperatorCommandsPolicyArn'))[0]?.['Value'] as { Ref: string }).Ref;
+    const st = managedPolicyStatements(t, ref, stacks);
+    for (const i of ['by_user', 'by_time']) assert.ok(allowed(st, { action: 'dynamodb:Query', resource: `${hotTableArn}/index/${i}` }), i);
+    assert.ok(!allowed(st, { action: 'dynamodb:Query', resource: hotTableArn }));
+    assert.ok(!allowed(st, { action: 'dynamodb:Scan', resource: `${hotTableArn}/index/by_time` }));
+  });
+
   it('cdk-nag: no unacknowledged finding in the stateless stack', () => {
     assert.deepEqual(nagFindings(s.app, s.stateless), []);
   });

@@ -6,6 +6,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
@@ -136,6 +139,23 @@ describe('investigations: a user\'s timeline across identity providers, locally'
     const cli = await c.cli(['timeline', '--tenant', 'acme', '--user', 'nruiz', '--cursor', forged]);
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /cursor is not valid/);
+  });
+
+  it('--outputs: the same timeline through the AWS mode, from the outputs file and the SDK\'s own configuration', async () => {
+    const e = c.endpoints;
+    const env = Object.fromEntries(Object.entries(c.env).filter(([k]) => !k.startsWith('AWS_')));
+    Object.assign(env, {
+      AUTHTRAIL_HOME: join(c.home, 'elsewhere'),
+      AWS_ENDPOINT_URL_S3: e.s3, AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
+      AWS_ACCESS_KEY_ID: e.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: e.credentials.secretAccessKey, AWS_REGION: e.region,
+      AWS_CONFIG_FILE: join(c.home, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(c.home, 'no-aws-credentials'), AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const bin = fileURLToPath(new URL('../../bin/authtrail.mjs', import.meta.url));
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((res) => execFile(process.execPath, [bin, 'timeline', '--tenant', 'acme', '--user', 'nadia.ruiz@acme.example', '--json', '--outputs', join(c.home, 'cdk-outputs.json')], { env, encoding: 'utf8' },
+      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })));
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+    assert.deepEqual(rows.map((x) => x.source_id), ['acme-entra', 'acme-okta', 'acme-hr']);
   });
 
   it('summary and alerts answer for the tenant only', async () => {
