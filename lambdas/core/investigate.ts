@@ -283,9 +283,11 @@ export function eventsQueryFrom(tenant: string, params: Record<string, string | 
   const { user, ip } = params;
   if (user !== undefined && ip !== undefined) throw new InvestigationError('give user or ip, not both');
   const search: Search = user !== undefined ? { kind: 'user', user: userIdentifier(user) } : ip !== undefined ? { kind: 'ip', ip: ipAddress(ip) } : { kind: 'time' };
-  // A user's timeline reaches back over the whole hot table unless told otherwise: it is one key's index range.
-  const defSince = search.kind === 'user' && params.since === undefined ? new Date(o.now - o.hotDays * 86_400_000 + 60_000).toISOString() : params.since;
-  const w = windowOf({ since: defSince, until: params.until, now: o.now, hotDays: o.hotDays });
+  // A user's timeline is the whole hot table unless told otherwise (a few index ranges; the table
+  // expires items by their ingest time, so late-delivered old events are there too).
+  const w = search.kind === 'user' && params.since === undefined
+    ? { since: 0, until: params.until === undefined ? o.now : parseTime('until', params.until, o.now) }
+    : windowOf({ since: params.since, until: params.until, now: o.now, hotDays: o.hotDays });
   const limit = parseLimit(params.limit);
   const q: EventsQuery = { tenant, search, ...w, limit };
   return params.cursor === undefined ? q : { ...q, cursor: decodeCursor(params.cursor, searchHash(tenant, search)) };

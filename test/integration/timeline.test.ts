@@ -169,3 +169,24 @@ describe('investigations: a user\'s timeline across identity providers, locally'
     assert.equal((await api('/v1/tenants/acme/alerts?status=closed')).status, 400);
   });
 });
+
+describe('README: a demo user\'s timeline from two identity providers', () => {
+  let c: TestCollector;
+  before(async () => {
+    const { DEMO_CONFIG } = await import('../../infra/config.ts');
+    c = await startCollector(DEMO_CONFIG);
+  });
+  after(async () => { await c?.stop(); });
+
+  it('npx authtrail timeline --tenant demo --user bob@example.com after sending the Okta and Entra samples', async () => {
+    for (const [source, file] of [['demo-okta', 'test/fixtures/okta/event-hook.json'], ['demo-entra', 'test/fixtures/entra/SignInLogs.json']]) {
+      const r = await c.cli(['send', source!, file!]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const r = await c.cli(['timeline', '--tenant', 'demo', '--user', 'bob@example.com', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+    assert.deepEqual([...new Set(rows.map((x) => x.source_id))].sort(), ['demo-entra', 'demo-okta']);
+    assert.deepEqual(rows.map((x) => x.event_time), rows.map((x) => x.event_time).sort().reverse(), 'newest first');
+  });
+});

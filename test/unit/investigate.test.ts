@@ -56,7 +56,7 @@ describe('investigate: limits, windows, requests', () => {
     assert.deepEqual([ip.since, ip.until, ip.limit], [NOW - 86_400_000, NOW, 100]);
     const user = eventsQueryFrom('acme', { user: ' Jo@Example.COM ' }, { now: NOW, hotDays: 30 });
     assert.deepEqual(user.search, { kind: 'user', user: 'jo@example.com' });
-    assert.ok(user.since <= NOW - 29 * 86_400_000);
+    assert.equal(user.since, 0, 'a user: the whole hot table');
     assert.throws(() => eventsQueryFrom('acme', { since: '31d' }, { now: NOW, hotDays: 30 }), /beyond the hot table's 30 days/);
     assert.throws(() => eventsQueryFrom('acme', { since: '1h', until: '2h' }, { now: NOW, hotDays: 30 }), /since is after until/);
     assert.throws(() => eventsQueryFrom('acme', { user: 'a', ip: '1.2.3.4' }, { now: NOW, hotDays: 30 }), /not both/);
@@ -267,5 +267,36 @@ describe('investigate: the handler', () => {
     const r = await route(event('/v1/tenants/acme/events', { query: { user: 'jo@acme.example' } }), { ...o, investigator: failing });
     assert.equal(r.statusCode, 500);
     assert.ok(!String(r.body).includes('jo@acme.example'));
+  });
+});
+
+describe('investigate: the local API server guards /v1/tenants/* with the local token', () => {
+  it('401 without the token, 403 for a foreign Origin, the investigation handler with it; never the webhook handler', async () => {
+    const { createApiServer, needsLocalToken } = await import('../../local/api-server.ts');
+    const seen: string[] = [];
+    const webhook: string[] = [];
+    const reply = async () => ({ statusCode: 200, body: '{}' });
+    const server = createApiServer({
+      localToken: 'tok', httpHandler: async (e) => { webhook.push(e.rawPath); return reply(); }, eventBridge: reply, flush: reply, poll: reply, replay: reply, feeds: reply,
+      investigate: async (e) => { seen.push(`${e.rawPath}?${e.rawQueryString}`); return { statusCode: 200, body: JSON.stringify({ ok: true }) }; },
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      for (const p of ['/v1/tenants/acme/events?user=jo', '/v1/tenants', '/v1/tenants/', '/v1/tenants/acme/anything']) {
+        assert.equal((await fetch(`${base}${p}`)).status, 401, p);
+        assert.equal((await fetch(`${base}${p}`, { headers: { 'x-authtrail-local-token': 'nope' } })).status, 401, p);
+        assert.equal((await fetch(`${base}${p}`, { headers: { 'x-authtrail-local-token': 'tok', origin: 'https://evil.example' } })).status, 403, p);
+      }
+      assert.equal(seen.length, 0);
+      const ok = await fetch(`${base}/v1/tenants/acme/events?user=jo`, { headers: { 'x-authtrail-local-token': 'tok' } });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(seen, ['/v1/tenants/acme/events?user=jo']);
+      assert.deepEqual(webhook, [], 'no /v1/tenants/ path reaches the webhook handler');
+      assert.ok(needsLocalToken('/v1/tenants/x/summary') && needsLocalToken('/_local/flush') && !needsLocalToken('/v1/ingest/x') && !needsLocalToken('/v1/health') && !needsLocalToken('/v1/tenantsx'));
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
   });
 });
