@@ -163,6 +163,15 @@ describe('investigations: a user\'s timeline across identity providers, locally'
     assert.equal(s.tenant, 'acme');
     assert.equal(s.events, 3);
     assert.deepEqual(s.sources.map((x) => x.source_id), ['acme-entra', 'acme-hr', 'acme-okta']);
+    // The detector records each source's last delivery within seconds (bounded polling).
+    let last: (string | null)[] = [];
+    for (let i = 0; i < 60; i++) {
+      const x = await (await api('/v1/tenants/acme/summary')).json() as { sources: { source_id: string; last_event_time: string | null; last_delivery: string | null }[] };
+      last = x.sources.map((y) => y.last_event_time);
+      if (last.every(Boolean)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.deepEqual(last, [at(20), at(5), at(10)], 'entra, hr, okta: each source\'s newest event');
     const a = await api('/v1/tenants/acme/alerts?status=all');
     assert.equal(a.status, 200);
     assert.ok(Array.isArray((await a.json() as { alerts: unknown[] }).alerts));
