@@ -37,6 +37,8 @@ type Index = typeof USER_INDEX | typeof TIME_INDEX;
 
 /** A summary reads at most this many events of its window (`truncated` says when it stopped). */
 export const SUMMARY_MAX_EVENTS = 200_000;
+/** Index entries an IP or window search reads per request before it answers with what it has and a cursor. */
+export const SCAN_BUDGET = 20_000;
 /** Alert objects read per request (each a small Parquet file). */
 const MAX_ALERT_OBJECTS = 2000;
 const GET_CONCURRENCY = 8;
@@ -87,7 +89,7 @@ export function investigator(d: InvestigateDeps) {
    * One partition of an index, newest first, between `lo` and `hi` (sort keys; `hi` itself
    * excluded when it is a cursor), until `want` items matched or the range ends.
    */
-  async function run(o: { index: Index; pk: string; tenant: string; lo: string; hi: string; exclusive: boolean; want: number; ip?: string; projection?: string }): Promise<{ items: IndexedEvent[]; more: boolean; scanned: number }> {
+  async function run(o: { index: Index; pk: string; tenant: string; lo: string; hi: string; exclusive: boolean; want: number; ip?: string; maxScan?: number }): Promise<{ items: IndexedEvent[]; more: boolean; scanned: number; resume?: string }> {
     const items: IndexedEvent[] = [];
     let scanned = 0;
     let start: Record<string, unknown> | undefined;
@@ -98,9 +100,9 @@ export function investigator(d: InvestigateDeps) {
         ExpressionAttributeNames: { '#pk': o.index.partitionKey, '#sk': o.index.sortKey, ...(o.ip ? { '#ip': 'src_ip' } : {}) },
         ExpressionAttributeValues: { ':pk': o.pk, ':lo': o.lo, ':hi': o.hi, ...(o.ip ? { ':ip': o.ip } : {}) },
         ...(o.ip ? { FilterExpression: '#ip = :ip' } : {}),
-        ...(o.projection ? { ProjectionExpression: o.projection } : {}),
-        // A little more than wanted: one more tells whether another page exists.
-        Limit: Math.min(1000, o.want + 1 + (o.exclusive ? 1 : 0)),
+        // A little more than wanted (one more tells whether another page exists); with a filter,
+        // DynamoDB's own 1 MB pages: the filter applies after the read, and Limit counts reads.
+        ...(o.ip ? {} : { Limit: Math.min(1000, o.want + 1 + (o.exclusive ? 1 : 0)) }),
         ExclusiveStartKey: start,
       };
       const r = await d.ddb.send(new QueryCommand(input));
@@ -112,6 +114,10 @@ export function investigator(d: InvestigateDeps) {
         items.push({ sk, pk: String(it['pk']), event: toEvent(it) });
       }
       start = r.LastEvaluatedKey;
+      // Out of budget: everything from `hi` down to the last entry read has been seen.
+      if (start && o.maxScan !== undefined && scanned >= o.maxScan && items.length <= o.want) {
+        return { items, more: true, scanned, resume: String(start[o.index.sortKey]) };
+      }
     } while (start && items.length <= o.want);
     return { items: items.slice(0, o.want + 1), more: items.length > o.want || !!start, scanned };
   }
@@ -134,28 +140,42 @@ export function investigator(d: InvestigateDeps) {
       const b = bounds(q, q.cursor);
       let runs: { items: IndexedEvent[]; more: boolean; scanned: number }[];
       let aliases: { keys: string[]; truncated: boolean } | undefined;
+      let cutoff: string | undefined;
       if (q.search.kind === 'user') {
         // Expanded from the whole window on every page, so every page searches the same keys.
         aliases = await expandAliases(q.search.user, sample(q));
         runs = await pool(aliases.keys, 4, (key) => run({ index: USER_INDEX, pk: `${q.tenant}#${key}`, tenant: q.tenant, ...b, want: q.limit }));
       } else {
-        // Day by day, newest first: stop once a day brings the page to `limit` and beyond.
+        // Day by day, newest first: stop once a day brings the page to `limit` and beyond, or
+        // when the request has read its budget of index entries (an IP filter may match few).
         runs = [];
         let have = 0;
+        let budget = SCAN_BUDGET;
         for (const day of daysOf(q.since, q.until)) {
           const ip = q.search.kind === 'ip' ? q.search.ip : undefined;
-          const got = await Promise.all(timeIndexPartitions(q.tenant, day).map((pk) => run({ index: TIME_INDEX, pk, tenant: q.tenant, ...b, want: q.limit, ...(ip ? { ip } : {}) })));
+          const parts = timeIndexPartitions(q.tenant, day);
+          const got = await Promise.all(parts.map((pk) => run({ index: TIME_INDEX, pk, tenant: q.tenant, ...b, want: q.limit, maxScan: Math.max(1, Math.floor(budget / parts.length)), ...(ip ? { ip } : {}) })));
           runs.push(...got);
+          budget -= got.reduce((n, g) => n + g.scanned, 0);
+          const resumes = got.flatMap((g) => (g.resume === undefined ? [] : [g.resume]));
+          if (resumes.length) {
+            // Entries at or above the highest stop were read in every partition: the page ends there.
+            cutoff = resumes.sort().at(-1)!;
+            break;
+          }
           have += got.reduce((n, g) => n + g.items.length, 0);
-          if (have > q.limit) break;
+          if (have > q.limit || budget <= 0) break;
         }
       }
-      const page = mergePage(runs.map((r) => r.items), q.limit, runs.some((r) => r.more));
+      const complete = cutoff === undefined ? runs.map((r) => r.items) : runs.map((r) => r.items.filter((e) => e.sk >= cutoff!));
+      const page = mergePage(complete, q.limit, runs.some((r) => r.more));
       const last = page.events.at(-1);
+      // A full page continues after its last event; a page cut short by the budget after the position reached.
+      const next = page.events.length >= q.limit || cutoff === undefined ? last?.sk : cutoff;
       return {
         tenant: q.tenant,
         events: page.events.map((e) => e.event),
-        next_cursor: page.more && last ? encodeCursor({ before: last.sk }, bound) : null,
+        next_cursor: page.more && next ? encodeCursor({ before: next }, bound) : null,
         ...(aliases ? { aliases: aliases.keys, aliases_truncated: aliases.truncated } : {}),
         scanned: runs.reduce((n, r) => n + r.scanned, 0),
       };

@@ -15,7 +15,7 @@ import {
   decodeCursor, encodeCursor, eventsQueryFrom, expandAliases, InvestigationError, MAX_LIMIT, mergePage, parseDuration, parseInvestigationPath, parseLimit,
   searchHash, summarize, summaryQueryFrom, alertsQueryFrom, daysOf, countByRule, type IndexedEvent,
 } from '../../lambdas/core/investigate.ts';
-import { investigator } from '../../lambdas/adapters/investigate.ts';
+import { investigator, SCAN_BUDGET } from '../../lambdas/adapters/investigate.ts';
 import { toItem } from '../../lambdas/adapters/hot-store.ts';
 import { EMPTY_FIELDS, type AuthEvent } from '../../lambdas/core/event.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
@@ -211,6 +211,23 @@ describe('investigate: the adapter', () => {
     assert.deepEqual(queries.map((q) => q.ExpressionAttributeValues![':pk']), ['acme#2026-11-28', 'acme#2026-11-27']);
     assert.ok(queries.every((q) => q.IndexName === 'by_time' && q.FilterExpression === '#ip = :ip'));
     assert.ok(p.scanned >= 3, 'what DynamoDB read, matches or not');
+  });
+
+  it('an IP that matches rarely: each request reads at most its budget and answers with a cursor at the position reached', async () => {
+    const many = Array.from({ length: 25_000 }, (_, i) => ev('acme', `n${i}`, 1 + i * 0.05, { src_ip: '198.51.100.1' }));
+    fakeTable([ev('acme', 'new', 0.5, { src_ip: '203.0.113.7' }), ...many, ev('acme', 'old', 1 + 25_000 * 0.05, { src_ip: '203.0.113.7' })]);
+    const found: string[] = [];
+    let cursor: string | null = null;
+    let requests = 0;
+    do {
+      const p = await inv().events(eventsQueryFrom('acme', { ip: '203.0.113.7', limit: '5', ...(cursor ? { cursor } : {}) }, { now: NOW, hotDays: 30 }));
+      assert.ok(p.scanned <= SCAN_BUDGET + 1000, `${p.scanned} read`);
+      found.push(...p.events.map((e) => e.event_uid));
+      cursor = p.next_cursor;
+      requests++;
+    } while (cursor && requests < 10);
+    assert.deepEqual(found, ['new', 'old']);
+    assert.equal(requests, 2);
   });
 
   it('summary: counts, sources with their last delivery, no other tenant', async () => {
