@@ -8,7 +8,7 @@
  */
 import { loadConfig } from '../infra/config.ts';
 import { investigator, type EventsPage } from '../lambdas/adapters/investigate.ts';
-import { eventsQueryFrom, InvestigationError } from '../lambdas/core/investigate.ts';
+import { decodeCursor, eventsQueryFrom, InvestigationError, searchHash } from '../lambdas/core/investigate.ts';
 import type { TimelineEvent } from '../lambdas/core/investigate.ts';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { CliError, UsageError } from './errors.ts';
@@ -18,6 +18,8 @@ const OPTIONS = {
   tenant: { type: 'string' }, user: { type: 'string' }, ip: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
   limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' }, ...OUTPUTS_OPTION,
 } as const;
+
+const MAX_REQUESTS = 50;
 
 export function parseTimelineArgs(args: string[]) {
   const { values: v } = parseCommand('timeline', args, OPTIONS);
@@ -65,7 +67,14 @@ export async function timeline(args: string[]): Promise<number> {
   const t = openTarget(a.outputs);
   let page: EventsPage;
   try {
-    page = await investigator({ ddb: t.ddb, table: t.table, stateTable: t.stateTable, s3: t.s3, bucket: t.bucket, alerts: loaded.config.alerts, sources: loaded.config.sources }).events(query);
+    const inv = investigator({ ddb: t.ddb, table: t.table, stateTable: t.stateTable, s3: t.s3, bucket: t.bucket, alerts: loaded.config.alerts, sources: loaded.config.sources });
+    page = await inv.events(query);
+    // A search cut short by its read budget (a rare IP) goes on here, up to `limit` events or
+    // MAX_REQUESTS requests (1M index entries), rather than printing a short page.
+    for (let n = 1; page.next_cursor && page.events.length < query.limit && n < MAX_REQUESTS; n++) {
+      const more = await inv.events({ ...query, limit: query.limit - page.events.length, cursor: decodeCursor(page.next_cursor, searchHash(query.tenant, query.search)) });
+      page = { ...more, events: [...page.events, ...more.events], scanned: page.scanned + more.scanned };
+    }
   } finally {
     t.close();
   }
