@@ -317,3 +317,24 @@ describe('investigate: the local API server guards /v1/tenants/* with the local 
     }
   });
 });
+
+describe('timeline: the command line', () => {
+  it('needs a tenant and a user, an IP or a window; one line per event, newest first as given', async () => {
+    const { parseTimelineArgs, renderTable } = await import('../../cli/timeline.ts');
+    const { UsageError } = await import('../../cli/errors.ts');
+    assert.throws(() => parseTimelineArgs(['--user', 'jo']), UsageError);
+    assert.throws(() => parseTimelineArgs(['--tenant', 'acme']), /needs --user .*--ip .*--since/);
+    assert.throws(() => parseTimelineArgs(['--tenant', 'acme', '--user', 'a', '--ip', '1.2.3.4']), /not both/);
+    assert.throws(() => parseTimelineArgs(['--tenant', 'acme', '--user', 'a', '--raw']), /unknown option --raw/);
+    assert.deepEqual(parseTimelineArgs(['--tenant', 'acme', '--ip', '1.2.3.4', '--since', '7d', '--json']), { tenant: 'acme', params: { ip: '1.2.3.4', since: '7d' }, json: true, outputs: undefined });
+    const table = renderTable([
+      { tenant: 'acme', source_id: 'acme-entra', event_uid: 'b', event_time: '2026-11-28T10:00:00.000Z', category: 'login', outcome: 'failure', factor: null, user_login: 'Nadia.Ruiz@Acme.Example', src_ip: '203.0.113.7', geo_country: 'DE', app_name: 'Office Home' },
+      { tenant: 'acme', source_id: 'acme-okta', event_uid: 'a', event_time: '2026-11-28T09:00:00.000Z', category: 'mfa_verify', outcome: 'success', factor: 'push', user_id: '00u1' },
+    ]).split('\n');
+    assert.equal(lines(table[0]!).join(' '), 'TIME SOURCE CATEGORY OUTCOME FACTOR USER IP COUNTRY APP');
+    assert.deepEqual(lines(table[1]!), ['2026-11-28T10:00:00.000Z', 'acme-entra', 'login', 'failure', '-', 'Nadia.Ruiz@Acme.Example', '203.0.113.7', 'DE', 'Office', 'Home']);
+    assert.deepEqual(lines(table[2]!), ['2026-11-28T09:00:00.000Z', 'acme-okta', 'mfa_verify', 'success', 'push', '00u1', '-', '-', '-']);
+    assert.equal(table[1]!.indexOf('acme-entra'), table[2]!.indexOf('acme-okta'), 'columns line up');
+  });
+});
+const lines = (row: string) => row.split(/\s+/).filter(Boolean);
