@@ -4,6 +4,7 @@
  * tenant globex's nowhere. The fake checks `Authorization: Splunk <token>`, parses the body as HEC
  * does (one JSON event object after another), and answers its first request 503 (server busy) to
  * prove the retry: every acme event arrives at least once, with its dedup key, and no globex event.
+ * The same server also plays an HTTPS destination of acme's that takes OCSF as NDJSON.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
 const TOKEN = '11111111-2222-3333-4444-555555555555';
+const LAKE_KEY = 'lake-api-key';
 const ACME_SECRET = 'acme-generic-secret';
 const GLOBEX_SECRET = 'globex-generic-secret';
 
@@ -22,10 +24,17 @@ function fakeHec() {
   const received: HecEvent[] = [];
   const answers: number[] = [];
   const bodies: string[] = [];
+  /** What the HTTPS destination (`/lake`, NDJSON, Bearer token) received. */
+  const lake: { authtrail_uid: string; tenant: string; format: string; event: Record<string, unknown> }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
+      if (req.url === '/lake') {
+        const ok = req.method === 'POST' && req.headers.authorization === `Bearer ${LAKE_KEY}` && req.headers['content-type'] === 'application/x-ndjson';
+        if (ok) lake.push(...body.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)));
+        return res.writeHead(ok ? 202 : 401).end();
+      }
       const answer = (status: number, text: string, code: number) => {
         answers.push(status);
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ text, code }));
@@ -46,7 +55,7 @@ function fakeHec() {
       answer(200, 'Success', 0);
     });
   });
-  return { server, received, answers, bodies };
+  return { server, received, answers, bodies, lake };
 }
 
 const events = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({
@@ -63,7 +72,10 @@ describe('SIEM forwarding to a (fake) Splunk HEC', () => {
     const port = (hec.server.address() as AddressInfo).port;
     c = await startCollector({
       tenants: [
-        { id: 'acme', name: 'Acme', forward: [{ type: 'splunk-hec', url: `http://127.0.0.1:${port}`, token: TOKEN, index: 'auth', batchSize: 10 }] },
+        { id: 'acme', name: 'Acme', forward: [
+          { type: 'splunk-hec', url: `http://127.0.0.1:${port}`, token: TOKEN, index: 'auth', batchSize: 10 },
+          { type: 'https', id: 'lake', url: `http://127.0.0.1:${port}/lake`, token: LAKE_KEY, format: 'ocsf' },
+        ] },
         { id: 'globex', name: 'Globex' },
       ],
       sources: [
@@ -108,5 +120,9 @@ describe('SIEM forwarding to a (fake) Splunk HEC', () => {
     assert.equal(first.time, Date.parse('2026-11-20T09:00:00.000Z') / 1000);
     assert.equal(first.event['user_login'], 'user0@acme.example.com');
     assert.ok(hec.bodies.every((b) => b.split('\n').filter(Boolean).length <= 10), 'batchSize 10');
+
+    // The HTTPS destination got the same events as OCSF Authentication events, in its envelope.
+    assert.deepEqual([...new Set(hec.lake.map((r) => r.authtrail_uid))].sort(), want);
+    assert.ok(hec.lake.every((r) => r.tenant === 'acme' && r.format === 'ocsf' && r.event['class_uid'] === 3002 && (r.event['metadata'] as { tenant_uid: string }).tenant_uid === 'acme'));
   });
 });
