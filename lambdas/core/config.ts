@@ -102,7 +102,7 @@ export const ForwardDestination = z.strictObject({
   /** Send the vendor's original event (`raw`) with canonical events. */
   includeRaw: z.boolean().default(true),
   /** Extra request headers (not secret: they are part of the deployed template). */
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), z.string()).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), z.string().regex(/^[^\r\n]*$/, 'a header value is one line')).optional(),
 });
 export type ForwardDestination = z.infer<typeof ForwardDestination>;
 

@@ -42,6 +42,7 @@ describe('config: tenants[].forward', () => {
     ['https options on HEC', [{ type: 'splunk-hec', url: 'https://s.example.com', token: 'x', encoding: 'ndjson' }], /forward\.0\.encoding: "encoding" applies to https destinations only/],
     ['the token header among headers', [{ type: 'splunk-hec', url: 'https://s.example.com', token: 'x', headers: { Authorization: 'y' } }], /forward\.0\.headers: the token goes in "authorization"/],
     ['two destinations with one id', [{ type: 'https', url: 'https://a.example.com' }, { type: 'https', url: 'https://b.example.com' }], /forward\.1\.id: two destinations of this tenant are named "https"/],
+    ['a header value of two lines', [{ type: 'https', url: 'https://a.example.com', headers: { 'X-A': 'a\r\nX-B: b' } }], /forward\.0\.headers\.X-A: a header value is one line/],
     ['a batch larger than HEC could take', [{ type: 'https', url: 'https://a.example.com', maxBatchBytes: 50_000_000 }], /forward\.0\.maxBatchBytes/],
   ];
   for (const [what, forward, message] of refused) it(`refuses ${what}, naming the field`, () => assert.throws(() => cfg(forward), message));
