@@ -9,6 +9,12 @@
  * backoff; a destination that still fails fails the batch from its first missing record; Lambda
  * retries (bisecting) and after 10 attempts or 24 hours sends the batch's position to the
  * dead-letter queue (`authtrail redrive forwarder` replays it while the stream still holds it).
+ *
+ * It is the stream's third reader (archiver, detector, forwarder). AWS advises at most two Lambda
+ * functions per shard of a single-Region table's stream; a third may see its reads throttled and
+ * retried (later, not lost). One function for all tenants keeps it at three rather than two plus
+ * one per tenant, at the price of one failing destination holding back the others until its
+ * batch reaches the DLQ; Kinesis Data Streams for DynamoDB (enhanced fan-out) would lift both.
  */
 import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
