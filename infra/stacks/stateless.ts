@@ -51,6 +51,9 @@ export class StatelessStack extends Stack {
     // The backfill bundles the tenants: without their forward destinations (and inline tokens).
     const backfill = new AuthTrailBackfill(this, 'Backfill', { config: withoutForward(config), deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, alertTopic: this.collector.alertTopic });
     const forwarder = forwards(config) ? new AuthTrailForwarder(this, 'Forwarder', { config, deploymentName, table: storage.table, key: storage.key, secretsKey: storage.secretsKey }) : undefined;
+    for (const [key, secret] of Object.entries(forwarder?.tokenSecrets ?? {})) {
+      new CfnOutput(this, `ForwardTokenSecretArn-${key.replace('/', '-')}`, { value: secret.secretArn, description: `The token of forward destination ${key} (put the real value in: aws secretsmanager put-secret-value --secret-id ...)` });
+    }
     this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });

@@ -83,7 +83,10 @@ describe('infra: SIEM forwarding', () => {
 
   it('no inline token in the template; the generated secret is where the operator puts it', () => {
     for (const t of [s.templates.stateful, s.templates.stateless]) assert.doesNotMatch(JSON.stringify(t.toJSON()), /inline-hec-token-do-not-deploy/);
-    secretArn('/forward/acme/splunk-hec$');
+    const arn = secretArn('/forward/acme/splunk-hec$');
+    // Its ARN is a stack output, as the source secrets' are.
+    const out = s.templates.stateless.findOutputs('ForwardTokenSecretArnacmesplunkhec');
+    assert.equal(resolve(Object.values(out)[0]!.Value, s.templates.stateless, stacks), arn);
   });
 
   it('its role reads the stream and exactly its destinations\' secrets; nothing else', () => {
