@@ -11,7 +11,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { canonical, type AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
+import fc from 'fast-check';
+import { canonical, CATEGORIES, CHANGES, FACTORS, OUTCOMES, SOURCE_KINDS, type AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, toOcsf, type OcsfClass, type OcsfEvent } from '../../lambdas/core/ocsf.ts';
 import { ocsfParquetSchema, ocsfToParquet, parseColumnType, type ColumnType } from '../../lambdas/core/ocsf-parquet.ts';
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
@@ -156,6 +157,34 @@ describe('hyparquet-writer nested output ≡ the DuckDB export, read back with D
       assert.deepEqual(times, [...times].sort((a, b) => a - b));
     });
   }
+
+  it('random canonical events (fast-check, fixed seed): both writers give the same values in every column', async () => {
+    const str = fc.option(fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('user', 'group', 'policy', 'role', 'device', 'organization', 'alice@example.com', '198.51.100.7', '2001:db8::1')), { nil: null });
+    const event = fc.record({
+      tenant: fc.constant('acme'), source_id: fc.constantFrom('acme-a', 'acme-b'), source: fc.constantFrom(...SOURCE_KINDS), event_uid: fc.uuid(),
+      event_time: fc.integer({ min: Date.parse('2026-11-20T00:00:00Z'), max: Date.parse('2026-11-20T23:59:59Z') }).map((t) => new Date(t).toISOString()),
+      ingest_time: fc.constant('2026-11-21T00:00:00.000Z'), raw_event_type: str, category: fc.option(fc.constantFrom(...CATEGORIES), { nil: null }),
+      outcome: fc.option(fc.constantFrom(...OUTCOMES), { nil: null }), reason: str, is_mfa: fc.option(fc.boolean(), { nil: null }),
+      factor: fc.option(fc.constantFrom(...FACTORS), { nil: null }), factor_raw: str, user_id: str, user_login: str, user_email: str,
+      actor_id: str, actor_login: str, src_ip: str, user_agent: str, os: str, browser: str, device_id: str, device_name: str,
+      geo_country: fc.option(fc.constantFrom('DE', 'US'), { nil: null }), geo_region: str, geo_city: str,
+      geo_lat: fc.option(fc.double({ min: -90, max: 90, noNaN: true, noDefaultInfinity: true }), { nil: null }), geo_lon: fc.option(fc.double({ min: -180, max: 180, noNaN: true, noDefaultInfinity: true }), { nil: null }),
+      session_id: str, correlation_id: str, app_id: str, app_name: str, risk_level: str, target_type: str, target_id: str, target_name: str,
+      change: fc.option(fc.constantFrom(...CHANGES), { nil: null }), anonymizer: fc.option(fc.boolean(), { nil: null }), raw: fc.constant(null),
+    });
+    const random = fc.sample(event, { numRuns: 300, seed: 1212 }).map((e) => toOcsf(e as AuthEvent)).flatMap((r) => (r.kind === 'event' ? [{ class: r.class, event: r.event }] : []));
+    const out = join(dir, 'fuzz');
+    const duck = await writeOcsfParquet(random, { outDir: out, region: 'eu-west-1', accountId: '123456789012', tenant: 'acme' });
+    assert.equal(duck.length, new Set(random.map((e) => e.class)).size);
+    for (const f of duck) {
+      const mine = join(out, `${f.class}.mine.parquet`);
+      writeFileSync(mine, ocsfToParquet(f.class, random.filter((e) => e.class === f.class).map((e) => e.event)));
+      for (const [col] of OCSF_PARQUET_COLUMNS[f.class]) {
+        const q = (file: string) => runSql(c, `SELECT metadata.uid AS k, to_json("${col}") AS v FROM read_parquet('${file}', hive_partitioning = false) ORDER BY k`);
+        assert.deepEqual(await q(mine), await q(join(out, f.key)), `${f.class} column ${col}`);
+      }
+    }
+  });
 
   it('refuses an attribute the class\'s columns do not declare (the mapper and the declaration must agree)', () => {
     const e = events.find((x) => x.class === 'authentication')!.event;
