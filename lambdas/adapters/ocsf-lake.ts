@@ -99,8 +99,8 @@ export async function exportTenantDay(d: LakeExportDeps, tenant: string, day: st
   const digest = listingDigest(archive);
   const classes = Object.keys(t.sources) as OcsfClass[];
   if (!force) {
-    const heads: Partial<Record<OcsfClass, ExportedObject>> = {};
-    for (const c of classes) heads[c] = await headExported(d.lakeS3, t.bucket, lakeKey(t, t.sources[c]!, day, tenant));
+    const heads: Partial<Record<OcsfClass, ExportedObject>> = Object.fromEntries(
+      await Promise.all(classes.map(async (c) => [c, await headExported(d.lakeS3, t.bucket, lakeKey(t, t.sources[c]!, day, tenant))] as const)));
     if (isExported(digest, heads, true)) return { ...result, status: 'skipped' };
   }
   const byClass = new Map<OcsfClass, OcsfEvent[]>();
