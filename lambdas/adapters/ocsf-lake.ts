@@ -5,9 +5,8 @@
  * `raw` left unread: OCSF events do not carry it), map them (core/ocsf.ts) and write one Parquet
  * object per class (core/ocsf-parquet.ts), overwriting the last export of the day.
  */
-import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parquetReadObjects } from 'hyparquet';
+import { readParquetColumns } from '../core/parquet.ts';
 import { ARCHIVE_COLUMNS, EVENTS_PREFIX } from '../core/archive.ts';
 import { canonical, type AuthEvent } from '../core/event.ts';
 import { toOcsf, type OcsfClass, type OcsfEvent } from '../core/ocsf.ts';
@@ -57,20 +56,12 @@ export async function archiveTenants(s3: S3Client, bucket: string): Promise<stri
   return prefixes.map((p) => /tenant=([^/]+)\/$/.exec(p)?.[1]).filter((t): t is string => !!t);
 }
 
-type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Buffer };
-const zstdDecompress = (zlib as unknown as Zstd).zstdDecompressSync;
-/** The codecs the archive is written with (core/parquet.ts): ZSTD where zlib has it, GZIP otherwise. */
-const COMPRESSORS = {
-  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
-  ...(zstdDecompress ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompress(input)) } : {}),
-};
 const COLUMNS = ARCHIVE_COLUMNS.map((c) => c.name).filter((n) => n !== 'raw');
 
 /** A tenant's archived events of one object, as canonical events (`raw` not read). */
 async function readArchiveObject(s3: S3Client, bucket: string, key: string, tenant: string): Promise<AuthEvent[]> {
   const bytes = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = await parquetReadObjects({ file, columns: COLUMNS, compressors: COMPRESSORS });
+  const rows = await readParquetColumns(bytes, COLUMNS);
   return rows.map((r) => {
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
     const p = { ...r, event_time: iso(r['event_time']), ingest_time: iso(r['ingest_time']), raw: null } as Record<string, unknown>;
