@@ -9,7 +9,7 @@ import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
 import { loadConfig } from '../infra/config.ts';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
-import { OUTPUT_KEYS, readOutputs, type Outputs } from './outputs.ts';
+import { OUTPUT_KEYS, readOutputs, tenantOutputId, type Outputs } from './outputs.ts';
 import { CliError, UsageError } from './errors.ts';
 
 const QUERY_OPTIONS = { json: { type: 'boolean' }, athena: { type: 'boolean' }, named: { type: 'string' }, param: { type: 'string', multiple: true }, ...OUTPUTS_OPTION } as const;
@@ -43,7 +43,7 @@ export function checkTenantParam(params: Readonly<Record<string, string>>, known
  * a tenant's auditor may use) when `--param tenant` names one, else the operator's.
  */
 export function workGroupFor(o: Outputs, tenant: string | undefined): string {
-  if (tenant) return o.need(`AuditorWorkGroup${tenant.replace(/[-_]/g, '')}`, `the Athena workgroup of tenant ${tenant}`);
+  if (tenant) return o.need(`AuditorWorkGroup${tenantOutputId(tenant)}`, `the Athena workgroup of tenant ${tenant}`);
   return o.need('OperatorWorkGroup', 'the operator\'s Athena workgroup');
 }
 

@@ -39,14 +39,26 @@ export async function verifyTarget(t: Target, a: { tenant?: string | undefined; 
   return all.length ? 1 : 0;
 }
 
+/**
+ * The first day whose objects are checked: `--from`, else the first of the last `archiveDays`
+ * (older objects were expired by the lifecycle rule; their digests stay), as the scheduled
+ * verifier does. Unknown retention (a deployed stack without its config file here): every day.
+ */
+export function verifyFrom(a: { from?: string | undefined; outputs?: string | undefined }, loaded: { path: string | null; config: { retention: { archiveDays: number } } }, now = Date.now()): string | undefined {
+  if (a.from) return a.from;
+  if (a.outputs && !loaded.path) return undefined;
+  return new Date(now - loaded.config.retention.archiveDays * 86_400_000).toISOString().slice(0, 10);
+}
+
 export async function verify(args: string[]): Promise<number> {
   const a = parseVerifyArgs(args);
   const loaded = loadConfig();
   // Against a deployed stack the built-in demo config says nothing about its tenants: the archive does.
   const configTenants = a.outputs && !loaded.path ? [] : loaded.config.tenants.map((x) => x.id);
+  const from = verifyFrom(a, loaded);
   const t = openTarget(a.outputs);
   try {
-    return await verifyTarget(t, a, configTenants);
+    return await verifyTarget(t, { ...a, from }, configTenants);
   } finally {
     t.close();
   }

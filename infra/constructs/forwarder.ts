@@ -86,8 +86,7 @@ export class AuthTrailForwarder extends Construct {
       }
     }
     // Only the forwarding tenants, with their destinations, and no source at all.
-    const deployed = runtimeConfig({ ...config, tenants, sources: [] }, () => '', () => [], secretName);
-    const { operations: _operations, ...bundled } = deployed;
+    const bundled = { tenants: runtimeConfig({ ...config, tenants, sources: [] }, () => '', () => [], secretName).tenants, sources: [] };
     parseConfig(bundled, 'the runtime config of the forwarder');
 
     this.function = authtrailFunction(this, 'ForwarderFunction', {

@@ -6,6 +6,7 @@ import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
 import { AuthTrailForwarder, forwards } from '../constructs/forwarder.ts';
+import { AuthTrailSecurityLake } from '../constructs/security-lake.ts';
 import { BACKFILL_FUNCTION_OUTPUT } from '../../cli/backfill.ts';
 import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -57,6 +58,10 @@ export class StatelessStack extends Stack {
     this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
+    if (config.ocsf?.securityLake) {
+      const lake = new AuthTrailSecurityLake(this, 'SecurityLake', { target: config.ocsf.securityLake, key: storage.key, tenants: config.tenants.map((t) => t.id), deploymentName });
+      new CfnOutput(this, 'OcsfExporterFunctionName', { value: lake.function.functionName, description: 'The daily OCSF export to Amazon Security Lake (invoke with {"from","to"} to export an older period)' });
+    }
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
     // Each tenant brings its own intake and poller, each webhook source its routes: say so before CloudFormation does.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Operations } from './operations-config.ts';
+import { OcsfConfig } from './ocsf-config.ts';
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
@@ -127,6 +128,8 @@ export const Config = z
     alerts: AlertsConfig.default(AlertsConfig.parse({})),
     // Where alarms go and who receives which alerts (applied by the CDK app; ignored locally).
     operations: Operations.optional(),
+    // The scheduled OCSF export to Amazon Security Lake (applied by the CDK app; ignored locally).
+    ocsf: OcsfConfig.optional(),
   })
   // Run even when fields are malformed, so that every error is reported in one pass (the
   // references are checked over whatever parsed; see `references`).

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseCommand, dateFlag } from '../../cli/args.ts';
 import { CliError, explain, UsageError } from '../../cli/errors.ts';
 import { main } from '../../cli/main.ts';
-import { parseVerifyArgs, verifyTarget } from '../../cli/verify.ts';
+import { parseVerifyArgs, verifyFrom, verifyTarget } from '../../cli/verify.ts';
 import { checkTenantParam, parseQueryArgs } from '../../cli/query.ts';
 import { pullSource } from '../../cli/poll.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
@@ -71,6 +71,14 @@ describe('CLI flags (node:util parseArgs, strict)', () => {
     assert.deepEqual(parseVerifyArgs(['--tenant', 't', '--outputs', 'o.json']), { tenant: 't', from: undefined, to: undefined, outputs: 'o.json' });
     assert.throws(() => parseVerifyArgs(['--from', '2024-02-02', '--to', '2024-02-01']), /after --to/);
     assert.throws(() => parseVerifyArgs(['--tenant=']), /--tenant needs a tenant id/);
+  });
+  it('verify: objects of the last archiveDays unless --from says otherwise; every day when the retention is unknown', () => {
+    const loaded = { path: '/x/authtrail.config.json', config: { retention: { archiveDays: 30 } } };
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    assert.equal(verifyFrom({}, loaded, now), '2026-10-29');
+    assert.equal(verifyFrom({ from: '2020-01-01' }, loaded, now), '2020-01-01');
+    assert.equal(verifyFrom({ outputs: 'o.json' }, loaded, now), '2026-10-29');
+    assert.equal(verifyFrom({ outputs: 'o.json' }, { ...loaded, path: null }, now), undefined);
   });
   it('query: --param repeats, each key once, key=value', () => {
     assert.deepEqual(parseQueryArgs(['--named', 'q', '--param', 'a=1', '--param', 'b=2']).params, { a: '1', b: '2' });
