@@ -1,4 +1,5 @@
-import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { ConfigError, withoutForward, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
@@ -14,7 +15,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { acknowledge, nagResource } from '../nag.ts';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { archiveBucketName, deploymentNameOf } from '../names.ts';
+import { archiveBucketName, deploymentNameOf, metricsService } from '../names.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -58,6 +59,20 @@ export class StatelessStack extends Stack {
     this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
+    // The functions built beside the collector get their row on its dashboard.
+    const service = metricsService(deploymentName);
+    this.collector.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Archive verification: findings (daily runs)', width: 12,
+        left: [new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service }, statistic: 'Maximum', period: Duration.days(1), label: 'findings' })],
+        right: [new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveObjectsVerified', dimensionsMap: { service }, statistic: 'Sum', period: Duration.days(1), label: 'objects verified' })],
+      }),
+      ...(forwarder ? [new cloudwatch.GraphWidget({
+        title: 'SIEM forwarding: stream lag and dead letters', width: 12,
+        left: [forwarder.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5), label: 'lag (ms)' })],
+        right: [forwarder.dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: 'DLQ messages' })],
+      })] : []),
+    );
     if (config.ocsf?.securityLake) {
       const lake = new AuthTrailSecurityLake(this, 'SecurityLake', { target: config.ocsf.securityLake, key: storage.key, tenants: config.tenants.map((t) => t.id), deploymentName });
       new CfnOutput(this, 'OcsfExporterFunctionName', { value: lake.function.functionName, description: 'The daily OCSF export to Amazon Security Lake (invoke with {"from","to"} to export an older period)' });
