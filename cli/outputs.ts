@@ -40,6 +40,8 @@ export const DLQS = {
   eventbridge: { url: 'EventBridgeDlqUrl', fn: OUTPUT_KEYS.eventBridgeFunction },
   'feed-health': { url: 'FeedHealthDlqUrl', fn: OUTPUT_KEYS.feedHealthFunction },
   poller: { url: 'PollerDlqUrl', fn: OUTPUT_KEYS.pollerFunction },
+  /** Present when some tenant forwards to a SIEM. */
+  forwarder: { url: 'ForwarderDlqUrl', fn: 'ForwarderFunctionName' },
 } as const;
 export type DlqName = keyof typeof DLQS;
 

@@ -8,7 +8,7 @@
  * - `eventbridge`: the message is the EventBridge event: the intake function gets it again.
  * - `poller`, `feed-health`: the message is the schedule's input (`{"sourceId"}`, `{}`): the
  *   function runs once more with it (a poll resumes from its stored cursor).
- * - `archiver`, `detector`: the message names a shard and a sequence range of the hot table's
+ * - `archiver`, `detector`, `forwarder`: the message names a shard and a sequence range of the hot table's
  *   stream; those records are read again (the stream keeps them 24 hours) and handed to the
  *   function as Lambda would, new events (INSERT) only.
  *
@@ -83,7 +83,7 @@ async function streamBatch(streams: DynamoDBStreamsClient, info: NonNullable<Str
 async function plan(queue: DlqName, m: Message, streams: DynamoDBStreamsClient, dry: boolean): Promise<{ payload: unknown; what: string; sourceId?: string }> {
   let body: unknown;
   try { body = JSON.parse(m.Body ?? ''); } catch { throw new RedriveMessageError('the message body is not JSON'); }
-  if (queue === 'archiver' || queue === 'detector') {
+  if (queue === 'archiver' || queue === 'detector' || queue === 'forwarder') {
     const info = (body as StreamFailure).DDBStreamBatchInfo;
     if (!info) throw new RedriveMessageError('not a stream failure record (no DDBStreamBatchInfo)');
     const what = `shard ${info.shardId} records ${info.startSequenceNumber}..${info.endSequenceNumber} (${info.batchSize ?? '?'} in the batch)`;

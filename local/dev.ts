@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { createServer as createNetServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -145,6 +146,8 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const feedHealth = await import('../lambdas/handlers/feed-health.ts');
     const backfillHandler = await import('../lambdas/handlers/backfill.ts');
     const investigate = await import('../lambdas/handlers/investigate.ts');
+    // SIEM forwarding, when some tenant forwards: as deployed, only those tenants' new events.
+    const fwd = o.config.tenants.some((t) => t.forward?.length) ? await import('../lambdas/handlers/forwarder.ts') : undefined;
 
     // Detector state in-process (see local/detect-state-file.ts for why), durable under AUTHTRAIL_HOME.
     const detectState = fileDetectState(join(o.home, 'detector-state.ndjson'));
@@ -156,12 +159,13 @@ export async function startLocal(o: { config: Config; home: string; port: number
       consumers: [
         { name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' },
         { name: 'detector', handle: detector.detectRecordsWith({ state: detectState }), accept: (r) => r.eventName === 'INSERT' },
+        ...(fwd ? [{ name: 'forwarder', handle: fwd.forwardRecords, accept: (r: DynamoDBRecord) => r.eventName === 'INSERT' && fwd.forwards(String(r.dynamodb?.NewImage?.['tenant']?.S)) }] : []),
       ],
       batchSize: Number(process.env.AUTHTRAIL_LOCAL_BATCH_SIZE ?? 10_000),
       // As deployed: the detector gets batches of up to 500 within 5 s (it hears of an attack within
       // seconds); the archiver wants big files (10 s here, 5 min in AWS, so local archives show up soon).
-      windowMsFor: { detector: 5_000 },
-      batchSizeFor: { detector: 500 },
+      windowMsFor: { detector: 5_000, forwarder: 5_000 },
+      batchSizeFor: { detector: 500, forwarder: 1_000 },
       windowMs: Number(process.env.AUTHTRAIL_LOCAL_BATCH_WINDOW_MS ?? 10_000),
       onError: (err) => console.error(`authtrail: stream consumer: ${(err as Error).message}`),
     });

@@ -58,7 +58,7 @@ export class AuthTrailBackfill extends Construct {
         AUTHTRAIL_KMS_KEY_ID: key.keyArn,
         AUTHTRAIL_TOPIC_ARN: props.alertTopic.topicArn,
       },
-      define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants, sources: [], alerts, retention })) },
+      define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants: tenants.map(({ id, name }) => ({ id, name })), sources: [], alerts, retention })) },
     });
 
     const timeIndex = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_time')!.name;

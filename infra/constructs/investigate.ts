@@ -74,7 +74,8 @@ export class AuthTrailInvestigate extends Construct {
         AUTHTRAIL_REQUIRE_IAM: 'true',
       },
       define: {
-        'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants, sources: [], alerts, retention })),
+        // The tenants' ids and names only (a tenant's other settings may name destinations and tokens).
+        'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants: tenants.map(({ id, name }) => ({ id, name })), sources: [], alerts, retention })),
         'process.env.AUTHTRAIL_INVESTIGATE_SOURCES': JSON.stringify(JSON.stringify(sources)),
       },
     });

@@ -1,19 +1,23 @@
-import { CfnOutput, CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { ConfigError, type Config } from '../../lambdas/core/config.ts';
+import { ConfigError, withoutForward, type Config } from '../../lambdas/core/config.ts';
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
 import { AuthTrailInvestigate } from '../constructs/investigate.ts';
 import { TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
+import { AuthTrailForwarder, forwards } from '../constructs/forwarder.ts';
+import { AuthTrailSecurityLake } from '../constructs/security-lake.ts';
 import { BACKFILL_FUNCTION_OUTPUT } from '../../cli/backfill.ts';
 import { DLQS, OUTPUT_KEYS, pollerOutputKey } from '../../cli/outputs.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { acknowledge, nagResource } from '../nag.ts';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { archiveBucketName, deploymentNameOf } from '../names.ts';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { archiveBucketName, deploymentNameOf, metricsService } from '../names.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -48,12 +52,35 @@ export class StatelessStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.collector.dashboard.dashboardName}`,
       description: 'The authtrail CloudWatch dashboard',
     });
-    const backfill = new AuthTrailBackfill(this, 'Backfill', { config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, alertTopic: this.collector.alertTopic });
-    this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function });
+    // The backfill bundles the tenants: without their forward destinations (and inline tokens).
+    const backfill = new AuthTrailBackfill(this, 'Backfill', { config: withoutForward(config), deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, alertTopic: this.collector.alertTopic });
+    const forwarder = forwards(config) ? new AuthTrailForwarder(this, 'Forwarder', { config, deploymentName, table: storage.table, key: storage.key, secretsKey: storage.secretsKey }) : undefined;
+    for (const [key, secret] of Object.entries(forwarder?.tokenSecrets ?? {})) {
+      new CfnOutput(this, `ForwardTokenSecretArn-${key.replace('/', '-')}`, { value: secret.secretArn, description: `The token of forward destination ${key} (put the real value in: aws secretsmanager put-secret-value --secret-id ...)` });
+    }
+    this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     // The investigation API on the collector's HTTP API, with one investigator policy per tenant.
     new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
+    // The functions built beside the collector get their row on its dashboard.
+    const service = metricsService(deploymentName);
+    this.collector.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Archive verification: findings (daily runs)', width: 12,
+        left: [new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveVerifyFindings', dimensionsMap: { service }, statistic: 'Maximum', period: Duration.days(1), label: 'findings' })],
+        right: [new cloudwatch.Metric({ namespace: 'authtrail', metricName: 'ArchiveObjectsVerified', dimensionsMap: { service }, statistic: 'Sum', period: Duration.days(1), label: 'objects verified' })],
+      }),
+      ...(forwarder ? [new cloudwatch.GraphWidget({
+        title: 'SIEM forwarding: stream lag and dead letters', width: 12,
+        left: [forwarder.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5), label: 'lag (ms)' })],
+        right: [forwarder.dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: 'DLQ messages' })],
+      })] : []),
+    );
+    if (config.ocsf?.securityLake) {
+      const lake = new AuthTrailSecurityLake(this, 'SecurityLake', { target: config.ocsf.securityLake, key: storage.key, tenants: config.tenants.map((t) => t.id), deploymentName });
+      new CfnOutput(this, 'OcsfExporterFunctionName', { value: lake.function.functionName, description: 'The daily OCSF export to Amazon Security Lake (invoke with {"from","to"} to export an older period)' });
+    }
     this.operations = new AuthTrailOperations(this, 'Operations', { operations: config.operations, alertTopic: this.collector.alertTopic, key: storage.key, alarmScope: this });
     // Each tenant brings its own intake and poller, each webhook source its routes: say so before CloudFormation does.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
@@ -68,12 +95,12 @@ export class StatelessStack extends Stack {
    * to attach to the on-call role. No delete outside the quarantine, no write to the archive's
    * events or digests (a backfill writes them through the backfill function's own role).
    */
-  private operatorCommands(storage: AuthTrailStorage, deploymentName: string, more: Record<string, lambda.IFunction>): void {
+  private operatorCommands(storage: AuthTrailStorage, deploymentName: string, more: Record<string, lambda.IFunction>, moreDlqs: Record<string, sqs.IQueue> = {}): void {
     const c = this.collector;
     // Each tenant's poller under its own key (`poll` and `redrive poller` pick the source's tenant's).
     const pollers = Object.fromEntries(Object.entries(c.tenantFunctions).flatMap(([tenant, f]) => (f.poller ? [[pollerOutputKey(tenant), f.poller]] : [])));
     const fns = { [OUTPUT_KEYS.eventBridgeFunction]: c.eventBridgeFunction, [OUTPUT_KEYS.archiverFunction]: c.archiverFunction, [OUTPUT_KEYS.detectorFunction]: c.detectorFunction, [OUTPUT_KEYS.feedHealthFunction]: c.feedHealthFunction, ...pollers, ...more };
-    const dlqs = { [DLQS.archiver.url]: c.archiverDlq, [DLQS.detector.url]: c.detectorDlq, [DLQS.eventbridge.url]: c.eventBridgeDlq, [DLQS['feed-health'].url]: c.feedHealthDlq, ...(c.pollerDlq ? { [DLQS.poller.url]: c.pollerDlq } : {}) };
+    const dlqs = { [DLQS.archiver.url]: c.archiverDlq, [DLQS.detector.url]: c.detectorDlq, [DLQS.eventbridge.url]: c.eventBridgeDlq, [DLQS['feed-health'].url]: c.feedHealthDlq, ...(c.pollerDlq ? { [DLQS.poller.url]: c.pollerDlq } : {}), ...moreDlqs };
     for (const [key, fn] of Object.entries(fns)) new CfnOutput(this, key, { value: fn.functionName });
     for (const [key, q] of Object.entries(dlqs)) new CfnOutput(this, key, { value: q.queueUrl });
     // By name, as the collector does: the ARN then holds no cross-stack token (and cdk-nag can name it).

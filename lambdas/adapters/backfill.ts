@@ -4,11 +4,10 @@
  * rest through the archive writer, and — on request — re-runs the detector over the day with fresh
  * state, publishing only alerts whose id the archive does not hold yet.
  */
-import zlib from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parquetReadObjects } from 'hyparquet';
 import { ALERTS_PREFIX, itemToEvent } from '../core/archive.ts';
+import { readParquetColumns } from '../core/parquet.ts';
 import { backfillSegments, backfillStream, dayBefore, eventKey, planBackfill } from '../core/backfill.ts';
 import { DIGESTS_PREFIX, type Digest } from '../core/digest.ts';
 import type { AuthEvent } from '../core/event.ts';
@@ -120,18 +119,8 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 const getBytes = async (s3: S3Client, bucket: string, key: string) =>
   (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
 
-type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Buffer };
-const zstdDecompress = (zlib as unknown as Zstd).zstdDecompressSync;
-/** The codecs the archive is written with (core/parquet.ts): ZSTD where zlib has it, GZIP otherwise. */
-const COMPRESSORS = {
-  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
-  ...(zstdDecompress ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompress(input)) } : {}),
-};
-
 async function readColumns(s3: S3Client, bucket: string, key: string, columns: string[]): Promise<Record<string, unknown>[]> {
-  const bytes = await getBytes(s3, bucket, key);
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return parquetReadObjects({ file, columns, compressors: COMPRESSORS });
+  return readParquetColumns(await getBytes(s3, bucket, key), columns);
 }
 
 /**

@@ -16,11 +16,10 @@
  * Every partition key is built here from the tenant the caller vouched for; a cursor only moves
  * the upper bound of a sort key, and every item read is checked to belong to the tenant.
  */
-import zlib from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { parquetReadObjects } from 'hyparquet';
 import { ALERTS_PREFIX } from '../core/archive.ts';
+import { readParquetColumns } from '../core/parquet.ts';
 import type { Alert } from '../core/detect/engine.ts';
 import { suppressUntil } from '../core/detect/engine.ts';
 import type { AlertsConfig } from '../core/detect/settings.ts';
@@ -271,20 +270,11 @@ async function feedsOf(d: InvestigateDeps, sources: readonly InvestigateSource[]
   }).sort((a, b) => a.source_id.localeCompare(b.source_id));
 }
 
-type Zstd = { zstdDecompressSync?: (b: Uint8Array) => Buffer };
-const zstdDecompress = (zlib as unknown as Zstd).zstdDecompressSync;
-/** The codecs the archive is written with (core/parquet.ts): ZSTD where zlib has it, GZIP otherwise. */
-const COMPRESSORS = {
-  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
-  ...(zstdDecompress ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompress(input)) } : {}),
-};
-
 const isoOf = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? new Date(v).toISOString() : new Date(Number(v)).toISOString());
 
 async function readAlerts(s3: S3Client, bucket: string, key: string, tenant: string): Promise<Alert[]> {
   const bytes = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = await parquetReadObjects({ file, compressors: COMPRESSORS });
+  const rows = await readParquetColumns(bytes, ['alert_id', 'rule', 'severity', 'user', 'first_event_time', 'last_event_time', 'count', 'summary', 'event_uids']);
   return rows.map((r) => ({
     alert_id: String(r['alert_id']), rule: String(r['rule']) as Alert['rule'], severity: String(r['severity']) as Alert['severity'], tenant,
     user: String(r['user']), first_event_time: isoOf(r['first_event_time']), last_event_time: isoOf(r['last_event_time']),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Operations } from './operations-config.ts';
+import { OcsfConfig } from './ocsf-config.ts';
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
@@ -62,6 +63,50 @@ export const Source = z.strictObject({
 });
 export type Source = z.infer<typeof Source>;
 
+/**
+ * Where a tenant's events are forwarded as they arrive (SIEM forwarding, lambdas/core/forward.ts):
+ * a Splunk HTTP Event Collector or any HTTPS endpoint. The token is inline only locally; the CDK
+ * app replaces an inline token with a Secrets Manager secret (`tokenSecretName`) whose value the
+ * operator puts in, as for pull credentials: a HEC token is issued by Splunk, not generated.
+ */
+export const ForwardDestination = z.strictObject({
+  type: z.enum(['splunk-hec', 'https']),
+  /** Names the destination in metrics, logs and its generated secret; unique per tenant. @default the type */
+  id: Id.optional(),
+  /**
+   * HTTPS only, so that events and the token never cross a network in clear; `http://` only to
+   * a loopback address (local tests and a forwarder on the same host). A HEC URL without a path
+   * gets `/services/collector/event`.
+   */
+  url: z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }).refine((u) => {
+    const x = new URL(u);
+    return x.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(x.hostname);
+  }, 'use https:// (http:// is allowed only for 127.0.0.1 or localhost)'),
+  token: z.string().min(1).optional(),
+  tokenSecretArn: SecretArn.optional(),
+  /** Set by the CDK app for the secret it creates in place of an inline `token`. */
+  tokenSecretName: z.string().min(1).optional(),
+  format: z.enum(['canonical', 'ocsf']).default('canonical'),
+  /** splunk-hec: the index (default: the token's default index), sourcetype, source and host of each event. */
+  index: z.string().min(1).optional(),
+  sourcetype: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+  host: z.string().min(1).optional(),
+  /** https: the body, one JSON object per line (NDJSON) or one JSON array. */
+  encoding: z.enum(['ndjson', 'json-array']).optional(),
+  /** https: the header the token goes in (`authorization` sends `Bearer <token>`, any other the token alone). */
+  tokenHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').transform((h) => h.toLowerCase()).optional(),
+  /** Events per request. */
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** Bytes per request body: under the 1 MB per request HEC commonly accepts (its max_content_length). */
+  maxBatchBytes: z.number().int().min(16_384).max(10_000_000).default(900_000),
+  /** Send the vendor's original event (`raw`) with canonical events. */
+  includeRaw: z.boolean().default(true),
+  /** Extra request headers (not secret: they are part of the deployed template). */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), z.string().regex(/^[^\r\n]*$/, 'a header value is one line')).optional(),
+});
+export type ForwardDestination = z.infer<typeof ForwardDestination>;
+
 export const Retention = z.strictObject({
   hotDays: z.number().int().min(1).max(3650).default(90),
   archiveDays: z.number().int().min(1).max(36_500).default(2555),
@@ -75,13 +120,16 @@ export type Retention = z.infer<typeof Retention>;
 export const Config = z
   .strictObject({
     $schema: z.string().optional(),
-    tenants: z.array(z.strictObject({ id: Id, name: z.string().min(1) })).min(1, 'at least one tenant is needed'),
+    tenants: z.array(z.strictObject({ id: Id, name: z.string().min(1),
+      forward: z.array(ForwardDestination).min(1).optional() })).min(1, 'at least one tenant is needed'),
     sources: z.array(Source),
     retention: Retention.default(Retention.parse({})),
     // Detector rule thresholds and suppression, with documented defaults (detect/settings.ts).
     alerts: AlertsConfig.default(AlertsConfig.parse({})),
     // Where alarms go and who receives which alerts (applied by the CDK app; ignored locally).
     operations: Operations.optional(),
+    // The scheduled OCSF export to Amazon Security Lake (applied by the CDK app; ignored locally).
+    ocsf: OcsfConfig.optional(),
   })
   // Run even when fields are malformed, so that every error is reported in one pass (the
   // references are checked over whatever parsed; see `references`).
@@ -108,6 +156,7 @@ function references(input: unknown, addIssue: (i: Issue) => void): void {
     if (tenants.has(id)) issue(['tenants', i, 'id'], `duplicate tenant id "${id}"`);
     tenants.add(id);
   });
+  list(input['tenants']).forEach((t, i) => list(isObject(t) ? t['forward'] : undefined).forEach((d, j, all) => forwardIssues(d, j, all).forEach((p) => issue(['tenants', i, 'forward', j, ...p.path], p.message))));
   const sources = list(input['sources']).map((s) => (isObject(s) ? s : {}));
   const ids = new Set<string>();
   sources.forEach((s, i) => {
@@ -150,6 +199,26 @@ function references(input: unknown, addIssue: (i: Issue) => void): void {
     for (const id of Object.keys(isObject(feed['sources']) ? feed['sources'] : {}))
       if (!ids.has(id)) issue([...path, 'feed_silence', 'sources', id], `unknown source "${id}"`);
   }
+}
+
+/** A forward destination's cross-field rules: one token for HEC, options of the other type refused, ids unique in the tenant. */
+function forwardIssues(d: unknown, j: number, all: unknown[]): { path: PropertyKey[]; message: string }[] {
+  if (!isObject(d)) return [];
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  const type = str(d['type']);
+  const given = ['token', 'tokenSecretArn', 'tokenSecretName'].filter((k) => d[k] !== undefined).length;
+  if (type === 'splunk-hec' && given !== 1) out.push({ path: ['token'], message: 'a Splunk HEC destination needs exactly one of "token" or "tokenSecretArn"' });
+  if (type === 'https' && given > 1) out.push({ path: ['token'], message: 'give "token" or "tokenSecretArn", not both' });
+  const only = type === 'splunk-hec' ? ['encoding', 'tokenHeader'] : type === 'https' ? ['index', 'sourcetype', 'source', 'host'] : [];
+  for (const k of only) if (d[k] !== undefined) out.push({ path: [k], message: `"${k}" applies to ${type === 'https' ? 'splunk-hec' : 'https'} destinations only; remove it` });
+  const headers = isObject(d['headers']) ? Object.keys(d['headers']).map((h) => h.toLowerCase()) : [];
+  const tokenHeader = type === 'splunk-hec' ? 'authorization' : (str(d['tokenHeader'])?.toLowerCase() ?? 'authorization');
+  if (given && headers.includes(tokenHeader)) out.push({ path: ['headers'], message: `the token goes in "${tokenHeader}": remove it from "headers"` });
+  if (headers.some((h) => h === 'content-type' || h === 'content-length')) out.push({ path: ['headers'], message: 'content-type and content-length are set by authtrail; remove them from "headers"' });
+  const idOf = (x: unknown) => (isObject(x) ? str(x['id']) ?? str(x['type']) : undefined);
+  const id = idOf(d);
+  if (id !== undefined && all.slice(0, j).some((x) => idOf(x) === id)) out.push({ path: ['id'], message: `two destinations of this tenant are named "${id}": give each its own "id"` });
+  return out;
 }
 
 /** A credential field's Secrets Manager reference: `<field>SecretArn`, or the CDK app's `<field>SecretName`. */
@@ -218,9 +287,15 @@ export function parseConfig(input: unknown, origin = 'authtrail.config.json'): C
  * `generatedSecretName(sourceId, field)` names the Secrets Manager secret the CDK app creates
  * instead, for webhook secrets and for the pull credentials `pullCredentials(kind)` lists.
  */
-export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: string, field?: string) => string, pullCredentials: (kind: Source['kind']) => readonly string[] = () => []): Config {
+export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: string, field?: string) => string, pullCredentials: (kind: Source['kind']) => readonly string[] = () => [],
+  forwardSecretName?: (tenant: string, destinationId: string) => string): Config {
   return {
     ...cfg,
+    // Forward destinations reach only the forwarder's bundle (which passes `forwardSecretName`),
+    // and there with an inline token replaced by the name of its Secrets Manager secret.
+    tenants: cfg.tenants.map(({ forward, ...t }) => (forward && forwardSecretName
+      ? { ...t, forward: forward.map(({ token, ...d }) => (token === undefined ? d : { ...d, tokenSecretName: forwardSecretName(t.id, forwardId(d)) })) }
+      : t)),
     sources: cfg.sources.map((src) => {
       let s = src;
       const a = s.auth;
@@ -244,6 +319,12 @@ export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: strin
     }),
   };
 }
+
+/** The config without forward destinations: for every function but the forwarder. */
+export const withoutForward = (cfg: Config): Config => ({ ...cfg, tenants: cfg.tenants.map(({ forward: _forward, ...t }) => t) });
+
+/** A forward destination's id: its `id`, else its type. */
+export const forwardId = (d: Pick<ForwardDestination, 'id' | 'type'>) => d.id ?? d.type;
 
 /** Inline pull credentials of a source (local mode only; replaced by Secrets Manager in AWS). */
 export const inlinePullCredentials = (s: Source, pullCredentials: (kind: Source['kind']) => readonly string[]) =>

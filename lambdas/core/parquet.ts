@@ -5,6 +5,7 @@
  */
 import zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parquetReadObjects } from 'hyparquet';
 import { ARCHIVE_COLUMNS } from './archive.ts';
 import type { AuthEvent } from './event.ts';
 import type { Alert } from './detect/engine.ts';
@@ -68,4 +69,19 @@ export function alertsToParquet(alerts: readonly Alert[]): Uint8Array {
     createdBy: 'authtrail',
   });
   return new Uint8Array(buf);
+}
+
+type ZstdDecompress = { zstdDecompressSync?: (b: Uint8Array) => Buffer };
+const zstdDecompress = (zlib as unknown as ZstdDecompress).zstdDecompressSync;
+
+/** The codecs archive objects are written with (above): ZSTD where zlib has it, GZIP otherwise. */
+export const ARCHIVE_DECOMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
+  ...(zstdDecompress ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompress(input)) } : {}),
+};
+
+/** Some columns of an archive object (hyparquet: no native code, small in a Lambda bundle). */
+export function readParquetColumns(bytes: Uint8Array, columns: string[]): Promise<Record<string, unknown>[]> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file, columns, compressors: ARCHIVE_DECOMPRESSORS });
 }

@@ -113,6 +113,13 @@ describe('infra: the scheduled archive verifier', () => {
     assert.deepEqual(managed.map((a) => a.replace(/^arn:aws:iam::aws:policy\//, '')), ['service-role/AWSLambdaBasicExecutionRole']);
   });
 
+  it('the dashboard has a row for its findings', () => {
+    const [dash] = Object.values(s.templates.stateless.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardBody: unknown } }[];
+    const body = JSON.stringify(dash!.Properties.DashboardBody);
+    assert.match(body, /Archive verification: findings/);
+    assert.match(body, /ArchiveVerifyFindings/);
+  });
+
   it('cdk-nag: no unacknowledged finding', () => {
     assert.deepEqual(nagFindings(s.app, s.stateless), []);
   });
