@@ -95,7 +95,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 11, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, backfill');
+    assert.equal(fns.length, 12, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -370,9 +370,9 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, backfill: each
+    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API: each
     // carries its own config, so none shares a bundle.
-    assert.equal(assets.length, 11);
+    assert.equal(assets.length, 12);
     const code = (a: string) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8');
     for (const a of assets) {
       const text = code(a);
