@@ -18,6 +18,11 @@ if (run('npx', ['--no-install', 'tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0
   console.error('typecheck failed');
   process.exit(1);
 }
+// The unit tier runs the Lambda-only paths on Node 24: installed here once when missing.
+if (tiers.includes('unit')) {
+  const { ensureNode24 } = await import('./ensure-node24.mjs');
+  try { ensureNode24(); } catch (err) { console.error(`unit tests: ${err.message}`); process.exit(1); }
+}
 // The browser tier drives Debian's Chromium: installed here when missing (as root, on CI).
 if (tiers.includes('browser')) {
   const { ensureChromium } = await import('./ensure-chromium.mjs');

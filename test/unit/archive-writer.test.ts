@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parquetReadObjects } from 'hyparquet';
-import { gunzipSync } from 'node:zlib';
+import { readParquetColumns } from '../../lambdas/core/parquet.ts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { archiveWriter, type ArchiveRecord } from '../../lambdas/adapters/archive-writer.ts';
@@ -39,8 +38,8 @@ async function audit(objects: Map<string, Uint8Array>, state: ArchiveState, tena
   const rows = new Map<string, number>();
   for (const [key, body] of objects) {
     if (!key.startsWith('events/')) continue;
-    const buf = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    for (const r of await parquetReadObjects({ file: buf, columns: ['source_id', 'event_uid'], compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) } })) {
+    // The archive's own reader: GZIP on Node 20, ZSTD where zlib has it (Node ≥ 22.15).
+    for (const r of await readParquetColumns(body, ['source_id', 'event_uid'])) {
       const id = `${r['source_id']}#${r['event_uid']}`;
       rows.set(id, (rows.get(id) ?? 0) + 1);
     }
