@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import type { NormalizedFields } from '../../lambdas/core/event.ts';
+import type { AuthEvent, NormalizedFields, SourceKind } from '../../lambdas/core/event.ts';
 import type { ItemResult, Normalizer } from '../../lambdas/core/normalizer.ts';
 
 /** A fixture from test/fixtures/, parsed fresh (a structured clone per call, so tests cannot leak edits). */
@@ -51,3 +51,21 @@ export function normalizedEvent(n: Normalizer, item: unknown): NormalizedFields 
 
 /** Every vendor event of a body (unwrapped as its delivery path does), each normalized to an event. */
 export const normalizedEvents = (n: Normalizer, payload: unknown): NormalizedFields[] => n.unwrap(payload).map((i) => normalizedEvent(n, i));
+
+/** Every event the normalizers make of every vendor fixture, as tenant acme's (with the fixture it came from). */
+export async function normalizedFixtureEvents(): Promise<{ kind: SourceKind; file: string; event: AuthEvent }[]> {
+  const { normalizerFor, SUPPORTED_KINDS } = await import('../../lambdas/sources/index.ts');
+  const out: { kind: SourceKind; file: string; event: AuthEvent }[] = [];
+  for (const kind of SUPPORTED_KINDS) {
+    let files: string[];
+    try { files = readdirSync(new URL(`../fixtures/${kind}/`, import.meta.url)); } catch { continue; }
+    const n = normalizerFor(kind)!;
+    for (const file of files.filter((f) => f.endsWith('.json') && f !== 'expected.json' && f !== 'truth.json')) {
+      for (const item of n.unwrap(fixture(`${kind}/${file}`))) {
+        const r = n.normalize(item);
+        if (r.kind === 'event') out.push({ kind, file, event: { tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: '2026-11-21T00:00:00.000Z', ...r.event } });
+      }
+    }
+  }
+  return out;
+}

@@ -7,7 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -15,29 +15,19 @@ import fc from 'fast-check';
 import { canonical, CATEGORIES, CHANGES, FACTORS, OUTCOMES, SOURCE_KINDS, type AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, toOcsf, type OcsfClass, type OcsfEvent } from '../../lambdas/core/ocsf.ts';
 import { ocsfParquetSchema, ocsfToParquet, parseColumnType, type ColumnType } from '../../lambdas/core/ocsf-parquet.ts';
-import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { writeOcsfParquet } from '../../cli/export.ts';
 import { runSql } from '../../local/archive-db.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { normalizedFixtureEvents } from '../helpers/fixtures.ts';
 import { loadOcsfSubset, validateOcsf } from '../helpers/ocsf-validate.ts';
 
 const subset = loadOcsfSubset();
 const CLASSES = Object.keys(OCSF_CLASSES) as OcsfClass[];
 
 /** Every vendor fixture event, OCSF-mapped, plus hand-made events that fill the rarely set attributes. */
+const FIXTURE_EVENTS = await normalizedFixtureEvents();
+
 function mappedEvents(): { class: OcsfClass; event: OcsfEvent }[] {
-  const out: AuthEvent[] = [];
-  for (const kind of SUPPORTED_KINDS) {
-    let files: string[];
-    try { files = readdirSync(new URL(`../fixtures/${kind}/`, import.meta.url)); } catch { continue; }
-    const n = normalizerFor(kind)!;
-    for (const file of files.filter((f) => f.endsWith('.json') && f !== 'expected.json' && f !== 'truth.json')) {
-      for (const item of n.unwrap(fixture(`${kind}/${file}`))) {
-        const r = n.normalize(item);
-        if (r.kind === 'event') out.push({ tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: '2026-11-21T00:00:00.000Z', ...r.event });
-      }
-    }
-  }
+  const out: AuthEvent[] = FIXTURE_EVENTS.map((x) => x.event);
   const ev = (p: Partial<NormalizedFields>): AuthEvent => ({
     tenant: 'acme', source_id: 'acme-app', source: 'generic', ingest_time: '2026-11-20T10:15:31.000Z',
     ...canonical({ event_uid: `h-${out.length}`, event_time: '2026-11-20T10:15:30.123Z', raw_event_type: 'x.y', user_id: 'u1', user_login: 'alice@example.com', ...p }),

@@ -5,17 +5,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { canonical, CATEGORIES, CHANGES, FACTORS, OUTCOMES, SOURCE_KINDS, type AuthEvent, type NormalizedFields, type SourceKind } from '../../lambdas/core/event.ts';
+import { canonical, CATEGORIES, CHANGES, FACTORS, OUTCOMES, SOURCE_KINDS, type AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
 import { OCSF_CLASSES, OCSF_PARQUET_COLUMNS, securityLakePrefix, toOcsf, type OcsfClass, type OcsfEvent } from '../../lambdas/core/ocsf.ts';
-import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { writeOcsfParquet } from '../../cli/export.ts';
 import { runSql } from '../../local/archive-db.ts';
-import { fixture } from '../helpers/fixtures.ts';
+import { normalizedFixtureEvents } from '../helpers/fixtures.ts';
 import { loadOcsfSubset, validateOcsf } from '../helpers/ocsf-validate.ts';
 
 const subset = loadOcsfSubset();
@@ -169,21 +168,8 @@ describe('OCSF validator: compliant and non-compliant side by side', () => {
 });
 
 /** Every event of every vendor fixture, normalized as the pipeline does, then OCSF-mapped. */
-function fixtureEvents(): { kind: SourceKind; file: string; event: AuthEvent }[] {
-  const out: { kind: SourceKind; file: string; event: AuthEvent }[] = [];
-  for (const kind of SUPPORTED_KINDS) {
-    let files: string[];
-    try { files = readdirSync(new URL(`../fixtures/${kind}/`, import.meta.url)); } catch { continue; }
-    const n = normalizerFor(kind)!;
-    for (const file of files.filter((f) => f.endsWith('.json') && f !== 'expected.json' && f !== 'truth.json')) {
-      for (const item of n.unwrap(fixture(`${kind}/${file}`))) {
-        const r = n.normalize(item);
-        if (r.kind === 'event') out.push({ kind, file, event: { tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: '2026-11-21T00:00:00.000Z', ...r.event } });
-      }
-    }
-  }
-  return out;
-}
+const FIXTURE_EVENTS = await normalizedFixtureEvents();
+const fixtureEvents = () => FIXTURE_EVENTS;
 
 describe('every vendor fixture event, mapped to OCSF, is valid OCSF 1.3.0', () => {
   const all = fixtureEvents();
