@@ -4,6 +4,7 @@
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { backfill } from './backfill.ts';
+import { consoleCommand } from './console.ts';
 import { dev } from './dev.ts';
 import { exportCommand } from './export.ts';
 import { flush } from './flush.ts';
@@ -54,6 +55,9 @@ export const USAGE = `usage: authtrail <command>
                                sources: a user's (matched by email, login or id, with their aliases
                                on other identity providers), an IP's (default the last 24 h), or
                                all of a window; --json prints one object per line
+  console [--outputs <file>]   print the web console's address: locally a link that signs this
+                               browser in with the local token; deployed, the page that signs
+                               analysts in through the user pool
   export ocsf --tenant t --from YYYY-MM-DD --to YYYY-MM-DD --account-id <12 digits>
          [--region r] [--out <dir>] [--outputs <file>]
                                write the tenant's events of the period as OCSF 1.3.0 Parquet in
@@ -80,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'report': return await report(args);
       case 'export': return await exportCommand(args);
       case 'timeline': return await timeline(args);
+      case 'console': return await consoleCommand(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

@@ -22,6 +22,8 @@ export const OUTPUT_KEYS = {
   archiverFunction: 'ArchiverFunctionName',
   detectorFunction: 'DetectorFunctionName',
   feedHealthFunction: 'FeedHealthFunctionName',
+  /** The web console's address (`<ApiUrl>/console/`), signed in through the user pool. */
+  consoleUrl: 'ConsoleUrl',
 } as const;
 
 /**

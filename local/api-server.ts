@@ -13,6 +13,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../lambdas/core/ingest.ts';
 import { isInvestigationPath } from '../lambdas/core/investigate.ts';
+import { isConsolePath } from '../lambdas/core/console.ts';
 import { isLoopbackHost } from './loopback.ts';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -146,7 +147,7 @@ export function refuseLocalOnly(req: IncomingMessage, port: number, localToken: 
   return undefined;
 }
 
-export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; backfill?: (request: unknown) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; investigate?: HttpHandler; onError?: (err: unknown) => void }): Server {
+export function createApiServer(o: { localToken: string; httpHandler: HttpHandler; eventBridge: EventBridgeIngest; flush: () => Promise<unknown>; poll: (sourceId: string) => Promise<unknown>; backfill?: (request: unknown) => Promise<unknown>; replay: (id?: string) => Promise<unknown>; feeds: (now?: number) => Promise<unknown>; status?: () => Promise<unknown>; investigate?: HttpHandler; console?: HttpHandler; onError?: (err: unknown) => void }): Server {
   if (!o.localToken) throw new Error('the local API needs a localToken');
   const server: Server = createServer(async (req, res) => {
     try {
@@ -220,6 +221,11 @@ export function createApiServer(o: { localToken: string; httpHandler: HttpHandle
       if (isInvestigationPath(url.pathname)) {
         if (!o.investigate) return send(res, 404, { error: 'not_found', message: `no route ${req.method} ${url.pathname}` });
         const r = await o.investigate(toApiGatewayEvent(req, url, body), lambdaContext('authtrail-investigate'));
+        return send(res, r.statusCode ?? 200, r.body ?? '', Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)])));
+      }
+      // The web console's files: no token (they hold no data; the page sends the token with each API read).
+      if (o.console && isConsolePath(url.pathname)) {
+        const r = await o.console(toApiGatewayEvent(req, url, body), lambdaContext('authtrail-console'));
         return send(res, r.statusCode ?? 200, r.body ?? '', Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)])));
       }
       const r = await o.httpHandler(toApiGatewayEvent(req, url, body), lambdaContext('authtrail-ingest'));

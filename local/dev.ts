@@ -13,6 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../lambdas/core/config.ts';
 import { deploymentNameOf, stackNames } from '../lambdas/core/operations-config.ts';
 import { createApiServer } from './api-server.ts';
+import { buildConsoleAssets } from '../console/build.ts';
 import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { fileDetectState } from './detect-state-file.ts';
@@ -73,6 +74,9 @@ export interface LocalCollector {
   readonly endpoints: Endpoints;
   stop(): Promise<void>;
 }
+
+/** The local console's address, signed in with the local token. */
+export const consoleUrl = (e: Pick<Endpoints, 'api' | 'localToken'>) => `${e.api}/console/#token=${e.localToken}`;
 
 export async function startLocal(o: { config: Config; home: string; port: number; log?: (line: string) => void }): Promise<LocalCollector> {
   const log = o.log ?? ((l: string) => console.log(l));
@@ -146,6 +150,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const feedHealth = await import('../lambdas/handlers/feed-health.ts');
     const backfillHandler = await import('../lambdas/handlers/backfill.ts');
     const investigate = await import('../lambdas/handlers/investigate.ts');
+    const consoleHandler = await import('../lambdas/handlers/console.ts');
     // SIEM forwarding, when some tenant forwards: as deployed, only those tenants' new events.
     const fwd = o.config.tenants.some((t) => t.forward?.length) ? await import('../lambdas/handlers/forwarder.ts') : undefined;
 
@@ -199,6 +204,8 @@ export async function startLocal(o: { config: Config; home: string; port: number
       feeds: (now?: number) => feedHealth.runFeedCheck(now),
       // The investigation API (`/v1/tenants/*`), behind the local token.
       investigate: investigate.handler,
+      // The web console (`/console/`), signing in with the local token.
+      console: async (event) => consoleHandler.serve(event, buildConsoleAssets(), { auth: 'local' }),
       // Local-only (token): the stand-ins' state, for operators and the fault-injection tests.
       status: async () => ({
         dynamodb: { endpoint: ddb.endpoint, up: ddb.up, pid: ddb.process.pid ?? null, restarts: ddb.restarts },
@@ -224,6 +231,8 @@ export async function startLocal(o: { config: Config; home: string; port: number
     writeFileSync(`${outputs}.tmp`, `${JSON.stringify(localOutputs(endpoints, deploymentNameOf(o.config)), null, 2)}\n`);
     renameSync(`${outputs}.tmp`, outputs);
     log(`authtrail ready on ${endpoints.api}`);
+    // The link signs this browser tab in (the token travels in the fragment, which no request carries).
+    log(`console: ${consoleUrl(endpoints)}`);
     return { endpoints, stop };
   } catch (err) {
     await stop();

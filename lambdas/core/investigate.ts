@@ -262,14 +262,41 @@ export function countByRule(alerts: readonly { rule: string }[]): Record<string,
 
 export type Resource = 'events' | 'alerts' | 'summary';
 
-/** Investigation routes: `/v1/tenants/{tenant}/events|alerts|summary`, nothing else. */
-export const INVESTIGATION_PATH = /^\/v1\/tenants\/([A-Za-z0-9_-]{1,64})\/(events|alerts|summary)$/;
-/** Every path under `/v1/tenants/` (the local runtime guards them all with its token). */
-export const isInvestigationPath = (pathname: string) => pathname === '/v1/tenants' || pathname.startsWith('/v1/tenants/');
+/**
+ * Investigation routes: `/v1/tenants/{tenant}/events|alerts|summary` (IAM-authorized in AWS, for
+ * tooling) and the same under `/v1/console/` plus `/v1/console/me` (the web console's, authorized
+ * by a signed-in analyst's tenant groups in AWS). Nothing else.
+ */
+export const INVESTIGATION_PATH = /^\/v1\/(console\/)?tenants\/([A-Za-z0-9_-]{1,64})\/(events|alerts|summary)$/;
+/** Every path under `/v1/tenants/` or `/v1/console/` (the local runtime guards them all with its token). */
+export const isInvestigationPath = (pathname: string) =>
+  pathname === '/v1/tenants' || pathname.startsWith('/v1/tenants/') || pathname === '/v1/console' || pathname.startsWith('/v1/console/');
 
-export function parseInvestigationPath(rawPath: string): { tenant: string; resource: Resource } | null {
+export type InvestigationPath =
+  | { readonly console: boolean; readonly tenant: string; readonly resource: Resource }
+  | { readonly console: true; readonly resource: 'me' };
+
+export function parseInvestigationPath(rawPath: string): InvestigationPath | null {
+  if (rawPath === '/v1/console/me') return { console: true, resource: 'me' };
   const m = INVESTIGATION_PATH.exec(rawPath);
-  return m ? { tenant: m[1]!, resource: m[2] as Resource } : null;
+  return m ? { console: !!m[1], tenant: m[2]!, resource: m[3] as Resource } : null;
+}
+
+/** The user-pool group whose members may see a tenant in the console. */
+export const tenantGroup = (tenant: string) => `tenant-${tenant}`;
+
+/**
+ * The tenants a signed-in analyst may see: the deployment's tenants whose group
+ * (`tenantGroup`) the token's `cognito:groups` claim names. API Gateway's JWT authorizer hands
+ * claims over as strings, a list claim flattened to `[a b c]`; a real array is read too.
+ */
+export function tenantsOfClaims(claims: Record<string, unknown> | undefined, deploymentTenants: readonly string[]): string[] {
+  const raw = claims?.['cognito:groups'];
+  const groups = Array.isArray(raw) ? raw.map(String)
+    : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean)
+      : [];
+  const named = new Set(groups);
+  return deploymentTenants.filter((t) => named.has(tenantGroup(t)));
 }
 
 const only = (params: Record<string, string | undefined>, allowed: readonly string[]) => {

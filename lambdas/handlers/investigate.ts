@@ -1,16 +1,18 @@
 /**
  * The investigation API (API Gateway HTTP API v2): `GET /v1/tenants/{tenant}/events`,
- * `/alerts` and `/summary`. In AWS the route is IAM-authorized (SigV4, each tenant's investigator
- * policy names its own path); this handler still refuses a tenant the deployment does not hold,
- * any other path, and — deployed — a request API Gateway did not authorize with IAM. Locally the
- * API server lets only requests with the local token through to it.
+ * `/alerts` and `/summary`, and the web console's `GET /v1/console/me` and
+ * `/v1/console/tenants/{tenant}/…`. In AWS the first are IAM-authorized (SigV4, each tenant's
+ * investigator policy names its own path) and the console's by the user pool's JWT authorizer;
+ * this handler still refuses a tenant the deployment does not hold, a console tenant outside the
+ * analyst's groups, any other path, and — deployed — a request API Gateway did not authorize.
+ * Locally the API server lets only requests with the local token through to it.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { config } from './runtime-config.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
 import { investigator, type Investigator } from '../adapters/investigate.ts';
-import { alertsQueryFrom, eventsQueryFrom, InvestigationError, parseInvestigationPath, summaryQueryFrom } from '../core/investigate.ts';
+import { alertsQueryFrom, eventsQueryFrom, InvestigationError, parseInvestigationPath, summaryQueryFrom, tenantGroup, tenantsOfClaims } from '../core/investigate.ts';
 
 const logger = new Logger();
 
@@ -39,16 +41,30 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 });
 const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
 
+type Authorizer = { iam?: unknown; jwt?: { claims?: Record<string, unknown> } };
+
 export async function route(event: APIGatewayProxyEventV2, o: { investigator?: Investigator; tenants?: readonly string[]; hotDays?: number; requireIam?: boolean; now?: number } = {}): Promise<APIGatewayProxyStructuredResultV2> {
-  const requireIam = o.requireIam ?? process.env.AUTHTRAIL_REQUIRE_IAM === 'true';
-  // Deployed, only the IAM-authorized route leads here; a request without an IAM identity is a misrouted one.
-  const iam = (event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam;
-  if (requireIam && !iam) return problem(401, 'unauthorized', 'sign the request with SigV4 (the tenant\'s investigator policy)');
+  // Deployed: the tooling routes are IAM-authorized and the console's JWT-authorized by API
+  // Gateway; a request without that identity is a misrouted one. Locally the API server has
+  // checked the local token, which stands for every tenant.
+  const deployed = o.requireIam ?? process.env.AUTHTRAIL_REQUIRE_IAM === 'true';
+  const authorizer = (event.requestContext as { authorizer?: Authorizer }).authorizer;
   const path = parseInvestigationPath(event.rawPath);
+  if (deployed && !(path?.console ? authorizer?.jwt?.claims : authorizer?.iam)) {
+    return problem(401, 'unauthorized', path?.console ? 'sign in to the console (a bearer token of the user pool)' : 'sign the request with SigV4 (the tenant\'s investigator policy)');
+  }
   if (!path) return problem(404, 'not_found', 'no such route (GET /v1/tenants/{tenant}/events|alerts|summary)');
   if (event.requestContext.http.method !== 'GET') return problem(405, 'method_not_allowed', 'use GET');
   const tenants = o.tenants ?? config.tenants.map((t) => t.id);
+  // The tenants this caller may see: all of them with IAM (the route's policy chose the tenant) or
+  // the local token; in the console, deployed, those of the analyst's groups.
+  const visible = deployed && path.console ? tenantsOfClaims(authorizer?.jwt?.claims, tenants) : tenants;
+  if (path.resource === 'me') {
+    const name = (id: string) => config.tenants.find((t) => t.id === id)?.name ?? id;
+    return json(200, { tenants: visible.map((id) => ({ id, name: name(id) })), hot_days: o.hotDays ?? config.retention.hotDays });
+  }
   if (!tenants.includes(path.tenant)) return problem(404, 'unknown_tenant', `no tenant ${path.tenant} in this deployment`);
+  if (!visible.includes(path.tenant)) return problem(403, 'forbidden', `you are not in the group ${tenantGroup(path.tenant)} of tenant ${path.tenant}`);
   const now = o.now ?? Date.now();
   const hotDays = o.hotDays ?? config.retention.hotDays;
   const params: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };

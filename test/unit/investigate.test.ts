@@ -73,9 +73,12 @@ describe('investigate: limits, windows, requests', () => {
     assert.throws(() => summaryQueryFrom({ window: '8d' }, NOW, 90), /at most 7d/);
     assert.throws(() => summaryQueryFrom({ window: '3d' }, NOW, 2), /at most 2d/);
   });
-  it('routes: only /v1/tenants/{tenant}/events|alerts|summary', () => {
-    assert.deepEqual(parseInvestigationPath('/v1/tenants/acme-eu/events'), { tenant: 'acme-eu', resource: 'events' });
-    for (const p of ['/v1/tenants/acme/events/', '/v1/tenants/acme/../globex/events', '/v1/tenants/acme%2Fglobex/events', '/v1/tenants//events', '/v1/ingest/acme-okta', '/v1/tenants/acme/raw']) {
+  it('routes: only /v1/tenants/{tenant}/events|alerts|summary, the same under /v1/console/, and /v1/console/me', () => {
+    assert.deepEqual(parseInvestigationPath('/v1/tenants/acme-eu/events'), { console: false, tenant: 'acme-eu', resource: 'events' });
+    assert.deepEqual(parseInvestigationPath('/v1/console/tenants/acme/summary'), { console: true, tenant: 'acme', resource: 'summary' });
+    assert.deepEqual(parseInvestigationPath('/v1/console/me'), { console: true, resource: 'me' });
+    for (const p of ['/v1/tenants/acme/events/', '/v1/tenants/acme/../globex/events', '/v1/tenants/acme%2Fglobex/events', '/v1/tenants//events', '/v1/ingest/acme-okta', '/v1/tenants/acme/raw',
+      '/v1/console/me/', '/v1/console/tenants/acme/raw', '/v1/console/acme/events', '/v1/tenants/me', '/v1/console/console/tenants/acme/events']) {
       assert.equal(parseInvestigationPath(p), null, p);
     }
   });
@@ -278,6 +281,33 @@ describe('investigate: the handler', () => {
     assert.equal(await status(event('/v1/tenants/acme/events', { query: { user: 'jo' } }), { requireIam: true }), 401);
     assert.equal(calls.length, 0);
     assert.equal(await status(event('/v1/tenants/acme/events', { query: { user: 'jo' }, iam: true }), { requireIam: true }), 200);
+  });
+  const consoleEvent = (path: string, groups?: unknown) => ({
+    ...event(path), routeKey: 'GET /v1/console/{proxy+}',
+    requestContext: { http: { method: 'GET', path }, ...(groups === undefined ? {} : { authorizer: { jwt: { claims: { sub: 'u-1', 'cognito:groups': groups }, scopes: null } } }) },
+  }) as unknown as APIGatewayProxyEventV2;
+  it('console, deployed: the analyst\'s tenant groups decide, as API Gateway hands the claim over ([a b]) or as an array', async () => {
+    const me = async (groups?: unknown) => JSON.parse(String((await route(consoleEvent('/v1/console/me', groups), { ...o, requireIam: true })).body)) as { tenants?: { id: string }[] };
+    assert.deepEqual((await me('[tenant-acme]')).tenants?.map((t) => t.id), ['acme']);
+    assert.deepEqual((await me('[tenant-globex tenant-acme tenant-initech admins]')).tenants?.map((t) => t.id), ['acme', 'globex']);
+    assert.deepEqual((await me(['tenant-globex'])).tenants?.map((t) => t.id), ['globex']);
+    assert.deepEqual((await me('[acme globex tenant-]')).tenants, [], 'the tenant ids alone are no group');
+    calls.length = 0;
+    assert.equal(await status(consoleEvent('/v1/console/tenants/acme/events', '[tenant-acme]'), { requireIam: true }), 200);
+    assert.equal(await status(consoleEvent('/v1/console/tenants/globex/events', '[tenant-acme]'), { requireIam: true }), 403);
+    assert.equal(await status(consoleEvent('/v1/console/tenants/globex/summary', '[tenant-acme]'), { requireIam: true }), 403);
+    assert.equal(await status(consoleEvent('/v1/console/tenants/initech/summary', '[tenant-initech]'), { requireIam: true }), 404);
+    assert.equal(calls.length, 1, 'nothing read for a refused tenant');
+    // No JWT identity (a misrouted request), or an IAM identity on a console route: 401.
+    assert.equal(await status(consoleEvent('/v1/console/me'), { requireIam: true }), 401);
+    assert.equal(await status({ ...consoleEvent('/v1/console/tenants/acme/events'), requestContext: { http: { method: 'GET' }, authorizer: { iam: {} } } } as unknown as APIGatewayProxyEventV2, { requireIam: true }), 401);
+    // …and a JWT identity does not open the IAM routes.
+    assert.equal(await status({ ...event('/v1/tenants/acme/events'), requestContext: { http: { method: 'GET' }, authorizer: { jwt: { claims: { 'cognito:groups': '[tenant-acme]' } } } } } as unknown as APIGatewayProxyEventV2, { requireIam: true }), 401);
+  });
+  it('console, locally (the API server checked the local token): every tenant', async () => {
+    const r = await route(consoleEvent('/v1/console/me'), o);
+    assert.deepEqual((JSON.parse(String(r.body)) as { tenants: { id: string }[] }).tenants.map((t) => t.id), ['acme', 'globex']);
+    assert.equal(await status(consoleEvent('/v1/console/tenants/globex/alerts')), 200);
   });
   it('a read that fails is a 500 without the searched user in the answer', async () => {
     const failing = { ...fakeInv, events: async () => { throw new Error('boom jo@acme.example'); } } as unknown as typeof fakeInv;
