@@ -1,5 +1,5 @@
 /**
- * The console's three files, built in memory: index.html, app.css and app.js (console/src bundled
+ * The console's files, built in memory: index.html, app.css, favicon.svg and app.js (console/src bundled
  * and minified by esbuild). The local runtime serves them at start; the CDK app compiles them into
  * the console function at synth. Small enough (tens of KB) to travel inside a Lambda bundle.
  */
@@ -21,6 +21,7 @@ export function buildConsoleAssets(): ConsoleAssets {
     'index.html': { type: 'text/html; charset=utf-8', body: readFileSync(here('./index.html'), 'utf8') },
     'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(here('./style.css'), 'utf8') },
     'app.js': { type: 'text/javascript; charset=utf-8', body: js.outputFiles[0]!.text },
+    'favicon.svg': { type: 'image/svg+xml', body: readFileSync(here('./favicon.svg'), 'utf8') },
   };
   return built;
 }

@@ -8,8 +8,8 @@
  *   secret in the page); the access token, kept in sessionStorage, is sent as a bearer token and
  *   checked by API Gateway's JWT authorizer; its `cognito:groups` name the analyst's tenants.
  */
-export type { ConsoleSettings as Settings } from '../../lambdas/core/console.ts';
-import type { ConsoleSettings as Settings } from '../../lambdas/core/console.ts';
+export type { ConsoleSettings as Settings } from '../../lambdas/core/console-types.ts';
+import type { ConsoleSettings as Settings } from '../../lambdas/core/console-types.ts';
 
 const TOKEN = 'authtrail.token';
 const EXPIRES = 'authtrail.expires';

@@ -32,8 +32,16 @@ export function deviceOf(e: EventView): string {
   return parts.length ? parts.join(' — ') : '—';
 }
 
+let regions: Intl.DisplayNames | undefined;
+/** An ISO 3166 country code as its English name (`NG` → Nigeria); anything else as given. */
+export function countryName(code: string | null | undefined): string | null {
+  if (!code) return null;
+  if (!/^[A-Z]{2}$/.test(code)) return code;
+  try { return (regions ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code) ?? code; } catch { return code; }
+}
+
 export function placeOf(e: EventView): string {
-  return [e.geo_city, e.geo_country].filter(Boolean).join(', ') || '—';
+  return [e.geo_city, countryName(e.geo_country)].filter(Boolean).join(', ') || '—';
 }
 
 export function factorOf(e: EventView): string {

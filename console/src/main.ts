@@ -75,14 +75,13 @@ async function render(a: Api, me: Me, s: Session, focus: boolean) {
     return;
   }
   byId<HTMLSelectElement>('tenant').value = tenant.id;
-  const ctx: Ctx = { api: a, tenant, hotDays: me.hot_days, current: () => gen === generation, status };
+  const settled = () => { if (focus && gen === generation) el.querySelector<HTMLElement>('h1')?.focus(); };
+  const ctx: Ctx = { api: a, tenant, hotDays: me.hot_days, current: () => gen === generation, status, settled };
   status('');
   try {
-    const done = route.page === 'overview' ? overview(el, ctx, route.show)
+    await (route.page === 'overview' ? overview(el, ctx, route.show)
       : route.page === 'alert' ? alertPage(el, ctx, route.id)
-        : timelinePage(el, ctx, route.page, route.value);
-    if (focus) el.querySelector<HTMLElement>('h1')?.focus();
-    await done;
+        : timelinePage(el, ctx, route.page, route.value));
   } catch (err) {
     if (gen !== generation) return;
     if (err instanceof SignInNeeded) { if (s.settings.auth === 'local') signInForm(s); else await s.signIn(); return; }

@@ -10,6 +10,8 @@ export interface Ctx {
   /** False once another page has been asked for: late answers are dropped. */
   readonly current: () => boolean;
   readonly status: (text: string, error?: boolean) => void;
+  /** Called once a page has its final heading: moves focus there when the analyst navigated. */
+  readonly settled: () => void;
 }
 
 const link = (href: string, ...text: Child[]) => h('a', { href }, ...text);
@@ -37,6 +39,7 @@ export async function overview(main: HTMLElement, c: Ctx, show: 'open' | 'all'):
       h('div', { class: 'filters' }, h('label', { for: 'alert-filter' }, 'Show'), filter),
       alerts),
     h('section', { 'aria-labelledby': 'h-sources' }, h('h2', { id: 'h-sources' }, 'Sources'), sources));
+  c.settled();
   await Promise.all([
     c.api.summary(c.tenant.id).then((s) => {
       if (!c.current()) return;
@@ -100,6 +103,7 @@ export async function alertPage(main: HTMLElement, c: Ctx, id: string): Promise<
   const a = list.find((x) => x.alert_id === id);
   if (!a) {
     replace(main, h('h1', { tabindex: '-1' }, 'Alert not found'), h('p', {}, 'No alert with this id among the tenant\'s alerts of the last 7 days. ', link(base(c), 'Back to the overview')));
+    c.settled();
     return;
   }
   const evidence = h('div', { 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Reading the evidence…'));
@@ -117,6 +121,7 @@ export async function alertPage(main: HTMLElement, c: Ctx, id: string): Promise<
     a.user === '*' ? null : h('p', { class: 'actions' }, link(userHref(c, a.user), `Open the timeline of ${a.user}`)),
     h('h2', {}, 'Evidence and the 15 minutes around it'),
     evidence);
+  c.settled();
   const since = new Date(Date.parse(a.first_event_time) - CONTEXT_MS).toISOString();
   const until = new Date(Math.min(Date.now(), Date.parse(a.last_event_time) + CONTEXT_MS)).toISOString();
   const page = await c.api.events(c.tenant.id, { ...(a.user === '*' ? {} : { user: a.user }), since, until, limit: 1000 });
@@ -138,6 +143,7 @@ export async function timelinePage(main: HTMLElement, c: Ctx, kind: 'user' | 'ip
     h('p', {}, link(base(c), `← ${c.tenant.name}`)),
     h('h1', { tabindex: '-1' }, kind === 'user' ? `Timeline of ${value}` : `Events from ${value}`),
     aliases, results);
+  c.settled();
   // A user: the whole hot table; an IP: the last week, or what the hot table keeps.
   const window = kind === 'user' ? {} : { since: `${Math.min(7, c.hotDays)}d` };
   const rows: HTMLTableRowElement[] = [];

@@ -5,14 +5,9 @@
  * files and, deployed, the user pool's endpoints, and nothing else (no inline script, no framing).
  */
 import { createHash } from 'node:crypto';
+import type { ConsoleAsset, ConsoleAssets, ConsoleSettings } from './console-types.ts';
 
-export interface ConsoleAsset { readonly type: string; readonly body: string }
-export type ConsoleAssets = Readonly<Record<string, ConsoleAsset>>;
-
-/** How the page signs in: the local token, or the deployment's user pool (OAuth code + PKCE). */
-export type ConsoleSettings =
-  | { readonly auth: 'local' }
-  | { readonly auth: 'cognito'; readonly domain: string; readonly clientId: string; readonly redirectUri: string; readonly logoutUri: string };
+export type { ConsoleAsset, ConsoleAssets, ConsoleSettings } from './console-types.ts';
 
 export const CONSOLE_PREFIX = '/console';
 export const isConsolePath = (p: string) => p === CONSOLE_PREFIX || p.startsWith(`${CONSOLE_PREFIX}/`);
