@@ -36,6 +36,9 @@ type Index = typeof USER_INDEX | typeof TIME_INDEX;
 
 /** A summary reads at most this many events of its window (`truncated` says when it stopped). */
 export const SUMMARY_MAX_EVENTS = 200_000;
+/** The summary's window is read in slices of this length, this many at a time. */
+const SUMMARY_SLICE_MS = 3_600_000;
+const SUMMARY_CONCURRENCY = 8;
 /** Index entries an IP or window search reads per request before it answers with what it has and a cursor. */
 export const SCAN_BUDGET = 20_000;
 /** Alert objects read per request (each a small Parquet file). */
@@ -196,7 +199,7 @@ export function investigator(d: InvestigateDeps) {
         if (keys.length >= MAX_ALERT_OBJECTS) break;
       }
       const newest = new Map<string, Alert>();
-      const rows = await pool(keys.slice(0, MAX_ALERT_OBJECTS), GET_CONCURRENCY, (key) => readAlerts(d.s3, d.bucket, key, o.tenant));
+      const rows = await pool(keys.slice(0, MAX_ALERT_OBJECTS), GET_CONCURRENCY, (key) => cachedAlerts(d.s3, d.bucket, key, o.tenant));
       for (const a of rows.flat()) {
         const seen = newest.get(a.alert_id);
         if (!seen || a.count > seen.count || (a.count === seen.count && a.last_event_time > seen.last_event_time)) newest.set(a.alert_id, a);
@@ -211,34 +214,48 @@ export function investigator(d: InvestigateDeps) {
     },
 
     async summary(o: { tenant: string; since: number; now: number }) {
-      const days = daysOf(o.since, o.now);
-      const lo = sortKeyLow(o.since);
-      const hi = sortKeyHigh(o.now);
-      const events: TimelineEvent[] = [];
-      let truncated = false;
-      let scanned = 0;
-      const projection = 'pk, tenant, category, outcome, is_mfa, user_email, user_login, user_id, gsi2sk';
-      for (const day of days) {
-        for (const pk of timeIndexPartitions(o.tenant, day)) {
-          let start: Record<string, unknown> | undefined;
-          do {
-            const r = await d.ddb.send(new QueryCommand({
-              TableName: d.table, IndexName: TIME_INDEX.name, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-              ExpressionAttributeNames: { '#pk': TIME_INDEX.partitionKey, '#sk': TIME_INDEX.sortKey }, ExpressionAttributeValues: { ':pk': pk, ':lo': lo, ':hi': hi },
-              ProjectionExpression: projection, ExclusiveStartKey: start,
-            }));
-            scanned += r.ScannedCount ?? 0;
-            for (const it of r.Items ?? []) if (it['tenant'] === o.tenant) events.push(toEvent(it));
-            start = r.LastEvaluatedKey;
-            if (events.length >= SUMMARY_MAX_EVENTS) { truncated = !!start; start = undefined; }
-          } while (start);
-          if (events.length >= SUMMARY_MAX_EVENTS) break;
+      // The window in slices of the time index (each day's partitions, an hour at a time), read
+      // in parallel: a summary reads every event of its window, and one sequential read of a
+      // day's partition is what made it slow.
+      const slices: { pk: string; lo: string; hi: string }[] = [];
+      for (let t = o.since; t < o.now; t += SUMMARY_SLICE_MS) {
+        const end = Math.min(o.now, t + SUMMARY_SLICE_MS);
+        const day = new Date(t).toISOString().slice(0, 10);
+        // A slice never crosses midnight (the partition is the day's): cut it there.
+        const midnight = Date.parse(day) + 86_400_000;
+        for (const [a, b] of end > midnight ? [[t, midnight], [midnight, end]] : [[t, end]]) {
+          const d = new Date(a!).toISOString().slice(0, 10);
+          for (const pk of timeIndexPartitions(o.tenant, d)) slices.push({ pk, lo: sortKeyLow(a!), hi: b === o.now ? sortKeyHigh(b!) : `${new Date(b!).toISOString()}#` });
         }
-        if (events.length >= SUMMARY_MAX_EVENTS) { truncated = true; break; }
       }
+      let scanned = 0;
+      let total = 0;
+      let truncated = false;
+      const projection = 'pk, tenant, category, outcome, is_mfa, user_email, user_login, user_id';
+      const alerts = api.alerts({ tenant: o.tenant, status: 'open', since: o.now - 7 * 86_400_000, now: o.now });
+      const feeds = feedsOf(d, d.sources.filter((s) => s.tenant === o.tenant));
+      const side = Promise.all([alerts, feeds]);
+      side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      const read = await pool(slices, SUMMARY_CONCURRENCY, async (sl) => {
+        const got: TimelineEvent[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          if (total >= SUMMARY_MAX_EVENTS) { truncated = true; break; }
+          const r = await d.ddb.send(new QueryCommand({
+            TableName: d.table, IndexName: TIME_INDEX.name, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+            ExpressionAttributeNames: { '#pk': TIME_INDEX.partitionKey, '#sk': TIME_INDEX.sortKey }, ExpressionAttributeValues: { ':pk': sl.pk, ':lo': sl.lo, ':hi': sl.hi },
+            ProjectionExpression: projection, ExclusiveStartKey: start,
+          }));
+          scanned += r.ScannedCount ?? 0;
+          for (const it of r.Items ?? []) if (it['tenant'] === o.tenant) got.push(toEvent(it));
+          total += r.Items?.length ?? 0;
+          start = r.LastEvaluatedKey;
+        } while (start);
+        return got;
+      });
+      const events = read.flat();
       const counts: SummaryCounts = summarize(events);
-      const open = await api.alerts({ tenant: o.tenant, status: 'open', since: o.now - 7 * 86_400_000, now: o.now });
-      const sources = await feedsOf(d, d.sources.filter((s) => s.tenant === o.tenant));
+      const [open, sources] = await side;
       return {
         tenant: o.tenant, from: new Date(o.since).toISOString(), to: new Date(o.now).toISOString(),
         ...counts, open_alerts: open.length, open_alerts_by_rule: countByRule(open), sources, truncated, scanned,
@@ -271,6 +288,24 @@ async function feedsOf(d: InvestigateDeps, sources: readonly InvestigateSource[]
 }
 
 const isoOf = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? new Date(v).toISOString() : new Date(Number(v)).toISOString());
+
+/**
+ * Alert objects are named by their content and never rewritten with other content, so a warm
+ * function keeps what it parsed (and shares a read in flight: the console asks for the summary and
+ * the alerts at once). Bounded; the oldest entries go first. A failed read is not kept.
+ */
+const ALERT_CACHE_MAX = 5000;
+const alertCache = new Map<string, Promise<Alert[]>>();
+function cachedAlerts(s3: S3Client, bucket: string, key: string, tenant: string): Promise<Alert[]> {
+  const id = `${bucket}/${key}`;
+  const hit = alertCache.get(id);
+  if (hit) return hit;
+  const read = readAlerts(s3, bucket, key, tenant);
+  alertCache.set(id, read);
+  read.catch(() => alertCache.delete(id));
+  while (alertCache.size > ALERT_CACHE_MAX) alertCache.delete(alertCache.keys().next().value!);
+  return read;
+}
 
 async function readAlerts(s3: S3Client, bucket: string, key: string, tenant: string): Promise<Alert[]> {
   const bytes = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();

@@ -233,6 +233,24 @@ describe('investigate: the adapter', () => {
     assert.equal(requests, 2);
   });
 
+  it('summary: its window read in parallel hourly slices counts each event once, at every boundary (midnight, an hour, since, now)', async () => {
+    // NOW is 12:00; a 24 h window starts at yesterday 12:00 and crosses midnight.
+    const at = ['2026-11-28T12:00:00.000Z', '2026-11-28T11:59:59.999Z', '2026-11-28T11:00:00.000Z', '2026-11-28T10:59:59.999Z', '2026-11-28T00:00:00.000Z',
+      '2026-11-27T23:59:59.999Z', '2026-11-27T23:00:00.000Z', '2026-11-27T12:00:00.001Z', '2026-11-27T12:00:00.000Z', '2026-11-27T11:59:59.999Z'];
+    const queries = fakeTable(at.map((t, i) => ev('acme', `b${i}`, 0, { event_time: t })));
+    const s = await inv().summary({ tenant: 'acme', since: NOW - 86_400_000, now: NOW });
+    assert.equal(s.events, at.length - 1, 'all but the one before since');
+    // Slices off the hour: one of them is cut at midnight.
+    const off = await inv().summary({ tenant: 'acme', since: Date.parse('2026-11-27T12:00:00.001Z'), now: NOW - 1 });
+    assert.equal(off.events, at.length - 3, 'all but the ones before since and at now');
+    const slices = queries.filter((q) => q.IndexName === 'by_time');
+    assert.ok(slices.length >= 24, `${slices.length} slices`);
+    for (const q of slices) {
+      const v = q.ExpressionAttributeValues!;
+      assert.equal(String(v[':pk']).slice(5), String(v[':lo']).slice(0, 10), 'a slice stays in its day\'s partition');
+    }
+  });
+
   it('summary: counts, sources with their last delivery, no other tenant', async () => {
     fakeTable([ev('acme', 'a', 60, { is_mfa: true, user_email: 'a@x' }), ev('acme', 'b', 30, { outcome: 'failure' }), ev('globex', 'g', 10)]);
     const s = await inv().summary({ tenant: 'acme', since: NOW - 86_400_000, now: NOW });
