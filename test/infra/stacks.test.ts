@@ -23,7 +23,7 @@ describe('infra: what an auditor asks about', () => {
     assert.deepEqual(nagFindings(example.app, example.stateless), []);
   });
 
-  it('with the account and region known (as `cdk synth` and `deploy` run with credentials), still no unacknowledged cdk-nag finding', () => {
+  it('with the account and region known (as `cdk synth` and `deploy` run with credentials), still no unacknowledged cdk-nag finding; the README counts the example\'s log groups and user pool', () => {
     const saved = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] };
     process.env['CDK_DEFAULT_ACCOUNT'] = '111122223333';
     process.env['CDK_DEFAULT_REGION'] = 'eu-west-1';
@@ -32,6 +32,12 @@ describe('infra: what an auditor asks about', () => {
       assert.equal(known.stateless.region, 'eu-west-1');
       assert.deepEqual(nagFindings(known.app, known.stateful), []);
       assert.deepEqual(nagFindings(known.app, known.stateless), []);
+      // The README's fixed monthly cost counts the example's log groups and its one user pool.
+      const count = (type: string) => Object.keys(known.templates.stateful.findResources(type)).length + Object.keys(known.templates.stateless.findResources(type)).length;
+      const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+      assert.match(readme, new RegExp(`\\| CloudWatch Logs, ${count('AWS::Logs::LogGroup')} log groups \\(one per function, the API's access log\\)`));
+      assert.equal(count('AWS::Logs::LogGroup'), count('AWS::Lambda::Function') + 1);
+      assert.match(readme, new RegExp(`\\| Cognito user pool of the web console's analysts \\(Plus plan\\), with a group per tenant \\| ${count('AWS::Cognito::UserPool')} \\|`));
     } finally {
       for (const [k, v] of [['CDK_DEFAULT_ACCOUNT', saved.account], ['CDK_DEFAULT_REGION', saved.region]] as const) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
