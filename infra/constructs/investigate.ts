@@ -13,8 +13,11 @@
  * (never the base table, so never `raw`), BatchGetItem of `feed#` records in the state table
  * (`dynamodb:LeadingKeys`), the archive's `alerts/` objects, and KMS decryption through DynamoDB
  * and S3 only.
+ *
+ * The web console's routes (`GET /v1/console/…`, the same function) are added by
+ * infra/constructs/console.ts, behind a JWT authorizer of the analysts' user pool.
  */
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -64,7 +67,7 @@ export class AuthTrailInvestigate extends Construct {
     const sources = props.config.sources.map((s) => ({ id: s.id, tenant: s.tenant, kind: s.kind }));
     this.function = authtrailFunction(this, 'InvestigateFunction', {
       handler: 'investigate',
-      description: 'Investigation API: a tenant\'s events, alerts and summary from the hot table and the archive (IAM-authorized)',
+      description: 'Investigation API: a tenant\'s events, alerts and summary from the hot table and the archive (IAM-authorized; the web console\'s routes by the analysts\' user pool)',
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       service: metricsService(deploymentName),
       environment: {
@@ -112,7 +115,9 @@ export class AuthTrailInvestigate extends Construct {
         description: `authtrail: investigate tenant ${t.id} (its events, alerts and summary through the investigation API)`,
         statements: [new iam.PolicyStatement({
           actions: ['execute-api:Invoke'],
-          resources: [stack.formatArn({ service: 'execute-api', resource: props.api.apiId, resourceName: `*/GET/v1/tenants/${t.id}/*` })],
+          // Pseudo parameters, not the stack's region and account: those are concrete when the CLI
+          // knows them, and the acknowledgement below names the ARN as cdk-nag renders it.
+          resources: [`arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${props.api.apiId}/*/GET/v1/tenants/${t.id}/*`],
         })],
       });
       acknowledge(policy, `The tenant's investigation routes: any stage, GET only, only paths under /v1/tenants/${t.id}/.`,

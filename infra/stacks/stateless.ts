@@ -7,6 +7,8 @@ import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
 import { AuthTrailInvestigate } from '../constructs/investigate.ts';
+import { AuthTrailConsole } from '../constructs/console.ts';
+import { consoleEnabled } from '../../lambdas/core/console-config.ts';
 import { TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
 import { AuthTrailForwarder, forwards } from '../constructs/forwarder.ts';
 import { AuthTrailSecurityLake } from '../constructs/security-lake.ts';
@@ -32,6 +34,8 @@ const MAX_RESOURCES = 500;
 export class StatelessStack extends Stack {
   public readonly collector: AuthTrailCollector;
   public readonly operations: AuthTrailOperations;
+  /** The web console and its analysts' user pool (unless `console.enabled` is false). */
+  public readonly console?: AuthTrailConsole;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -60,7 +64,11 @@ export class StatelessStack extends Stack {
     }
     this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     // The investigation API on the collector's HTTP API, with one investigator policy per tenant.
-    new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
+    const investigate = new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
+    // The web console on the same API: its files, and its reads through the investigation function for the analysts of the user pool.
+    if (consoleEnabled(config)) {
+      this.console = new AuthTrailConsole(this, 'Console', { tenants: config.tenants, api: this.collector.api, investigateFunction: investigate.function, deploymentName, ...(config.console?.domainPrefix ? { domainPrefix: config.console.domainPrefix } : {}) });
+    }
     const verifier = new AuthTrailVerifier(this, 'Verifier', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), archiveDays: config.retention.archiveDays, deploymentName });
     new CfnOutput(this, 'VerifierFunctionName', { value: verifier.function.functionName, description: 'The scheduled archive verifier (its log holds each finding)' });
     // The functions built beside the collector get their row on its dashboard.

@@ -3,8 +3,9 @@
  * validated here so that a bad field is named at start-up, not discovered at the first webhook.
  */
 import { z } from 'zod';
-import { Operations } from './operations-config.ts';
+import { DEFAULT_DEPLOYMENT_NAME, Operations } from './operations-config.ts';
 import { OcsfConfig } from './ocsf-config.ts';
+import { ConsoleConfig, defaultDomainPrefix, reservedWordIn } from './console-config.ts';
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
@@ -130,6 +131,8 @@ export const Config = z
     operations: Operations.optional(),
     // The scheduled OCSF export to Amazon Security Lake (applied by the CDK app; ignored locally).
     ocsf: OcsfConfig.optional(),
+    // The web console in AWS: its analysts' user pool and sign-in domain (applied by the CDK app).
+    console: ConsoleConfig.optional(),
   })
   // Run even when fields are malformed, so that every error is reported in one pass (the
   // references are checked over whatever parsed; see `references`).
@@ -192,6 +195,12 @@ function references(input: unknown, addIssue: (i: Issue) => void): void {
   list(operations['alertSubscriptions']).forEach((sub, i) => list(isObject(sub) ? sub['tenants'] : undefined).forEach((t, j) => {
     if (typeof t === 'string' && !tenants.has(t)) issue(['operations', 'alertSubscriptions', i, 'tenants', j], `unknown tenant "${t}"`);
   }));
+  // The default sign-in domain prefix is built from the deployment name: Cognito refuses some words in it.
+  const consoleCfg = isObject(input['console']) ? input['console'] : {};
+  const name = str(operations['deploymentName']) ?? DEFAULT_DEPLOYMENT_NAME;
+  const word = reservedWordIn(name);
+  if (consoleCfg['enabled'] !== false && consoleCfg['domainPrefix'] === undefined && word)
+    issue(['console', 'domainPrefix'], `the default sign-in domain prefix "${defaultDomainPrefix(name, '<account>')}" contains "${word}", which Cognito refuses: set console.domainPrefix`);
   const rulesAt: [PropertyKey[], unknown][] = [[['alerts', 'rules'], alerts['rules']],
     ...Object.entries(perTenant).map(([t, v]): [PropertyKey[], unknown] => [['alerts', 'tenants', t, 'rules'], isObject(v) ? v['rules'] : undefined])];
   for (const [path, rules] of rulesAt) {

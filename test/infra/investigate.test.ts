@@ -111,12 +111,13 @@ describe('infra: the investigation API', () => {
     assert.ok(!can({ action: 'secretsmanager:GetSecretValue', resource: '*' }));
   });
 
-  it('deployed, the handler insists on an IAM identity and knows no source secret', () => {
+  it('deployed, the handler insists on an IAM identity (a user-pool token on the console\'s routes) and knows no source secret', () => {
     const fn = s.templates.stateless.toJSON().Resources[fnId] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
     assert.equal(fn.Properties.Environment.Variables['AUTHTRAIL_REQUIRE_IAM'], 'true');
     const perms = Object.values(s.templates.stateless.findResources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p['Properties'].FunctionName).includes(fnId));
     assert.ok(perms.length > 0);
-    for (const p of perms) assert.match(String(resolve(p['Properties'].SourceArn, s.templates.stateless, stacks)), /\/\*\/\*\/v1\/tenants\/\{tenant\}\/\{proxy\+\}$/);
+    // The tooling route, and the web console's data route (test/infra/console.test.ts): nothing else.
+    for (const p of perms) assert.match(String(resolve(p['Properties'].SourceArn, s.templates.stateless, stacks)), /\/\*\/\*\/v1\/(tenants\/\{tenant\}|console)\/\{proxy\+\}$/);
   });
 
   it('the operator commands\' policy lets timeline --outputs query the two indexes, never the base table', () => {

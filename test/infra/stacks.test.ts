@@ -23,6 +23,26 @@ describe('infra: what an auditor asks about', () => {
     assert.deepEqual(nagFindings(example.app, example.stateless), []);
   });
 
+  it('with the account and region known (as `cdk synth` and `deploy` run with credentials), still no unacknowledged cdk-nag finding; the README counts the example\'s log groups and user pool', () => {
+    const saved = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] };
+    process.env['CDK_DEFAULT_ACCOUNT'] = '111122223333';
+    process.env['CDK_DEFAULT_REGION'] = 'eu-west-1';
+    try {
+      const known = synth(parseConfig(JSON.parse(readFileSync(new URL('../../examples/authtrail.config.json', import.meta.url), 'utf8')), 'example'));
+      assert.equal(known.stateless.region, 'eu-west-1');
+      assert.deepEqual(nagFindings(known.app, known.stateful), []);
+      assert.deepEqual(nagFindings(known.app, known.stateless), []);
+      // The README's fixed monthly cost counts the example's log groups and its one user pool.
+      const count = (type: string) => Object.keys(known.templates.stateful.findResources(type)).length + Object.keys(known.templates.stateless.findResources(type)).length;
+      const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+      assert.match(readme, new RegExp(`\\| CloudWatch Logs, ${count('AWS::Logs::LogGroup')} log groups \\(one per function, the API's access log\\)`));
+      assert.equal(count('AWS::Logs::LogGroup'), count('AWS::Lambda::Function') + 1);
+      assert.match(readme, new RegExp(`\\| Cognito user pool of the web console's analysts \\(Plus plan\\), with a group per tenant \\| ${count('AWS::Cognito::UserPool')} \\|`));
+    } finally {
+      for (const [k, v] of [['CDK_DEFAULT_ACCOUNT', saved.account], ['CDK_DEFAULT_REGION', saved.region]] as const) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+
   it('hot table: on-demand, stream NEW_IMAGE, TTL, PITR, customer KMS key, retained and deletion-protected', () => {
     const t = s.templates.stateful;
     t.resourceCountIs('AWS::DynamoDB::Table', 2);
@@ -95,7 +115,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 12, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API');
+    assert.equal(fns.length, 13, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API, web console');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -370,9 +390,9 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API: each
-    // carries its own config, so none shares a bundle.
-    assert.equal(assets.length, 12);
+    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API,
+    // web console: each carries its own config (the console its page), so none shares a bundle.
+    assert.equal(assets.length, 13);
     const code = (a: string) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8');
     for (const a of assets) {
       const text = code(a);
