@@ -12,7 +12,7 @@ import { OUTPUT_KEYS, readOutputs } from './outputs.ts';
 export async function consoleCommand(args: string[] = []): Promise<number> {
   const { values } = parseCommand('console', args, { ...OUTPUTS_OPTION });
   if (values.outputs) {
-    console.log(readOutputs(values.outputs).need(OUTPUT_KEYS.consoleUrl, 'the web console\'s address (deploy with this version)'));
+    console.log(readOutputs(values.outputs).need(OUTPUT_KEYS.consoleUrl, 'the web console\'s address; none is deployed when the config says "console": {"enabled": false}'));
     return 0;
   }
   console.log(consoleUrl(readEndpoints()));

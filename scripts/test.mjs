@@ -14,7 +14,8 @@ const env = { ...process.env, ...OFFLINE_ENV, POWERTOOLS_LOG_LEVEL: process.env.
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 
-if (run('npx', ['--no-install', 'tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
+// The Node code, then the web console's page code (DOM types, no Node types).
+if (run('npx', ['--no-install', 'tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0 || run('npx', ['--no-install', 'tsc', '--noEmit', '-p', 'console/tsconfig.json']) !== 0) {
   console.error('typecheck failed');
   process.exit(1);
 }

@@ -46,8 +46,12 @@ export interface AuthTrailConsoleProps {
 /** The output naming the analysts' user pool. */
 export const ANALYST_USER_POOL_OUTPUT = 'AnalystUserPoolId';
 
-/** The console page's path on the API (the page's own address, and its OAuth redirect). */
-export const CONSOLE_PATH = '/console/';
+/**
+ * The console page's path on the API (the page's own address, and its OAuth redirect): a file
+ * name, which the greedy route `GET /console/{proxy+}` certainly matches (`/console/` would ask the
+ * greedy variable to match nothing).
+ */
+export const CONSOLE_PATH = '/console/index.html';
 
 export class AuthTrailConsole extends Construct {
   public readonly userPool: cognito.UserPool;
@@ -56,7 +60,7 @@ export class AuthTrailConsole extends Construct {
   /** Per tenant id: its group (named `tenant-<id>`). */
   public readonly groups: Record<string, cognito.CfnUserPoolGroup> = {};
   public readonly function: NodejsFunction;
-  /** `<ApiUrl>/console/` */
+  /** `<ApiUrl>/console/index.html` */
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: AuthTrailConsoleProps) {

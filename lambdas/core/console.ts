@@ -32,7 +32,8 @@ export function consoleResponse(req: { method: string; path: string; ifNoneMatch
   };
   const text = (statusCode: number, body: string) => ({ statusCode, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body });
   if (req.method !== 'GET' && req.method !== 'HEAD') return { ...text(405, 'use GET'), headers: { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' } };
-  if (req.path === CONSOLE_PREFIX) return { statusCode: 308, headers: { ...headers, location: `${CONSOLE_PREFIX}/` }, body: '' };
+  // The page by its file name: a greedy route on API Gateway matches it, where `/console/` might not.
+  if (req.path === CONSOLE_PREFIX) return { statusCode: 308, headers: { ...headers, location: `${CONSOLE_PREFIX}/index.html` }, body: '' };
   const name = req.path === `${CONSOLE_PREFIX}/` ? 'index.html' : req.path.slice(CONSOLE_PREFIX.length + 1);
   const asset: ConsoleAsset | undefined = name === 'config.json'
     ? { type: 'application/json', body: JSON.stringify(settings) }

@@ -177,7 +177,7 @@ describe('infra: the web console in AWS', () => {
     assert.equal(c['AllowedOAuthFlowsUserPoolClient'], true);
     assert.deepEqual([...(c['AllowedOAuthScopes'] as string[])].sort(), ['email', 'openid']);
     assert.deepEqual(c['SupportedIdentityProviders'], ['COGNITO']);
-    assert.match(consoleUrl, /^CollectorApi\w+\.ApiEndpoint\/console\/$/, 'the API endpoint and /console/');
+    assert.match(consoleUrl, /^CollectorApi\w+\.ApiEndpoint\/console\/index\.html$/, 'the API endpoint and /console/index.html');
     assert.deepEqual(resolve(c['CallbackURLs'], t, stacks), [consoleUrl]);
     assert.deepEqual(resolve(c['LogoutURLs'], t, stacks), [consoleUrl]);
     const units = c['TokenValidityUnits'] as Record<string, string>;

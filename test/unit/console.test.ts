@@ -44,7 +44,8 @@ describe('console: serving', () => {
     assert.equal(get('/console/app.css').headers['content-type'], 'text/css; charset=utf-8');
     assert.deepEqual(JSON.parse(get('/console/config.json', cognito).body), cognito);
     assert.deepEqual(JSON.parse(get('/console/config.json').body), { auth: 'local' });
-    assert.deepEqual([get('/console').statusCode, get('/console').headers['location']], [308, '/console/']);
+    assert.deepEqual([get('/console').statusCode, get('/console').headers['location']], [308, '/console/index.html']);
+    assert.equal(get('/console/index.html').body, index.body);
   });
   it('nothing else: unknown names, traversal, prototype keys, other methods', () => {
     for (const p of ['/console/nope.js', '/console/../package.json', '/console/%2e%2e/x', '/console/constructor', '/console/__proto__', '/console/app.js/', '/console//app.js', '/console/index.html.bak']) {
