@@ -36,8 +36,7 @@ type Index = typeof USER_INDEX | typeof TIME_INDEX;
 
 /** A summary reads at most this many events of its window (`truncated` says when it stopped). */
 export const SUMMARY_MAX_EVENTS = 200_000;
-/** The summary's window is read in slices of this length, this many at a time. */
-const SUMMARY_SLICE_MS = 3_600_000;
+/** The summary reads this many time-index partitions at a time. */
 const SUMMARY_CONCURRENCY = 8;
 /** Index entries an IP or window search reads per request before it answers with what it has and a cursor. */
 export const SCAN_BUDGET = 20_000;
@@ -103,8 +102,9 @@ export function investigator(d: InvestigateDeps) {
         ExpressionAttributeValues: { ':pk': o.pk, ':lo': o.lo, ':hi': o.hi, ...(o.ip ? { ':ip': o.ip } : {}) },
         ...(o.ip ? { FilterExpression: '#ip = :ip' } : {}),
         // A little more than wanted (one more tells whether another page exists); with a filter,
-        // DynamoDB's own 1 MB pages: the filter applies after the read, and Limit counts reads.
-        ...(o.ip ? {} : { Limit: Math.min(1000, o.want + 1 + (o.exclusive ? 1 : 0)) }),
+        // what is left of this partition's read budget (the filter applies after the read, and
+        // Limit counts reads), so a request over many write shards stays within its budget.
+        ...(o.ip ? (o.maxScan === undefined ? {} : { Limit: Math.max(1, o.maxScan - scanned) }) : { Limit: Math.min(1000, o.want + 1 + (o.exclusive ? 1 : 0)) }),
         ExclusiveStartKey: start,
       };
       const r = await d.ddb.send(new QueryCommand(input));
@@ -214,19 +214,11 @@ export function investigator(d: InvestigateDeps) {
     },
 
     async summary(o: { tenant: string; since: number; now: number }) {
-      // The window in slices of the time index (each day's partitions, an hour at a time), read
-      // in parallel: a summary reads every event of its window, and one sequential read of a
-      // day's partition is what made it slow.
+      // Every partition of every day of the window (the day's write shards), read in parallel: a
+      // summary reads every event of its window, and one sequential read is what made it slow.
       const slices: { pk: string; lo: string; hi: string }[] = [];
-      for (let t = o.since; t < o.now; t += SUMMARY_SLICE_MS) {
-        const end = Math.min(o.now, t + SUMMARY_SLICE_MS);
-        const day = new Date(t).toISOString().slice(0, 10);
-        // A slice never crosses midnight (the partition is the day's): cut it there.
-        const midnight = Date.parse(day) + 86_400_000;
-        for (const [a, b] of end > midnight ? [[t, midnight], [midnight, end]] : [[t, end]]) {
-          const d = new Date(a!).toISOString().slice(0, 10);
-          for (const pk of timeIndexPartitions(o.tenant, d)) slices.push({ pk, lo: sortKeyLow(a!), hi: b === o.now ? sortKeyHigh(b!) : `${new Date(b!).toISOString()}#` });
-        }
+      for (const day of daysOf(o.since, o.now)) {
+        for (const pk of timeIndexPartitions(o.tenant, day)) slices.push({ pk, lo: sortKeyLow(o.since), hi: sortKeyHigh(o.now) });
       }
       let scanned = 0;
       let total = 0;

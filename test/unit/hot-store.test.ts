@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { dynamoHotStore, itemSize, MAX_ITEM_BYTES, toItem } from '../../lambdas/adapters/hot-store.ts';
+import { dynamoHotStore, itemSize, MAX_ITEM_BYTES, TIME_INDEX_SHARDS, timeIndexPartitions, timeIndexShard, toItem } from '../../lambdas/adapters/hot-store.ts';
+import { INDEX_PROJECTION } from '../../lambdas/adapters/table-layout.ts';
 import { EMPTY_FIELDS, type AuthEvent } from '../../lambdas/core/event.ts';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
@@ -62,10 +63,34 @@ describe('DynamoDB hot store', () => {
     const item = toItem(ev(1), 90);
     assert.equal(item['pk'], 'acme-okta#uid-1');
     assert.equal(item['gsi1pk'], 'acme#jo@example.com');
-    assert.equal(item['gsi2pk'], 'acme#2026-11-20');
+    assert.equal(item['gsi2pk'], `acme#2026-11-20#${String(timeIndexShard('acme-okta#uid-1')).padStart(2, '0')}`);
+    assert.ok(timeIndexPartitions('acme', '2026-11-20').includes(item['gsi2pk'] as string), 'a reader of the day reads its shard');
     assert.equal(item['gsi2sk'], '2026-11-20T10:00:00.000Z#acme-okta#uid-1');
     assert.equal(item['expires_at'], Date.parse('2026-11-21T00:00:00Z') / 1000 + 90 * 86_400);
     assert.equal('reason' in item, false, 'nulls are not stored');
+  });
+
+  it('no index key above its partition\'s ceiling: one tenant at 10,000 events a second writes under 1,000 units a second to any key', () => {
+    // A second of one tenant's traffic: 10,000 events from four sources and 5,000 users, all of one day.
+    const units = new Map<string, number>();
+    const add = (key: string, bytes: number) => units.set(key, (units.get(key) ?? 0) + Math.ceil(bytes / 1024));
+    for (let i = 0; i < 10_000; i++) {
+      const e = { ...ev(i), source_id: `acme-${['okta', 'duo', 'entra', 'google'][i % 4]}`, event_uid: `${(i * 2_654_435_761 >>> 0).toString(16)}-${i}`, user_email: `user${i % 5_000}@example.com`, event_time: `2026-11-20T10:00:00.${String(i % 1000).padStart(3, '0')}Z` };
+      const item = toItem(e, 90);
+      const size = (keys: string[]) => itemSize(Object.fromEntries([...keys, ...INDEX_PROJECTION].map((k) => [k, item[k]]))) + 100;
+      add(`table:${item['pk']}`, itemSize(item));
+      add(`by_user:${item['gsi1pk']}`, size(['pk', 'gsi1pk', 'gsi1sk']));
+      add(`by_time:${item['gsi2pk']}`, size(['pk', 'gsi2pk', 'gsi2sk']));
+    }
+    const max = (prefix: string) => Math.max(...[...units].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v));
+    const byTimeKeys = [...units.keys()].filter((k) => k.startsWith('by_time:'));
+    assert.equal(byTimeKeys.length, TIME_INDEX_SHARDS, 'the day spreads over every shard');
+    assert.ok(max('by_time:') < 1000, `busiest time-index key: ${max('by_time:')} write units in the second`);
+    assert.ok(max('by_time:') > 10_000 / TIME_INDEX_SHARDS * 0.8, 'the units were counted');
+    assert.ok(max('by_user:') < 1000, `busiest user key: ${max('by_user:')}`);
+    assert.ok(max('table:') < 1000);
+    // Unsharded, the same second would have put all 10,000 entries on one key.
+    assert.ok([...units].filter(([k]) => k.startsWith('by_time:')).reduce((n, [, v]) => n + v, 0) >= 10_000);
   });
 
   it('counts exactly under concurrent redeliveries and never rewrites a stored item', async () => {
