@@ -1,5 +1,5 @@
 /** The config's JSON Schema, generated from the zod schema (its input side: defaults optional). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Config } from './config.ts';
 
 export function configJsonSchema(): string {

@@ -2,7 +2,7 @@
  * `authtrail.config.json` (CONTRACT §2): one file, read by the CDK app and the local runtime,
  * validated here so that a bad field is named at start-up, not discovered at the first webhook.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_DEPLOYMENT_NAME, Operations } from './operations-config.ts';
 import { OcsfConfig } from './ocsf-config.ts';
 import { ConsoleConfig, defaultDomainPrefix, reservedWordIn } from './console-config.ts';

@@ -5,7 +5,7 @@
  * by the CDK app (infra/constructs/console.ts); `npm start` always serves the console, signed in
  * with the local token.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Words Cognito refuses in a prefix domain. */
 export const COGNITO_RESERVED_WORDS = ['aws', 'amazon', 'cognito'] as const;

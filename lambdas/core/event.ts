@@ -2,7 +2,7 @@
  * The canonical event (CONTRACT §4, schema version 2): one flat row per authentication-relevant
  * event, whatever identity provider sent it. Types come from the schema, never a hand-written twin.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SCHEMA_VERSION = 2;
 

@@ -2,7 +2,7 @@
  * What every vendor module provides. Like cdk-nag's three-state rule result, each input item
  * ends in exactly one of: a canonical event, a quarantine reason, or "not an auth event".
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from './config.ts';
 import type { Category, Change, NormalizedFields, SourceKind } from './event.ts';
 

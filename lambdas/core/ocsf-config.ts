@@ -4,7 +4,7 @@
  * CDK app (infra/constructs/security-lake.ts). The local runtime ignores it; `authtrail export
  * ocsf` writes the same layout on demand.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SOURCES } from './ocsf-lake.ts';
 
 /** Security Lake names the provider role `AmazonSecurityLake-Provider-<source>-<region>`: at most 20 characters. */

@@ -3,7 +3,7 @@
  * the deployment. Applied by the CDK app (infra/constructs/operations.ts, infra/names.ts); the
  * local runtime ignores it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type MinSeverity = (typeof SEVERITIES)[number];

@@ -3,7 +3,7 @@
  * the runner stores each page through the same pipeline as a webhook body, then saves the
  * cursor. Storing before saving makes a crash re-fetch a page (deduplicated) rather than skip one.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Source } from './config.ts';
 import type { SourceKind } from './event.ts';
 import type { IngestResult } from './ingest.ts';

@@ -16,7 +16,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OCSF_CLASSES, type OcsfClass } from '../core/ocsf.ts';
 import { daysBetween, windowDays, type LakeTarget } from '../core/ocsf-lake.ts';
 import { archiveTenants, exportTenantDay, type DayResult, type LakeExportDeps } from '../adapters/ocsf-lake.ts';

@@ -21,7 +21,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding } from '../core/digest.ts';
 import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { archiveVerifier, type ArchiveVerifier, type TenantVerification } from '../adapters/archive-verify.ts';

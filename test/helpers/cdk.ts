@@ -26,8 +26,8 @@ export const TEST_CONFIG = parseConfig({
 
 export interface Synth { app: App; stateful: Stack; stateless: Stack; templates: { stateful: Template; stateless: Template } }
 
-export function synth(config: Config = TEST_CONFIG, { bundle = false } = {}): Synth {
-  const context: Record<string, unknown> = { ...cdkJson.context };
+export function synth(config: Config = TEST_CONFIG, { bundle = false, context: extra = {} }: { bundle?: boolean; context?: Record<string, unknown> } = {}): Synth {
+  const context: Record<string, unknown> = { ...cdkJson.context, ...extra };
   // Bundling every Lambda with esbuild takes seconds; assertion tests skip it unless asked.
   if (!bundle) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ context });

@@ -5,7 +5,7 @@
  * within minutes), NIST SP 800-63B §5.2.2 (limit failed attempts per account), and the common
  * impossible-travel and new-location heuristics of identity threat detection products.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const enabled = z.boolean();
 const count = z.number().int().min(1).max(500);

@@ -20,7 +20,7 @@
  * @example {"log_id":"90020261120…","data":{"date":"2026-11-20T10:00:00.123Z","type":"gd_auth_rejected",
  *   "user_id":"auth0|6543…","user_name":"jo@example.com","ip":"198.51.100.7","client_name":"Payroll"}}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';

@@ -16,7 +16,7 @@
  * @example {"type":"IdentityCenterUser","accountId":"111122223333","credentialId":"8f76…",
  *   "onBehalfOf":{"userId":"94d0…","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-1234567890"}}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type NormalizedFields, type Outcome } from '../../core/event.ts';
 import { looksLikeEmail, text } from '../../core/fields.ts';
 

@@ -16,7 +16,7 @@
  *   "isotimestamp":"2026-11-20T13:00:00+00:00","object":"carol","timestamp":1795179600,"username":"Helpdesk Admin"}
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';

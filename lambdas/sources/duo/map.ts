@@ -20,7 +20,7 @@
  *   "factor":"duo_push","result":"denied","reason":"user_cancelled","user":{"name":"jo"},"access_device":{"ip":"198.51.100.7"}}
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';

@@ -21,7 +21,7 @@
  * @example {"phase":"telephony","auth":{"mintime":1795168500000},"telephony":{"mintime":1795168500000,"maxtime":1795168800000,"next_offset":"1795168790000,7e1a0c00-…"},"administrator":{"mintime":1795168500}}
  */
 import { createHash, createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cursor, PullContext, PullPage, Puller } from '../../core/pull.ts';
 
 // ----- Admin API request signing, as Duo's clients do it (signature version 5) -----

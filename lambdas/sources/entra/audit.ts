@@ -25,7 +25,7 @@
  *   "targetResources":[{"id":"…","type":"User","userPrincipalName":"jo@example.com",
  *   "modifiedProperties":[{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';

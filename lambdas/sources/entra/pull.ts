@@ -28,7 +28,7 @@
  * @example "pull": {"tenantId": "00000000-0000-4000-8000-000000000001", "clientId": "…", "clientSecretSecretArn": "arn:aws:secretsmanager:…"}
  * @example cursor {"phase":"directoryAudits","signIns":{"since":"2026-11-20T11:40:00.000Z"},"directoryAudits":{"since":"2026-11-19T12:00:00.000Z","until":"2026-11-20T11:55:00.000Z","next":"https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=…&$skiptoken=…"}}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cursor, PullContext, PullPage, Puller } from '../../core/pull.ts';
 import { oauthToken } from '../oauth-token.ts';
 

@@ -28,7 +28,7 @@
  *   "authenticationDetails":[{"authenticationMethod":"Previously satisfied","succeeded":true,
  *   "authenticationStepResultDetail":"First factor requirement satisfied by claim in the token"}]}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';

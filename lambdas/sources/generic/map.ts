@@ -5,7 +5,7 @@
  *
  * @example {"event_uid":"evt-1","event_time":"2026-11-21T08:59:58.123Z","category":"login","outcome":"success","user_login":"jo@example.com"}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthEvent, canonical } from '../../core/event.ts';
 import { cleanIp, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type Normalizer } from '../../core/normalizer.ts';

@@ -20,7 +20,7 @@
  *   "events":[{"type":"login","name":"login_success","parameters":[{"name":"login_challenge_method","multiValue":["password","google_prompt"]}]}]}
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';

@@ -24,7 +24,7 @@
  * @example {"phase":"admin","login":{"startTime":"2026-11-20T07:00:00.000Z"},"admin":{"startTime":"2026-11-20T07:00:00.000Z","endTime":"2026-11-20T10:00:00.000Z","pageToken":"A:1763…"}}
  */
 import { importPKCS8, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cursor, PullContext, Puller } from '../../core/pull.ts';
 import { oauthToken } from '../oauth-token.ts';
 

@@ -15,7 +15,7 @@
  * @example {"id":"64f…","timestamp":"2026-11-20T10:00:00.123Z","event_type":"sso_auth","service":"sso","success":true,
  *   "mfa":true,"mfa_meta":{"type":"totp"},"initiated_by":{"type":"user","username":"jo"},"client_ip":"198.51.100.7"}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';

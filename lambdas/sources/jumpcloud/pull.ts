@@ -10,7 +10,7 @@
  *   {"service":["all"],"start_time":"2026-11-20T10:00:00.000Z","end_time":"2026-11-20T10:59:00.000Z","limit":1000,"sort":"ASC"}
  *   → 200 [event, …], X-Result-Count: 1000, X-Limit: 1000, X-Search_after: [1763632800000,"DZrPyW8BNsa9iKWoOm7h"]
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Puller } from '../../core/pull.ts';
 
 export const JumpCloudPullSettings = z.object({

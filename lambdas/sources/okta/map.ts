@@ -16,7 +16,7 @@
  *   "client":{"ipAddress":"198.51.100.7","geographicalContext":{"country":"Germany"}},
  *   "securityContext":{"isProxy":false},"debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';

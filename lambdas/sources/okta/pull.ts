@@ -8,7 +8,7 @@
  * @example GET https://example.okta.com/api/v1/logs?since=2026-11-20T10:00:00.000Z&sortOrder=ASCENDING&limit=1000
  *   → 200 [LogEvent, …], Link: <https://example.okta.com/api/v1/logs?after=1700000000000_1&limit=1000>; rel="next"
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Puller } from '../../core/pull.ts';
 
 export const OktaPullSettings = z.object({

@@ -20,7 +20,7 @@
  * @example {"uuid":"1f0…","event_timestamp":"2026-11-18 07:55:12 UTC","event_type_id":6,"user_id":4711,
  *   "user_name":"jo@example.com","ipaddr":"198.51.100.7","error_description":"Incorrect password"}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';

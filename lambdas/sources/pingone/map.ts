@@ -21,7 +21,7 @@
  *   "actors":{"user":{"id":"7c…","name":"jo@example.com","type":"USER"}},"resources":[{"type":"USER","id":"7c…","name":"jo@example.com"}],
  *   "result":{"status":"SUCCESS","description":"Passed role access control"}}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
