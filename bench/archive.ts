@@ -3,6 +3,7 @@
  * - bytes per event: Parquet (this runtime's codec) vs gzip NDJSON, with and without `raw`
  * - events per S3 object and S3 PUTs per 1M events at a steady load, replaying the deployed
  *   batching (10,000 records or 6 MB or 5 minutes per batch) through the real grouping code
+ * and writes them to bench/figures.json (`archive`) for `npm run cost` and `npm run scale`.
  */
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,7 @@ import { eventsToParquet, PARQUET_CODEC } from '../lambdas/core/parquet.ts';
 import { toItem } from '../lambdas/adapters/hot-store.ts';
 import { normalizerFor } from '../lambdas/sources/index.ts';
 import { fixture } from '../test/helpers/fixtures.ts';
+import { recordFigures } from './figures.ts';
 
 export function syntheticEvents(n: number, tenants = 5, start = Date.parse('2026-11-20T00:00:00Z'), perSecond = 200): AuthEvent[] {
   const okta = normalizerFor('okta')!;
@@ -40,12 +42,14 @@ export function syntheticEvents(n: number, tenants = 5, start = Date.parse('2026
 
 const N = 20_000;
 const events = syntheticEvents(N, 1);
+let encodeMs = 0;
 {
   const batch = events.slice(0, 3158);
   eventsToParquet(batch);
   const t = performance.now();
   for (let k = 0; k < 5; k++) eventsToParquet(batch);
-  console.log(`Parquet encoding of one 3,158-event batch (the 6 MB stream-batch cap): ${((performance.now() - t) / 5).toFixed(0)} ms on this machine`);
+  encodeMs = (performance.now() - t) / 5;
+  console.log(`Parquet encoding of one 3,158-event batch (the 6 MB stream-batch cap): ${encodeMs.toFixed(0)} ms on this machine`);
 }
 const ndjson = (es: AuthEvent[]) => gzipSync(es.map((e) => JSON.stringify(e)).join('\n'));
 const noRaw = events.map((e) => ({ ...e, raw: null }));
@@ -62,6 +66,9 @@ const SECONDS = 1800;
 const WINDOW_S = 300;
 const MAX_RECORDS = 10_000;
 const MAX_BYTES = 6 * 1024 * 1024;
+// The stream record carries the whole new item (raw included) plus ~200 bytes of envelope.
+const recordBytes = (e: AuthEvent) => Buffer.byteLength(JSON.stringify(toItem(e, 90))) + 200;
+const steady: Record<string, number>[] = [];
 for (const tenants of [1, 5]) {
   const stream = syntheticEvents(RATE * SECONDS, tenants, Date.parse('2026-11-20T00:00:00Z'), RATE);
   let objects = 0;
@@ -72,8 +79,7 @@ for (const tenants of [1, 5]) {
     const batch: AuthEvent[] = [];
     let bytes = 0;
     while (i < stream.length && batch.length < MAX_RECORDS && Date.parse(stream[i]!.ingest_time) - startT < WINDOW_S * 1000) {
-      // The stream record carries the whole new item (raw included) plus ~200 bytes of envelope.
-      const size = Buffer.byteLength(JSON.stringify(toItem(stream[i]!, 90))) + 200;
+      const size = recordBytes(stream[i]!);
       if (bytes + size > MAX_BYTES) break;
       bytes += size;
       batch.push(stream[i++]!);
@@ -83,4 +89,17 @@ for (const tenants of [1, 5]) {
   }
   const digests = batches * tenants;
   console.log(`steady load ${RATE} events/s, ${tenants} tenant(s), ${SECONDS / 60} min: ${batches} archiver batches (${Math.round(stream.length / batches)} events each, 6 MB payload cap), ${Math.round(stream.length / objects)} events/object; S3 PUTs per 1M events: ${Math.round(((objects + digests) * 1e6) / stream.length)} (objects + digests; target ≤ 1,000)`);
+  steady.push({ tenants, events_per_second: RATE, seconds: SECONDS, batches, events_per_batch: Math.round(stream.length / batches), events_per_object: Math.round(stream.length / objects), s3_puts_per_million: Math.round(((objects + digests) * 1e6) / stream.length) });
 }
+
+recordFigures('archive', {
+  events: events.length,
+  parquet_codec: PARQUET_CODEC,
+  parquet_bytes_per_event: +(pq / events.length).toFixed(1),
+  parquet_bytes_per_event_without_raw: +(pqNoRaw / events.length).toFixed(1),
+  ndjson_gzip_bytes_per_event: +(nd / events.length).toFixed(1),
+  parquet_encode_ms_per_3158_event_batch: Math.round(encodeMs),
+  stream_record_bytes_per_event: Math.round(events.reduce((a, e) => a + recordBytes(e), 0) / events.length),
+  batching: { window_seconds: WINDOW_S, max_records: MAX_RECORDS, max_bytes: MAX_BYTES },
+  steady_load: steady,
+});

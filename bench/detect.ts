@@ -6,13 +6,15 @@
  *
  * Prints events/s, state reads and writes per event, the write units they cost (1 per started
  * KB), and the same figures for the naive design that writes the user's state on every event
- * it reads, plus the alerts raised (every injected attack must be found).
+ * it reads, plus the alerts raised (every injected attack must be found), and writes the figures
+ * to bench/figures.json (`detect`) for `npm run cost` and `npm run scale`.
  */
 import { performance } from 'node:perf_hooks';
 import { AlertsConfig } from '../lambdas/core/detect/settings.ts';
 import type { Alert, KeyState } from '../lambdas/core/detect/engine.ts';
 import type { AuthEvent } from '../lambdas/core/event.ts';
 import { ev } from '../test/helpers/events.ts';
+import { recordFigures } from './figures.ts';
 
 process.env.AUTHTRAIL_RUNTIME_CONFIG ??= JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme' }], sources: [] });
 const { detectEvents } = await import('../lambdas/handlers/detector.ts');
@@ -52,11 +54,17 @@ function day(): AuthEvent[] {
 
 async function run(events: AuthEvent[], naive: boolean) {
   const store = new Map<string, { state: KeyState; version: number }>();
-  const c = { reads: 0, writes: 0, units: 0, raised: [] as Alert[] };
+  const c = { reads: 0, readUnits: 0, writes: 0, units: 0, raised: [] as Alert[] };
   const deps = {
     settings: AlertsConfig.parse({}),
     state: {
-      async get(tenant: string, key: string) { c.reads++; return structuredClone(store.get(`${tenant}#${key}`) ?? { state: { occ: {}, open: {} }, version: 0 }); },
+      async get(tenant: string, key: string) {
+        const found = store.get(`${tenant}#${key}`);
+        c.reads++;
+        // A consistent read: 1 read unit per started 4 KB (a miss costs one too).
+        c.readUnits += Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(found?.state ?? {})) / 4096));
+        return structuredClone(found ?? { state: { occ: {}, open: {} }, version: 0 });
+      },
       async put(tenant: string, key: string, s: { state: KeyState; version: number }) {
         c.writes++;
         c.units += Math.ceil(Buffer.byteLength(JSON.stringify(s.state)) / 1024);
@@ -91,8 +99,22 @@ const rules = new Map<string, number>();
 for (const a of routine.raised) rules.set(a.rule, (rules.get(a.rule) ?? 0) + 1);
 console.log(`detector: ${n.toLocaleString('en-US')} events, ${USERS} users, batches of 500`);
 console.log(`  speed: ${Math.round(n / (routine.ms / 1000)).toLocaleString('en-US')} events/s through detectEvents (in-memory state)`);
-console.log(`  state reads per event: ${(routine.reads / n).toFixed(3)}`);
+console.log(`  state reads per event: ${(routine.reads / n).toFixed(3)} (${(routine.readUnits / n).toFixed(3)} read units)`);
 console.log(`  state writes per event: ${(routine.writes / n).toFixed(3)} (naive: ${(naive.writes / n).toFixed(3)}; ratio ${(routine.writes / naive.writes).toFixed(2)})`);
 console.log(`  write units per event: ${(routine.units / n).toFixed(3)} (naive ≥ ${(naive.units / n).toFixed(3)})`);
 console.log(`  write units per 1M events: ${Math.round((routine.units / n) * 1e6).toLocaleString('en-US')} → $${((routine.units / n) * 0.625).toFixed(2)} at $0.625 per million`);
 console.log(`  alerts: ${[...rules].map(([r, k]) => `${r} ${k}`).join(', ')} (injected: mfa_fatigue 20, brute_force 10, impossible_travel 10)`);
+recordFigures('detect', {
+  events: n,
+  users: USERS,
+  batch_size: 500,
+  events_per_second: Math.round(n / (routine.ms / 1000)),
+  ms_per_500_event_batch: +((routine.ms / n) * 500).toFixed(2),
+  state_reads_per_event: +(routine.reads / n).toFixed(4),
+  state_read_units_per_event: +(routine.readUnits / n).toFixed(4),
+  state_writes_per_event: +(routine.writes / n).toFixed(4),
+  state_write_units_per_event: +(routine.units / n).toFixed(4),
+  naive_state_writes_per_event: +(naive.writes / n).toFixed(4),
+  naive_state_write_units_per_event: +(naive.units / n).toFixed(4),
+  alerts: Object.fromEntries(rules),
+});

@@ -2,12 +2,17 @@
  * `npm run bench`: figures and ratios measured side by side in one run (DESIGN.md targets).
  * - normalizer throughput per core of every vendor vs. the JSON limit (parse + field extraction +
  *   stringify of the same events), target ≥ 50 %
- * - hot-item size and DynamoDB write units per event (table + index entries)
+ * - hot-item size and DynamoDB write units per event (table + index entries), as DynamoDB counts them
+ * - the ingest function's CPU time per 50-event webhook body (parse, normalize, item, marshal)
+ * and writes them to bench/figures.json (`run`) for `npm run cost` and `npm run scale`.
  */
 import { performance } from 'node:perf_hooks';
 import { readdirSync } from 'node:fs';
 import { AUTH_EVENT_FIELDS } from '../lambdas/core/event.ts';
-import { toItem } from '../lambdas/adapters/hot-store.ts';
+import { itemSize, toItem } from '../lambdas/adapters/hot-store.ts';
+import { INDEX_PROJECTION, TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { recordFigures } from './figures.ts';
 import { normalizerFor } from '../lambdas/sources/index.ts';
 import { fixture } from '../test/helpers/fixtures.ts';
 import type { AuthEvent, SourceKind } from '../lambdas/core/event.ts';
@@ -67,6 +72,8 @@ const normRun = (kind: SourceKind, bodies: string[], keep?: AuthEvent[]) => () =
 const rate = (x: { ms: number; n: number }) => x.n / (x.ms / 1000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let events: AuthEvent[] = [];
+const normRates: [string, number][] = [];
+const normRatios: [string, number][] = [];
 console.log('normalizer throughput per vendor (one core; median of 7 alternating rounds after a warm-up; target ≥ 50 % of the JSON limit):');
 for (const kind of KINDS) {
   const bodies = bodiesOf(kind);
@@ -78,11 +85,54 @@ for (const kind of KINDS) {
   for (let r = 0; r < 7; r++) rounds.push({ limit: rate(time(limit)), norm: rate(time(norm)) });
   const ratio = median(rounds.map((r) => r.norm / r.limit));
   console.log(`  ${kind.padEnd(17)} ${Math.round(median(rounds.map((r) => r.norm))).toLocaleString('en').padStart(8)} events/s; JSON limit ${Math.round(median(rounds.map((r) => r.limit))).toLocaleString('en').padStart(8)} events/s; ratio ${(ratio * 100).toFixed(0)} %${ratio < 0.5 ? '  BELOW TARGET' : ''}`);
+  normRates.push([kind, Math.round(median(rounds.map((r) => r.norm)))]);
+  normRatios.push([kind, +ratio.toFixed(3)]);
   if (kind === 'okta') { events = []; normRun(kind, bodies, events)(); }
 }
 
-// DynamoDB bills one write unit per started KB of the item, plus one per index entry.
-const sizes = events.slice(0, 1000).map((e) => Buffer.byteLength(JSON.stringify(toItem(e, 90))));
-const avg = sizes.reduce((a, b) => a + b, 0) / sizes.length;
-const wcu = sizes.reduce((a, s) => a + Math.ceil(s / 1024) + 2, 0) / sizes.length;
-console.log(`hot item: ${Math.round(avg)} bytes/event (JSON approximation); ${wcu.toFixed(2)} write units/event incl. 2 index entries (target ≤ 1.05)`);
+// DynamoDB bills one write unit per started KB of the item, and one per started KB of each index
+// entry: the index's key attributes + its projected attributes + the table's key + 100 bytes.
+const INDEX_OVERHEAD = 100;
+const projected = new Set<string>(INDEX_PROJECTION);
+const sample = events.slice(0, 1000).map((e) => toItem(e, 90));
+const indexEntry = (item: Record<string, unknown>, pk: string, sk: string): number | null => {
+  if (item[pk] === undefined) return null;
+  const entry: Record<string, unknown> = { pk: item['pk'], [pk]: item[pk], [sk]: item[sk] };
+  for (const f of projected) if (item[f] !== undefined) entry[f] = item[f];
+  return itemSize(entry) + INDEX_OVERHEAD;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const baseBytes = sample.map((i) => itemSize(i));
+const entries = TABLE_LAYOUT.indexes.map((ix) => sample.map((i) => indexEntry(i, ix.partitionKey, ix.sortKey)));
+const baseUnits = mean(baseBytes.map((b) => Math.ceil(b / 1024)));
+const indexUnits = entries.map((es) => mean(es.map((b) => (b === null ? 0 : Math.ceil(b / 1024)))));
+const indexBytes = entries.map((es) => mean(es.map((b) => b ?? 0)));
+const writeUnits = baseUnits + indexUnits.reduce((a, b) => a + b, 0);
+console.log(`hot item: ${Math.round(mean(baseBytes))} bytes/event as DynamoDB counts them (${baseUnits.toFixed(2)} write units); index entries ${TABLE_LAYOUT.indexes.map((ix, k) => `${ix.name} ${Math.round(indexBytes[k]!)} bytes (${indexUnits[k]!.toFixed(2)} units)`).join(', ')}; ${writeUnits.toFixed(2)} write units/event all-in (target ≤ 2.0)`);
+
+// The ingest function's own work on a 50-event Okta body, without the DynamoDB round trips.
+const oktaBodies = bodiesOf('okta');
+const okta = normalizerFor('okta')!;
+const ingestCpu = () => {
+  let n = 0;
+  for (const b of oktaBodies) for (const item of JSON.parse(b) as unknown[]) {
+    const r = okta.normalize(item);
+    if (r.kind !== 'event') continue;
+    marshall(toItem({ tenant: 'bench', source_id: 'bench-okta', source: 'okta', ingest_time: '2026-11-21T00:00:00.000Z', ...r.event } as AuthEvent, 90), { removeUndefinedValues: true });
+    n++;
+  }
+  return n;
+};
+ingestCpu();
+const cpuMs = median(Array.from({ length: 5 }, () => time(ingestCpu).ms)) / oktaBodies.length;
+console.log(`ingest CPU per 50-event Okta body (parse, normalize, item, marshal; no DynamoDB round trips): ${cpuMs.toFixed(2)} ms`);
+
+recordFigures('run', {
+  hot_item_bytes: Math.round(mean(baseBytes)),
+  hot_item_write_units: +baseUnits.toFixed(3),
+  index_entries: Object.fromEntries(TABLE_LAYOUT.indexes.map((ix, k) => [ix.name, { bytes: Math.round(indexBytes[k]!), write_units: +indexUnits[k]!.toFixed(3) }])),
+  write_units_per_event: +writeUnits.toFixed(3),
+  ingest_cpu_ms_per_50_event_body: +cpuMs.toFixed(3),
+  normalizer_events_per_second: Object.fromEntries(normRates),
+  normalizer_ratio_to_json_limit: Object.fromEntries(normRatios),
+});

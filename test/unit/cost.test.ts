@@ -1,0 +1,118 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CASES, costCase, DEPLOYMENT, LINE_ITEMS, loadInputs, renderTable, streamShards, tenantsIn, type Figures, type Prices } from '../../scripts/cost.ts';
+
+// Round numbers so every expectation below can be worked out by hand.
+const figures: Figures = {
+  run: { hot_item_bytes: 924, hot_item_write_units: 1, index_entries: { by_time: { bytes: 1024, write_units: 1 } }, write_units_per_event: 2, ingest_cpu_ms_per_50_event_body: 10 },
+  archive: { parquet_codec: 'GZIP', parquet_bytes_per_event: 100, parquet_bytes_per_event_without_raw: 30, parquet_encode_ms_per_3158_event_batch: 3158, stream_record_bytes_per_event: 1000, batching: { window_seconds: 300, max_records: 10_000, max_bytes: 6_000_000 } },
+  detect: { ms_per_500_event_batch: 50, state_read_units_per_event: 0.5, state_write_units_per_event: 0.2 },
+};
+const prices: Prices = {
+  region: 'us-east-1', date: '2026-11',
+  api_gateway_http_per_million_requests: 1, lambda_per_million_requests: 0.2, lambda_arm64_per_gb_second: 0.00001,
+  dynamodb_per_million_write_units: 1, dynamodb_per_million_read_units: 0.5, dynamodb_storage_per_gb_month: 0.25,
+  dynamodb_pitr_per_gb_month: 0.2, s3_put_per_thousand: 0.005, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
+};
+// One day in the hot table, one "month" of one day: storage is priced for exactly one month.
+const short = { ...DEPLOYMENT, hotDays: 1, daysPerMonth: 1 };
+const GB_PER_MILLION_KB = 1e6 * 1024 / 2 ** 30; // 0.95367… GB
+
+describe('npm run cost: the arithmetic', () => {
+  const c = costCase(figures, prices, 1, 10, short);
+
+  it('prices each line item from the figures and the price table', () => {
+    assert.equal(c.line_items.api_gateway, 0.02); // 20,000 requests at $1 per million
+    // 20,000 invocations × $0.2/M = $0.004; each 10 ms CPU + 5 round trips of 10 ms = 60 ms at 0.5 GB: 600 GB-s × $0.00001 = $0.006
+    assert.equal(c.line_items.ingest_lambda, 0.01);
+    assert.equal(c.line_items.hot_writes, 2); // 2 write units per event at $1 per million
+    assert.equal(c.line_items.hot_reads, 0.5);
+    // base items (924 + 100 bytes) and index entries (1,024 bytes): 2 × 0.95367 GB for one month at $0.25
+    assert.equal(c.line_items.hot_storage, Math.round(2 * GB_PER_MILLION_KB * 0.25 * 1e4) / 1e4);
+    assert.equal(c.line_items.hot_backups, Math.round(GB_PER_MILLION_KB * 0.2 * 1e4) / 1e4);
+    // A 50-event detector batch (10/s × 5 s) shares no reads: 1 read unit per event × $0.5 + 0.2 × $1
+    assert.equal(c.line_items.detector_state, 0.7);
+    // A full 500-event batch (100/s × 5 s) reads as the bench measured: 0.5 × $0.5 + 0.2 × $1
+    assert.equal(costCase(figures, prices, 1, 100, short).line_items.detector_state, 0.45);
+    assert.equal(c.line_items.s3_storage_month, Math.round((1e8 / 2 ** 30) * 0.02 * 1e4) / 1e4);
+  });
+
+  it('batches the archive by the window: 10 events/s × 300 s = 3,000 events a batch, one object and one digest each', () => {
+    assert.equal(c.volumes.stream_shards, 1);
+    assert.equal(c.volumes.events_per_archiver_batch, 3000);
+    assert.equal(c.volumes.archiver_batches, 333);
+    // 333.3 batches × (1 + 300/86,400 for the batches that span midnight) = 334.5 objects, 333.3 digests
+    assert.equal(c.volumes.s3_objects, 334);
+    assert.equal(c.volumes.s3_digests, 333);
+    assert.equal(c.line_items.s3_puts, Math.round(((1e6 / 3000) * (2 + 300 / 86_400)) * 0.005 / 1000 * 1e4) / 1e4);
+    // a day at 10 events/s is 864,000 events: 1e6 events are 1.157 tenant-days, 334.5 objects → 289 per tenant-day
+    assert.equal(c.volumes.objects_per_tenant_day, 289);
+  });
+
+  it('caps a batch at 6 MB of stream records and at 10,000 records', () => {
+    assert.equal(costCase(figures, prices, 1, 100, short).volumes.events_per_archiver_batch, 6000); // 6,000,000 / 1,000 bytes
+    const small = { ...figures, archive: { ...figures.archive, stream_record_bytes_per_event: 100 } };
+    assert.equal(costCase(small, prices, 1, 100, short).volumes.events_per_archiver_batch, 10_000);
+  });
+
+  it('adds up: the total is the sum of its line items', () => {
+    const total = Object.values(c.line_items).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(c.usd_per_million - total) < 0.001, `${c.usd_per_million} vs ${total}`);
+  });
+
+  it('gives the hot table a stream shard per 10 GB once it holds hotDays of traffic', () => {
+    // 100 events/s × 86,400 s × 90 days × 1,024 bytes = 796 GB → 75 partitions
+    assert.equal(streamShards(figures, { ...DEPLOYMENT, hotDays: 90 }, 100), 75);
+    // and per 1,000 write units a second when that needs more
+    assert.equal(streamShards(figures, { ...short, partitionGb: 1000 }, 5_000), 5);
+  });
+
+  it('more tenants → more objects and PUTs for the same traffic', () => {
+    const one = costCase(figures, prices, 1, 50, short);
+    const five = costCase(figures, prices, 5, 50, short);
+    const fifty = costCase(figures, prices, 50, 50, short);
+    assert.ok(one.volumes.s3_objects < five.volumes.s3_objects && five.volumes.s3_objects < fifty.volumes.s3_objects);
+    assert.ok(one.line_items.s3_puts < fifty.line_items.s3_puts);
+    assert.ok(Math.abs(tenantsIn(6000, 5) - 5) < 1e-9);
+    assert.ok(Math.abs(tenantsIn(1, 50) - 1) < 1e-9);
+  });
+
+  it('the naive design (one object per event) costs more in every case, with the measured figures too', () => {
+    const { figures: measured, prices: listed } = loadInputs();
+    for (const f of [figures, measured]) for (const k of CASES) {
+      const x = costCase(f, f === figures ? prices : listed, k.tenants, k.events_per_second);
+      assert.ok(x.naive_usd_per_million > x.usd_per_million, `${k.tenants} tenants, ${k.events_per_second}/s: naive ${x.naive_usd_per_million} ≤ ${x.usd_per_million}`);
+    }
+    // its PUTs alone: 1,000,000 × $0.005 / 1,000
+    assert.ok(c.naive_usd_per_million - c.usd_per_million > 5 - c.line_items.s3_puts - c.line_items.archiver_lambda - c.line_items.archiver_state);
+  });
+});
+
+describe('npm run cost: the output', () => {
+  it('--json prints one object per case with the tenants, the rate, the total and every line item', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l['tenants'], l['events_per_second']]), CASES.map((k) => [k.tenants, k.events_per_second]));
+    for (const l of lines) {
+      assert.equal(typeof l['usd_per_million'], 'number');
+      for (const k of Object.keys(LINE_ITEMS)) assert.equal(typeof l[k], 'number', k);
+      const items = Object.keys(LINE_ITEMS).reduce((a, k) => a + (l[k] as number), 0);
+      assert.ok(Math.abs((l['usd_per_million'] as number) - items) < 0.001);
+    }
+  });
+
+  it('a wrong flag value is one line that says the fix', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--hot-days', 'x'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim(), /^npm run cost: --hot-days must be a whole number of days ≥ 1, not x$/);
+  });
+
+  it("the README's cost table is this script's output on the committed figures", () => {
+    const { figures: measured, prices: listed } = loadInputs();
+    const table = renderTable(CASES.map((k) => costCase(measured, listed, k.tenants, k.events_per_second)), listed);
+    assert.ok(readFileSync('README.md', 'utf8').includes(table), 'README.md: paste the output of `npm run cost` into the Costs section');
+  });
+});
