@@ -36,6 +36,8 @@ export interface Figures {
     readonly parquet_encode_ms_per_3158_event_batch: number;
     readonly stream_record_bytes_per_event: number;
     readonly batching: { readonly window_seconds: number; readonly max_records: number; readonly max_bytes: number };
+    /** The bench's replay of the deployed batching on one stream shard. */
+    readonly steady_load?: readonly { readonly tenants: number; readonly events_per_second: number; readonly s3_puts_per_million: number }[];
   };
   readonly detect: {
     readonly date?: string;
@@ -97,6 +99,9 @@ export const CASES: readonly { tenants: number; events_per_second: number }[] = 
   { tenants: 50, events_per_second: 50 },
   { tenants: 50, events_per_second: 500 },
 ];
+
+/** The design target: all-in cost per million events of five tenants at 200 events a second. */
+export const TARGET = { tenants: 5, events_per_second: 200, usd_per_million: 1.5 } as const;
 
 const GB = 2 ** 30;
 const MILLION = 1e6;
@@ -272,7 +277,9 @@ export function renderTable(cases: readonly CostCase[], p: Prices): string {
     row('S3 PUTs (objects + digests)', cases.map((c) => num(c.volumes.s3_objects + c.volumes.s3_digests))),
     row('objects per tenant-day', cases.map((c) => num(c.volumes.objects_per_tenant_day))),
   ];
-  return `${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.`;
+  const target = cases.find((c) => c.tenants === TARGET.tenants && c.events_per_second === TARGET.events_per_second);
+  const verdict = target ? ` ${TARGET.tenants} tenants at ${TARGET.events_per_second} events/s: ${usd(target.usd_per_million)} per million events, target ≤ ${usd(TARGET.usd_per_million)}: ${target.usd_per_million <= TARGET.usd_per_million ? 'met' : 'not met'}.` : '';
+  return `${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.${verdict}`;
 }
 
 export function loadInputs(figuresFile: URL | string = new URL('../bench/figures.json', import.meta.url), pricesFile: URL | string = new URL('../bench/prices.json', import.meta.url)): { figures: Figures; prices: Prices } {

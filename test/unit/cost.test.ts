@@ -90,6 +90,19 @@ describe('npm run cost: the arithmetic', () => {
   });
 });
 
+describe('npm run cost: the model against the bench', () => {
+  it("on one stream shard, the objects and digests per million match bench/archive.ts's replay through the real grouping code", () => {
+    const { figures: measured, prices: listed } = loadInputs();
+    assert.ok(measured.archive.steady_load?.length);
+    for (const b of measured.archive.steady_load!) {
+      const oneShard = costCase(measured, listed, b.tenants, b.events_per_second, { ...DEPLOYMENT, partitionGb: 1e9 });
+      assert.equal(oneShard.volumes.stream_shards, 1);
+      const puts = oneShard.volumes.s3_objects + oneShard.volumes.s3_digests;
+      assert.ok(Math.abs(puts - b.s3_puts_per_million) / b.s3_puts_per_million < 0.03, `${b.tenants} tenants: model ${puts}, bench ${b.s3_puts_per_million}`);
+    }
+  });
+});
+
 describe('npm run cost: the output', () => {
   it('--json prints one object per case with the tenants, the rate, the total and every line item', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json'], { encoding: 'utf8' });
