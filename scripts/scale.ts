@@ -87,6 +87,7 @@ export interface Phase {
   detectorAge: number;
   detectorConcurrency: number;
   objectsPerHour: number;
+  busiestTenantObjectsPerDay: number;
 }
 
 export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
@@ -101,12 +102,19 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
   const tableGb = hotTableBytes(f, d, avg) / GB;
   const ingestMs = f.run.ingest_cpu_ms_per_50_event_body * (d.webhookBatch / 50) + d.dynamoRoundTripMs * (1 + Math.ceil(d.webhookBatch / d.ingestPutConcurrency));
 
-  const phase = (name: string, total: number, tenantRate: number, viaApi: boolean): Phase => {
+  const phase = (name: string, total: number, tenantRate: number, viaApi: boolean, backfillDays = false): Phase => {
     const perShard = total / shards;
     const batch = archiverBatch(f, perShard);
     const interval = batch / perShard;
-    const inBatch = tenantsIn(batch, S.tenants);
-    const archiverMs = f.archive.parquet_encode_ms_per_3158_event_batch * (batch / 3158) + 2 * inBatch * d.s3PutMs + 3 * d.dynamoRoundTripMs;
+    // The busiest tenant's events in a batch, and the days they fall on: its own traffic is live (a
+    // batch spans midnight now and then), a backfill's walks through history at its pace.
+    const share = tenantRate / total;
+    const busiestIn = 1 - (1 - share) ** batch;
+    const busiestDays = 1 + (interval * (backfillDays ? tenantRate : 0)) / (S.eventsPerDay / S.tenants) + interval / 86_400;
+    const othersIn = tenantsIn(batch * (1 - share), S.tenants - 1);
+    const inBatch = busiestIn + othersIn;
+    const objectsPerBatch = busiestIn * busiestDays + othersIn * (1 + interval / 86_400);
+    const archiverMs = f.archive.parquet_encode_ms_per_3158_event_batch * (batch / 3158) + (objectsPerBatch + inBatch) * d.s3PutMs + 3 * d.dynamoRoundTripMs;
     const detectorBatch = Math.max(1, Math.min(d.detectorBatch, perShard * d.detectorWindowSeconds));
     const detectorInterval = detectorBatch / perShard;
     const detectorMs = f.detect.ms_per_500_event_batch * (detectorBatch / 500) + 2 * d.dynamoRoundTripMs;
@@ -128,12 +136,14 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
       detectorBatch,
       detectorAge: detectorInterval + detectorMs / 1000,
       detectorConcurrency: shards * Math.min(1, detectorMs / 1000 / detectorInterval),
-      objectsPerHour: (shards * 3600 / interval) * inBatch,
+      objectsPerHour: (shards * 3600 / interval) * objectsPerBatch,
+      // Objects a day of the busiest tenant's events ends with: its batches over the days they cover.
+      busiestTenantObjectsPerDay: (shards * busiestIn * busiestDays * (S.eventsPerDay / S.tenants)) / (interval * tenantRate),
     };
   };
   const steady = phase('steady', avg, avg / S.tenants, true);
   const burst = phase(`${S.burstFactor}× burst (an hour)`, avg * S.burstFactor, (avg * S.burstFactor) / S.tenants, true);
-  const backfill = phase(`${S.backfillDays}-day backfill of one tenant`, avg + S.backfillEventsPerSecond, S.backfillEventsPerSecond, false);
+  const backfill = phase(`${S.backfillDays}-day backfill of one tenant`, avg + S.backfillEventsPerSecond, S.backfillEventsPerSecond, false, true);
   const backfillEvents = S.backfillDays * (S.eventsPerDay / S.tenants);
 
   const objectsPerDay = steady.objectsPerHour * 24;
@@ -171,6 +181,7 @@ export function renderScale(f: Figures, d: Deployment = { ...DEPLOYMENT }): stri
   const row = (label: string, cells: string[]) => `| ${label} | ${cells.join(' | ')} |`;
   const cell = (x: number | null, fmt: (x: number) => string = n1) => (x === null ? '— (pull)' : fmt(x));
   const first = r.limits[0]!;
+  const short = { hotDays: 7, r: scale(f, { ...d, hotDays: 7 }) };
   const keepsUp = phases.every((p) => p.archiverConcurrency < p.shards && p.detectorConcurrency < p.shards);
   return `# Scale on paper: 100 tenants, 100 million events a day
 
@@ -208,6 +219,7 @@ ${row('detector: events per batch', phases.map((p) => n1(p.detectorBatch)))}
 ${row('detector: iterator age, s (at most)', phases.map((p) => n1(p.detectorAge)))}
 ${row('detector: mean concurrency', phases.map((p) => n1(p.detectorConcurrency)))}
 ${row('archive objects per hour (before compaction)', phases.map((p) => n0(p.objectsPerHour)))}
+${row('objects per day of the busiest tenant\'s events, at this pace (before compaction)', phases.map((p) => n0(p.busiestTenantObjectsPerDay)))}
 
 **Lambda concurrency.** The ingest function needs few instances: ${n1(r.burst.ingestConcurrency!)} at the burst's peak.
 The stream consumers run one batch per shard at a time (parallelization factor 1), so each may
@@ -234,7 +246,8 @@ and the detector are the stream's ${LIMITS.readersPerShard} readers per shard; t
 **S3 objects per day.** Each shard's batch writes one object per tenant-day in it and a digest per
 tenant: ${n0(r.objectsPerDay)} objects a day on a steady day (${n0(S.eventsPerDay / r.objectsPerDay)} events each, ${n0(r.objectsPerDay / S.tenants)} per tenant-day), plus as
 many digests. PUTs per prefix (a tenant's day) stay far below S3's ${n0(LIMITS.s3PutsPerPrefixPerSecond)}/s. Compaction, which would merge a
-closed tenant-day into one object, is not built yet: with it a day would end as ${S.tenants} objects
+closed tenant-day into one object, is not built yet: the backfill alone leaves ${n0(r.backfill.busiestTenantObjectsPerDay)} objects for each
+day of history (each shard's batch spans ${n1(1 + (f.archive.batching.window_seconds * S.backfillEventsPerSecond) / (S.eventsPerDay / S.tenants))} of its days). With compaction a day would end as ${S.tenants} objects
 (${n0(S.eventsPerDay / S.tenants)} events, about ${bytes((S.eventsPerDay / S.tenants) * f.archive.parquet_bytes_per_event)} each, under a 256 MB cap).
 
 **Athena bytes scanned per audit query.** A tenant's MFA coverage over ${S.auditDays} days reads ${n0(r.audit.events)} events.
@@ -253,11 +266,14 @@ ${r.limits.map((l) => row(l.limit, [n0(l.at), (r.avg / l.at).toFixed(2), (r.burs
 
 The first is the **${first.limit}**, at ${n0(first.at)} events/s: the steady load uses
 ${Math.round((100 * r.avg) / first.at)} % of it, the burst ${Math.round((100 * r.burst.eventsPerSecond) / first.at)} % and the backfill (with the steady traffic) ${Math.round((100 * r.backfill.eventsPerSecond) / first.at)} %. Both the burst and
-the backfill would be throttled there (what the ingest function cannot store after its retries it
-does not acknowledge, and the vendor redelivers; a pull retries), unless the quota is raised or the hot item shrinks (${r.wu} write units an event
+the backfill would be throttled there (what the intake cannot store after its retries it does not
+acknowledge: a vendor redelivers it, a pull fetches it again), unless the quota is raised or the hot item shrinks (${r.wu} write units an event
 today). The webhook stage throttle follows at ${n0(LIMITS.apiRequestsPerSecond * d.webhookBatch)} events/s. Beyond throughput, the first
 cost-and-operations limit is the archive's object count: ${n0(r.objectsPerDay)} objects and as many digests a day,
-because the stream has a shard per 10 GB of hot table.
+because the stream has a shard per 10 GB of hot table. The shard count follows the hot table's size:
+at \`hotDays\` ${short.hotDays} the stream would have ${n0(short.r.shards)} shards and a steady day ${n0(short.r.objectsPerDay)} objects (${n0(short.r.objectsPerDay / S.tenants)} per
+tenant-day); a hot item half its size roughly halves both again. Only batching the archive apart from the
+table's partitions (or compaction, for the objects that stay) brings a tenant-day near one object.
 `;
 }
 
