@@ -237,7 +237,7 @@ the ${n0(Math.ceil(r.steady.tableWriteUnits / d.partitionWriteUnits))}–${n0(Ma
 ${n0(r.burst.tableWriteUnits)} write units/s and the backfill ${n0(r.backfill.tableWriteUnits)}, against ${n0(LIMITS.tableWriteUnitsPerSecond)} by default; and an on-demand table takes
 up to double its previous peak at once, beyond which it may throttle while capacity is added — a ${S.burstFactor}× burst is beyond it.
 
-**Stream shards and iterator age.** DynamoDB Streams keeps a shard per table partition, so the
+**Stream shards and iterator age.** DynamoDB Streams keeps about a shard per table partition, so the
 stream has about ${n0(r.shards)} shards and each carries ${n1(r.steady.shardEventsPerSecond)} events/s (${n1(r.burst.shardEventsPerSecond)} in the burst). An archiver batch waits
 for its ${f.archive.batching.window_seconds} s window: the archiver's iterator age stays near ${n0(r.steady.archiverAge)} s in every phase${keepsUp ? ` and does not grow,
 as each batch takes a fraction of its window to write` : `, and grows where a batch takes longer to write than its window`}. The detector's stays under ${n0(Math.max(r.steady.detectorAge, r.burst.detectorAge, r.backfill.detectorAge) + 1)} s. The archiver
