@@ -275,13 +275,15 @@ export class AuthTrailCollector extends Construct {
       createDefaultStage: true,
     });
     const integration = new HttpLambdaIntegration('Ingest', this.ingestFunction, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
-    this.api.addRoutes({ path: '/v1/ingest/{sourceId}', methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/v1/health', methods: [apigw.HttpMethod.GET], integration });
+    const webhookRoutes = [
+      ...this.api.addRoutes({ path: '/v1/ingest/{sourceId}', methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration }),
+      ...this.api.addRoutes({ path: '/v1/health', methods: [apigw.HttpMethod.GET], integration }),
+    ];
     for (const [tenant, f] of Object.entries(this.tenantFunctions)) {
       if (!f.intake) continue;
       const own = new IntakeIntegration(`Ingest-${tenant}`, f.intake);
       for (const src of config.sources.filter((x) => x.tenant === tenant && isWebhook(x)))
-        this.api.addRoutes({ path: `/v1/ingest/${src.id}`, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration: own });
+        webhookRoutes.push(...this.api.addRoutes({ path: `/v1/ingest/${src.id}`, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.GET], integration: own }));
       // One invoke permission per intake, not one per route (HttpLambdaIntegration's), so that a
       // tenant's sources cost the stack two routes each. Only this API, on ingest paths; which
       // paths reach this function is the routes' choice.
@@ -304,7 +306,8 @@ export class AuthTrailCollector extends Construct {
       throttlingRateLimit: props.throttleRateLimit ?? 200,
       throttlingBurstLimit: props.throttleBurstLimit ?? 400,
     };
-    acknowledge(this.api, 'Identity providers authenticate per source with a shared secret, HMAC signature or channel token, verified in constant time by the ingest Lambda; they cannot sign with SigV4 or present a JWT.', 'AwsSolutions-APIG4');
+    // On the webhook routes only, so that any other route added later must bring its own authorizer or reason.
+    for (const r of webhookRoutes) acknowledge(r, 'Identity providers authenticate per source with a shared secret, HMAC signature or channel token, verified in constant time by the ingest Lambda; they cannot sign with SigV4 or present a JWT.', 'AwsSolutions-APIG4');
 
     // EventBridge intake: one rule per source that streams through EventBridge, on its bus.
     for (const source of config.sources.filter((s) => s.eventbridge)) {

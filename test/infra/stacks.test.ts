@@ -386,6 +386,16 @@ describe('infra: archive, retention and the auditors\' Athena', () => {
 });
 
 describe('infra: bundling (esbuild, offline)', () => {
+  it('a route added to the collector\'s API without an authorizer is a cdk-nag finding (the webhook exemption is on the webhook routes only)', async () => {
+    const { HttpLambdaIntegration } = await import('aws-cdk-lib/aws-apigatewayv2-integrations');
+    const apigw = await import('aws-cdk-lib/aws-apigatewayv2');
+    const s = synth();
+    const stateless = s.stateless as unknown as { collector: { api: import('aws-cdk-lib/aws-apigatewayv2').HttpApi; ingestFunction: import('aws-cdk-lib/aws-lambda').IFunction } };
+    assert.deepEqual(nagFindings(s.app, s.stateless).filter((f) => f.rule.includes('APIG4')), []);
+    stateless.collector.api.addRoutes({ path: '/v1/extra', methods: [apigw.HttpMethod.GET], integration: new HttpLambdaIntegration('Extra', stateless.collector.ingestFunction) });
+    assert.ok(nagFindings(s.app, s.stateless).some((f) => f.rule.includes('APIG4')), 'an unauthorized route is flagged');
+  });
+
   it('source maps only when asked: no --enable-source-maps (read at every cold start) by default; -c authtrail:sourceMaps=true turns them on', () => {
     const options = (t: Synth['templates']['stateless']) => Object.values(t.findResources('AWS::Lambda::Function')).map((f) => (f['Properties'] as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables?.['NODE_OPTIONS']);
     const plain = options(synth().templates.stateless);
