@@ -31,6 +31,9 @@ export interface AuthTrailFunctionProps {
 
 export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
 
+/** In Lambda bundles the SDK's default credential chain is the environment only (lambdas/adapters/lambda-credentials.ts). */
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../../lambdas/adapters/lambda-credentials.ts', import.meta.url));
+
 /** The CDK context key that turns source maps on (stack traces with the TypeScript lines). */
 export const SOURCE_MAPS_CONTEXT = 'authtrail:sourceMaps';
 
@@ -63,6 +66,7 @@ export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunc
       externalModules: [],
       banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
       ...(p.define ? { define: p.define } : {}),
+      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
       forceDockerBundling: false,
     },
   });

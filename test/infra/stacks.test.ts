@@ -1,6 +1,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
@@ -405,7 +407,7 @@ describe('infra: bundling (esbuild, offline)', () => {
     assert.ok(asked.length === plain.length && asked.every((o) => o === '--enable-source-maps'));
   });
 
-  it('bundles each handler as one ESM file, without the inline secrets, under 1 MB (bench/bundles.ts measures them); a tenant\'s functions carry only its own sources', () => {
+  it('bundles each handler as one ESM file, without the inline secrets, under 1 MB (bench/bundles.ts measures them); a tenant\'s functions carry only its own sources; the SDK takes its credentials from the environment only', async () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
@@ -448,5 +450,27 @@ describe('infra: bundling (esbuild, offline)', () => {
     // The EventBridge intake, detector and feed-health check still carry the whole (secret-free) config.
     for (const fn of [c.eventBridgeFunction, c.detectorFunction, c.feedHealthFunction])
       for (const x of TEST_CONFIG.sources) assert.ok(bundleOf(fn).includes(`"${x.id}"`), `${fn.node.id} knows ${x.id}`);
+
+    // No bundle carries the SDK's SSO / shared-file chain; each takes the role's credentials from the environment.
+    for (const a of assets) assert.ok(!code(a).includes('sso_start_url') && !code(a).includes('credential_process'), `${a} carries the full credential chain`);
+    // …and really signs with them: acme's intake, asked for a webhook, reads its secret from a stand-in Secrets Manager.
+    const seen: string[] = [];
+    const sm = createServer((req, res) => { seen.push(String(req.headers.authorization ?? '')); res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"ResourceNotFoundException","message":"stand-in"}'); });
+    await new Promise<void>((r) => sm.listen(0, '127.0.0.1', () => r()));
+    try {
+      const intake = join(outdir, `asset.${String(fns[b.stateless.getLogicalId(c.tenantFunctions['acme']!.intake!.node.defaultChild as CfnElement)]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+      const source = TEST_CONFIG.sources.find((x) => x.tenant === 'acme' && webhook(x))!.id;
+      const event = { version: '2.0', rawPath: `/v1/ingest/${source}`, rawQueryString: '', headers: { 'content-type': 'application/json', authorization: 'x' }, pathParameters: { sourceId: source }, body: '{}', isBase64Encoded: false, requestContext: { http: { method: 'POST', path: `/v1/ingest/${source}`, sourceIp: '192.0.2.1' }, requestId: 'r', timeEpoch: Date.now() } };
+      const env = {
+        PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDENVONLYEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(sm.address() as { port: number }).port}`, AWS_EC2_METADATA_DISABLED: 'true',
+        AUTHTRAIL_TABLE: 't', AUTHTRAIL_STATE_TABLE: 's', AUTHTRAIL_BUCKET: 'b', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_LAMBDA_FUNCTION_NAME: 'intake',
+      };
+      const out = await new Promise<string>((resolve) => execFile(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(intake)}); const r = await m.handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 10000, awsRequestId: 'r' }); console.log(r.statusCode);`], { env }, (_e, stdout, stderr) => resolve(stdout + stderr)));
+      assert.ok(seen.length > 0, `the intake asked Secrets Manager for the secret: ${out.slice(0, 400)}`);
+      assert.ok(seen.every((h) => h.includes('Credential=AKIDENVONLYEXAMPLE/')), seen.join('\n'));
+    } finally {
+      sm.close();
+    }
   });
 });
