@@ -12,13 +12,13 @@ import { env, logger, metrics } from './observability.ts';
 
 export { logger, metrics };
 
-import { config } from './runtime-config.ts';
+import { config, legacyHotTable } from './runtime-config.ts';
 
 export { config };
 
 export const ingest = createIngest({
   config,
-  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), hotDays: config.retention.hotDays }),
+  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: config.retention.hotDays }),
   quarantine: s3Quarantine({ client: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
   secrets: resolveSecret,
 });
