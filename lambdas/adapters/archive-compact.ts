@@ -5,6 +5,7 @@
  * with a version-2 digest by the archiver's compare-and-set on the chain head, then swapped in.
  */
 import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
 import {
   CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
@@ -43,6 +44,9 @@ export interface DayResult {
   /** Objects of the day before and after (listed by the chain). */
   readonly objectsBefore: number;
   readonly objectsAfter: number;
+  /** Objects merged, and objects they were merged into. */
+  readonly inputs: number;
+  readonly outputs: number;
   readonly rows: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
@@ -120,7 +124,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
     for (const n of missing) {
       const source = r.staging[n.key]!;
       await o.s3.send(new CopyObjectCommand({
-        Bucket: o.bucket, Key: n.key, CopySource: `${o.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
+        Bucket: o.bucket, Key: n.key, CopySource: encodeURI(`${o.bucket}/${source}`),
         ContentType: 'application/vnd.apache.parquet', MetadataDirective: 'REPLACE', ...sse,
       }));
       events.add(n.key);
@@ -211,7 +215,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
     }
     if (!committed) throw new CompactionError(`${p.tenant} ${p.dt}: the digest head kept moving for ${MAX_CONFLICTS} attempts; run the compactor again`);
     return {
-      dt: p.dt, objectsBefore, objectsAfter: objectsBefore - p.inputs.length + outputs.length, rows: before.rows,
+      dt: p.dt, objectsBefore, objectsAfter: objectsBefore - p.inputs.length + outputs.length, inputs: p.inputs.length, outputs: outputs.length, rows: before.rows,
       bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: outputs.reduce((n, x) => n + x.size, 0), ms: performance.now() - t0,
     };
   }
@@ -264,3 +268,41 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
 }
 
 export type ArchiveCompactor = ReturnType<typeof archiveCompactor>;
+
+export const CompactRequest = z.strictObject({
+  tenant: z.string().min(1).optional(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+});
+export type CompactRequest = z.infer<typeof CompactRequest>;
+
+export interface CompactSummary {
+  readonly tenants: readonly (TenantResult & { objectsBefore: number; objectsAfter: number })[];
+  readonly errors: readonly { tenant: string; message: string }[];
+}
+
+export interface CompactDeps {
+  readonly compactor: Pick<ArchiveCompactor, 'compactTenant' | 'tenants'>;
+  /** Tenants of the deployed config. */
+  readonly configTenants: readonly string[];
+  /** Stop starting new days after this instant (the function's time limit, less a margin). */
+  readonly deadline?: number | undefined;
+}
+
+/** One run: each tenant (or the one asked for), its errors collected. */
+export async function compactAll(input: unknown, deps: CompactDeps): Promise<CompactSummary> {
+  const req = CompactRequest.parse(input ?? {});
+  const { tenant, day } = req;
+  const tenants = tenant ? [tenant] : [...new Set([...deps.configTenants, ...await deps.compactor.tenants()])].sort();
+  const results: CompactSummary['tenants'][number][] = [];
+  const errors: { tenant: string; message: string }[] = [];
+  for (const t of tenants) {
+    try {
+      const r = await deps.compactor.compactTenant(t, { day, deadline: deps.deadline });
+      results.push({ ...r, objectsBefore: r.days.reduce((n, d) => n + d.objectsBefore, 0), objectsAfter: r.days.reduce((n, d) => n + d.objectsAfter, 0) });
+    } catch (err) {
+      errors.push({ tenant: t, message: (err as Error).message });
+    }
+  }
+  return { tenants: results, errors };
+}
+
