@@ -147,3 +147,23 @@ export function chainListing(head: DigestRef | null, digests: ReadonlyMap<string
   const replaced = new Set(w.replacements.flatMap((x) => x.r.old.map((o) => o.key)));
   return { current: [...w.listed.values()].filter((o) => !replaced.has(o.key)), replacements: w.replacements, findings: w.findings };
 }
+
+/**
+ * What a reader of archived rows (the backfill) reads, by `dt`: each current object's key, and for
+ * an object a compaction merged but has not yet moved into `events/`, the staging copy to read
+ * instead when the key is not there yet. Objects a compaction replaced are not included: their
+ * rows are in the objects that replaced them.
+ */
+export function readableByDt(head: DigestRef | null, digests: ReadonlyMap<string, string>): Map<string, { key: string; staging?: string }[]> {
+  const { current, replacements } = chainListing(head, digests);
+  const staging = new Map<string, string>();
+  for (const { r } of replacements) for (const [key, s] of Object.entries(r.staging)) staging.set(key, s);
+  const out = new Map<string, { key: string; staging?: string }[]>();
+  for (const o of current) {
+    const dt = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
+    if (!dt) continue;
+    const s = staging.get(o.key);
+    out.set(dt, [...(out.get(dt) ?? []), s ? { key: o.key, staging: s } : { key: o.key }]);
+  }
+  return out;
+}

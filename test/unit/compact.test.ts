@@ -13,7 +13,7 @@ import { archiveVerifier } from '../../lambdas/adapters/archive-verify.ts';
 import { archiveCompactor, CompactionError, type CompactionStep } from '../../lambdas/adapters/archive-compact.ts';
 import { ARCHIVE_COLUMNS } from '../../lambdas/core/archive.ts';
 import {
-  CLOSED_AFTER_MS, compactable, cut, DEFAULT_SIZE_CAP, planDay, sortRows, stagingKey,
+  CLOSED_AFTER_MS, compactable, cut, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
 } from '../../lambdas/core/compact.ts';
 import { encodeDigest, rowSetHash, sha256Hex, verifyArchive, type Digest, type DigestObject } from '../../lambdas/core/digest.ts';
 import { readParquetColumns } from '../../lambdas/core/parquet.ts';
@@ -113,6 +113,13 @@ describe('verify and the replacement digest (pure)', () => {
     assert.deepEqual(kinds(done), []);
     assert.equal(done.compacting, 0);
     assert.equal(done.checked, 1);
+  });
+
+  it('readers (the backfill) read the current objects: the merged one, or its staging copy until it is moved in; never a replaced one', () => {
+    const d2 = replacement();
+    const m = readableByDt({ key: d2.key, sha256: d2.sha256 }, new Map([[d1.key, d1.body], [d2.key, d2.body]]));
+    assert.deepEqual([...m], [['2026-11-20', [{ key: merged.key, staging: stage }]]]);
+    assert.deepEqual([...readableByDt({ key: d1.key, sha256: d1.sha256 }, new Map([[d1.key, d1.body]]))], [['2026-11-20', [{ key: oldA.key }, { key: oldB.key }]]]);
   });
 
   it('findings: both sets in place (rows twice), the new object neither in place nor staged, a staged copy that differs, rows that do not add up', () => {
