@@ -19,6 +19,7 @@ import { eventsToParquet, readParquetColumns } from '../core/parquet.ts';
 import { encodeCovered } from '../core/stream-commit.ts';
 import type { ArchiveState } from './archive-state.ts';
 import { archiveWriter } from './archive-writer.ts';
+import { mapLimit } from './archive-verify.ts';
 
 /** The steps after which a test may cut the power (`fault`). */
 export type CompactionStep = 'staged' | 'checked' | 'committed' | 'published' | 'deleted' | 'moved';
@@ -94,8 +95,8 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
   async function chain(tenant: string) {
     const head = await o.state.head(tenant);
     const keys = (await list(`${DIGESTS_PREFIX}tenant=${tenant}/`)).map((x) => x.key);
-    const digests = new Map<string, string>();
-    for (const k of keys) digests.set(k, new TextDecoder().decode(await getBytes(k)));
+    const bodies = await mapLimit(keys, 32, async (k) => new TextDecoder().decode(await getBytes(k)));
+    const digests = new Map(keys.map((k, i) => [k, bodies[i]!]));
     if (head && !head.published && head.body !== undefined) digests.set(head.key, head.body);
     const listing = chainListing(head, digests);
     if (listing.findings.length) throw new CompactionError(`the digest chain of ${tenant} does not verify (${listing.findings[0]!.kind} ${listing.findings[0]!.key}): run authtrail verify --tenant ${tenant}; nothing was compacted`);

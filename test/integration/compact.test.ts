@@ -108,6 +108,37 @@ describe('archive compaction against the local stand-ins', () => {
     assert.match(again.stdout, /compact: nothing to compact/);
   });
 
+  it('the scheduled compactor Lambda (its middy handler, with the environment the construct sets) merges a late event\'s object into its compacted day', async () => {
+    const e = c.endpoints;
+    const late = [{ event_uid: 'late-1', event_time: `${DAYS[6]}T23:59:00.000Z`, category: 'login', outcome: 'success', user_login: 'late@acme.example.com' }];
+    const r = await fetch(`${c.base}/v1/ingest/acme-generic`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: SECRET }, body: JSON.stringify(late) });
+    assert.equal(r.status, 200);
+    assert.equal((await c.cli(['flush'])).code, 0);
+    assert.equal((await objects('acme', DAYS[6]!)).length, 2);
+    const countsBefore = await query(SQL.counts);
+    Object.assign(process.env, {
+      AUTHTRAIL_BUCKET: e.bucket, AUTHTRAIL_STATE_TABLE: e.stateTable, AUTHTRAIL_TENANTS: JSON.stringify(config.tenants.map((x) => x.id)),
+      AUTHTRAIL_S3_ENDPOINT: e.s3, AUTHTRAIL_S3_ACCESS_KEY: e.credentials.accessKeyId, AUTHTRAIL_S3_SECRET_KEY: e.credentials.secretAccessKey,
+      AUTHTRAIL_DYNAMODB_ENDPOINT: e.dynamodb, AUTHTRAIL_DYNAMODB_ACCESS_KEY: e.credentials.accessKeyId, AUTHTRAIL_DYNAMODB_SECRET_KEY: e.credentials.secretAccessKey,
+      AWS_REGION: e.region, POWERTOOLS_DEV: 'true', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'authtrail', POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
+    });
+    const h = await import('../../lambdas/handlers/compactor.ts');
+    const lines: string[] = [];
+    const saved = console.log;
+    const savedInfo = console.info;
+    console.log = console.info = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+    let summary;
+    try {
+      summary = await h.handler({}, { getRemainingTimeInMillis: () => 900_000, functionName: 'compactor', awsRequestId: 'r1' } as never) as Awaited<ReturnType<typeof h.compactScheduled>>;
+    } finally { console.log = saved; console.info = savedInfo; }
+    assert.deepEqual(summary.errors, []);
+    assert.deepEqual(summary.tenants.flatMap((t) => t.days.map((d) => [t.tenant, d.dt, d.objectsBefore, d.objectsAfter, d.rows])), [['acme', DAYS[6], 2, 1, 13]]);
+    const emf = lines.filter((l) => l.includes('"ArchiveObjectsCompacted"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(emf.map((m) => [m['ArchiveObjectsCompacted'], m['ArchiveCompactionOutputs'], m['ArchiveCompactionErrors']]), [[2, 1, 0]]);
+    await verify();
+    assert.equal(await query(SQL.counts), countsBefore);
+  });
+
   it('user errors are one line: today, an unknown tenant, a malformed day', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const r1 = await c.cli(['compact', '--day', today]);
