@@ -59,7 +59,7 @@ export class AuthTrailCompactor extends Construct {
     this.function = authtrailFunction(this, 'CompactorFunction', {
       handler: 'compactor',
       description: 'Compact the archive: one Parquet object per closed tenant-day (authtrail compact, scheduled)',
-      // A tenant-day's rows are merged in memory: at the 256 MiB cap, several GB of decoded rows.
+      // One merge group's rows are held in memory at a time: up to the 256 MiB cap of Parquet, decoded.
       memorySize: 4096,
       timeout: Duration.minutes(15),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

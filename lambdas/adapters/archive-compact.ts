@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ARCHIVE_COLUMNS, EVENTS_PREFIX } from '../core/archive.ts';
 import {
-  chainListing, compactable, compactionCommitKey, cut, DEFAULT_SIZE_CAP, daysOf, planDay, rowSet, sortRows, stagingKey, STAGING_PREFIX, type DayPlan,
+  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, planDay, rowSet, sortRows, stagingKey, STAGING_PREFIX, type MergeGroup,
 } from '../core/compact.ts';
 import { DIGESTS_PREFIX, encodeDigest, sha256Hex, type DigestObject, type Replacement } from '../core/digest.ts';
 import type { AuthEvent } from '../core/event.ts';
@@ -45,7 +45,7 @@ export interface DayResult {
   /** Objects of the day before and after (listed by the chain). */
   readonly objectsBefore: number;
   readonly objectsAfter: number;
-  /** Objects merged, and objects they were merged into. */
+  /** Objects merged, and objects they were merged into (one per merge group). */
   readonly inputs: number;
   readonly outputs: number;
   readonly rows: number;
@@ -150,37 +150,27 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
     });
   }
 
-  /** Steps 1–4 for one planned tenant-day. */
-  async function compactDay(p: DayPlan, events: Set<string>, staged: Set<string>, objectsBefore: number): Promise<DayResult> {
-    const t0 = performance.now();
+  /** Steps 1–4 for one merge group of a tenant-day. */
+  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; bytesIn: number; bytesOut: number }> {
     const run = randomUUID().slice(0, 8);
-    const rows: AuthEvent[] = [];
-    for (const obj of p.inputs) rows.push(...await readRows(p.tenant, obj));
+    const rows = (await mapLimit(p.inputs, 16, (obj) => readRows(p.tenant, obj))).flat();
     const before = rowSet(rows);
     const expected = p.inputs.reduce((n, x) => n + x.rows, 0);
     if (before.rows !== expected) throw new CompactionError(`${p.tenant} ${p.dt}: the objects hold ${before.rows} rows, their digests ${expected}; run authtrail verify`);
-    const parts = cut(sortRows(rows), p.outputs.length);
-    const outputs: DigestObject[] = [];
-    const staging: Record<string, string> = {};
+    const sorted = sortRows(rows);
+    const body = eventsToParquet(sorted);
+    const key = p.output;
+    const staging = { [key]: stagingKey(key, run) };
     const lock = o.objectLock ? { ObjectLockMode: o.objectLock === 'compliance' ? 'COMPLIANCE' as const : 'GOVERNANCE' as const, ObjectLockRetainUntilDate: new Date(now() + 86_400_000) } : {};
-    for (const [i, part] of parts.entries()) {
-      const body = eventsToParquet(part);
-      const key = p.outputs[i]!;
-      staging[key] = stagingKey(key, run);
-      await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: staging[key], Body: body, ContentType: 'application/vnd.apache.parquet', ...sse, ...lock }));
-      staged.add(staging[key]!);
-      outputs.push({ key, sha256: sha256Hex(body), size: body.length, rows: part.length, first_event_time: part[0]!.event_time, last_event_time: part[part.length - 1]!.event_time });
-    }
+    await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: staging[key], Body: body, ContentType: 'application/vnd.apache.parquet', ...sse, ...lock }));
+    staged.add(staging[key]!);
+    const output: DigestObject = { key, sha256: sha256Hex(body), size: body.length, rows: sorted.length, first_event_time: sorted[0]!.event_time, last_event_time: sorted[sorted.length - 1]!.event_time };
     fault('staged', p.dt);
     // Read back what S3 holds: the same bytes, and the same rows.
-    const back: { source_id: string; event_uid: string }[] = [];
-    for (const out of outputs) {
-      const bytes = await getBytes(staging[out.key]!);
-      if (sha256Hex(bytes) !== out.sha256) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[out.key]} does not read back as written; nothing was replaced`);
-      for (const r of await readParquetColumns(bytes, ['source_id', 'event_uid'])) back.push({ source_id: String(r['source_id']), event_uid: String(r['event_uid']) });
-    }
-    const after = rowSet(back);
-    if (after.rows !== before.rows || after.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged objects read back with ${after.rows} rows (${after.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
+    const bytes = await getBytes(staging[key]!);
+    if (sha256Hex(bytes) !== output.sha256) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[key]} does not read back as written; nothing was replaced`);
+    const after = rowSet((await readParquetColumns(bytes, ['source_id', 'event_uid'])).map((r) => ({ source_id: String(r['source_id']), event_uid: String(r['event_uid']) })));
+    if (after.rows !== before.rows || after.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${after.rows} rows (${after.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
     fault('checked', p.dt);
     const replaces: Replacement = {
       reason: 'compaction', dt: p.dt, old: p.inputs.map((x) => ({ key: x.key, sha256: x.sha256, size: x.size, rows: x.rows })), rows: before.rows, row_set: before.row_set, staging,
@@ -200,7 +190,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
         }
       }
       const previous = head ? { key: head.key, sha256: head.sha256 } : null;
-      const d = encodeDigest({ version: 2, tenant: p.tenant, created: new Date(now()).toISOString(), previous, objects: outputs, replaces });
+      const d = encodeDigest({ version: 2, tenant: p.tenant, created: new Date(now()).toISOString(), previous, objects: [output], replaces });
       const outcome = await o.state.commitSegment({ key: commitKey, covered: encodeCovered([]), heads: [{ tenant: p.tenant, expected: previous, next: { key: d.key, sha256: d.sha256, body: d.body } }] });
       if (outcome === 'committed') {
         committed = true;
@@ -208,17 +198,14 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
         await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: d.key, Body: d.body, ContentType: 'application/json', ...sse }));
         await o.state.markPublished(p.tenant, d.sha256);
         fault('published', p.dt);
-        await finish(replaces, outputs, events, staged);
+        await finish(replaces, [output], events, staged);
       } else if (await o.state.covered(commitKey)) {
-        // Committed by a concurrent run with its own staging copies: it finishes its own; ours are garbage.
+        // Committed by a concurrent run with its own staging copy: that run finishes it (or the next run does); ours is garbage.
         committed = true;
       }
     }
     if (!committed) throw new CompactionError(`${p.tenant} ${p.dt}: the digest head kept moving for ${MAX_CONFLICTS} attempts; run the compactor again`);
-    return {
-      dt: p.dt, objectsBefore, objectsAfter: objectsBefore - p.inputs.length + outputs.length, inputs: p.inputs.length, outputs: outputs.length, rows: before.rows,
-      bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: outputs.reduce((n, x) => n + x.size, 0), ms: performance.now() - t0,
-    };
+    return { rows: before.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: output.size };
   }
 
   return {
@@ -248,9 +235,16 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       for (const [dt, objects] of daysOf(c.current)) {
         if (opts.day ? dt !== opts.day : !compactable(dt, now(), false) || dt < oldest) continue;
         if (opts.deadline && now() > opts.deadline) break;
-        const plan = planDay(tenant, dt, objects, cap);
-        if (!plan) continue;
-        days.push(await compactDay(plan, events, staged, objects.length));
+        const groups = planDay(tenant, dt, objects, cap);
+        if (!groups.length) continue;
+        const t0 = performance.now();
+        const sum = { rows: 0, bytesIn: 0, bytesOut: 0 };
+        for (const g of groups) {
+          const r = await compactGroup(g, events, staged);
+          sum.rows += r.rows; sum.bytesIn += r.bytesIn; sum.bytesOut += r.bytesOut;
+        }
+        const inputs = groups.reduce((n, g) => n + g.inputs.length, 0);
+        days.push({ dt, objectsBefore: objects.length, objectsAfter: objects.length - inputs + groups.length, inputs, outputs: groups.length, ...sum, ms: performance.now() - t0 });
       }
       return { tenant, days, finished, garbage: garbage.length };
     },

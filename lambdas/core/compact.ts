@@ -2,22 +2,22 @@
  * Archive compaction, the pure half: which of a tenant-day's archive objects to merge into which
  * outputs. The archiver writes one object per tenant-day per stream batch (tens to thousands a
  * day); once the day is closed, the compactor merges them into one object per tenant-day — more
- * when the day's Parquet exceeds the size cap, each output then up to about the cap — with the
- * rows sorted by (event_time, source_id, event_uid).
+ * when the day's Parquet exceeds the size cap, each then up to the cap — with the rows of each
+ * sorted by (event_time, source_id, event_uid).
  *
- * The protocol (adapters/archive-compact.ts), chosen so that a process killed at any instant
- * leaves `verify` green and queries never count a row twice:
+ * The protocol (adapters/archive-compact.ts), per merge group (planDay), chosen so that a process
+ * killed at any instant leaves `verify` green and queries never count a row twice:
  *
  * 1. Read the old objects (each must hash to what its digest recorded), merge, sort, encode.
- * 2. Write each output to its staging key under `compaction/` — outside `events/`, so neither
+ * 2. Write the output to its staging key under `compaction/` — outside `events/`, so neither
  *    Athena, DuckDB nor `verify`'s listing sees it — then read it back and check its row count and
  *    the multiset hash of its (source_id, event_uid) pairs against the old set's.
- * 3. Commit a version-2 digest (core/digest.ts) listing the outputs at their final keys and the
- *    objects they replace, by the same compare-and-set on the tenant's chain head as the archiver
+ * 3. Commit a version-2 digest (core/digest.ts) listing the output at its final key and the
+ *    objects it replaces, by the same compare-and-set on the tenant's chain head as the archiver
  *    (with a commit record named after the old set, so two compactors commit it once), and
  *    publish it.
- * 4. Delete the old objects, then copy each staged output to its final key under `events/`, then
- *    delete the staging copies.
+ * 4. Delete the old objects, then copy the staged output to its final key under `events/`, then
+ *    delete the staging copy.
  *
  * A crash before 3 leaves the old set listed and in place, and a staging object no digest names:
  * garbage, which a later run deletes. A crash after 3 leaves a committed replacement that is not
@@ -43,7 +43,7 @@ import type { AuthEvent } from './event.ts';
 import { SETTLED_AFTER_MS } from './backfill.ts';
 import { sha256Hex } from './digest.ts';
 
-/** Parquet bytes per output object (about: outputs are cut by rows, sized from the inputs). */
+/** Parquet bytes merged into one object at most (the merged object is smaller: it compresses better). */
 export const DEFAULT_SIZE_CAP = 256 * 1024 * 1024;
 
 /**
@@ -71,37 +71,41 @@ export function compactable(dt: string, now: number, explicit: boolean): boolean
   return now >= closedAt(dt);
 }
 
-export interface PlannedOutput {
-  /** The final key under `events/`. */
-  readonly key: string;
-  /** Of `outputs` outputs of this group, this one (0-based): the sorted rows are cut evenly. */
-  readonly index: number;
-}
-
-export interface DayPlan {
+/** One merge: `inputs` (read whole, together at most about the cap) into one object, `output`. */
+export interface MergeGroup {
   readonly tenant: string;
   readonly dt: string;
-  /** The objects merged (each read whole), sorted by key. */
+  /** Sorted by first event_time, then key. */
   readonly inputs: readonly DigestObject[];
-  /** Final keys of the outputs, in row order. */
-  readonly outputs: readonly string[];
-  /** Names the old set: the commit record and the outputs' names derive from it. */
+  /** The final key under `events/`: `compacted-<id>.parquet`. */
+  readonly output: string;
+  /** Names the old set: the commit record and the output's name derive from it. */
   readonly id: string;
 }
 
 /**
  * The plan for one tenant-day's listed objects: objects at or above half the cap stay as they
- * are (already Athena-sized); the others are merged into ceil(their size / cap) outputs. Nothing
- * to do (null) with fewer than two such objects: a compacted day is a no-op.
+ * are (already Athena-sized); the others, in event-time order, are packed into groups of at most
+ * `sizeCap` bytes, each merged into one object — one per tenant-day when the day's small objects
+ * fit the cap. A group of one object is no merge, so a compacted day is a no-op (empty plan).
+ * Each group is read, merged and replaced on its own: a Lambda holds one group's rows at a time.
  */
-export function planDay(tenant: string, dt: string, objects: readonly DigestObject[], sizeCap = DEFAULT_SIZE_CAP): DayPlan | null {
-  const small = objects.filter((o) => o.size < sizeCap / 2).sort((a, b) => (a.key < b.key ? -1 : 1));
-  if (small.length < 2) return null;
-  const bytes = small.reduce((n, o) => n + o.size, 0);
-  const n = Math.max(1, Math.ceil(bytes / sizeCap));
-  const id = sha256Hex(small.map((o) => `${o.key} ${o.sha256}`).join('\n')).slice(0, 16);
-  const outputs = Array.from({ length: n }, (_, i) => archiveKey(tenant, dt, n === 1 ? `compacted-${id}` : `compacted-${id}-${String(i + 1).padStart(3, '0')}of${n}`));
-  return { tenant, dt, inputs: small, outputs, id };
+export function planDay(tenant: string, dt: string, objects: readonly DigestObject[], sizeCap = DEFAULT_SIZE_CAP): MergeGroup[] {
+  const small = objects.filter((o) => o.size < sizeCap / 2)
+    .sort((a, b) => (a.first_event_time < b.first_event_time ? -1 : a.first_event_time > b.first_event_time ? 1 : a.key < b.key ? -1 : 1));
+  const bins: DigestObject[][] = [];
+  let bin: DigestObject[] = [];
+  let bytes = 0;
+  for (const o of small) {
+    if (bin.length && bytes + o.size > sizeCap) { bins.push(bin); bin = []; bytes = 0; }
+    bin.push(o);
+    bytes += o.size;
+  }
+  if (bin.length) bins.push(bin);
+  return bins.filter((b) => b.length >= 2).map((inputs) => {
+    const id = sha256Hex([...inputs].map((o) => `${o.key} ${o.sha256}`).sort().join('\n')).slice(0, 16);
+    return { tenant, dt, inputs, output: archiveKey(tenant, dt, `compacted-${id}`), id };
+  });
 }
 
 /** The staging key of an output: under `compaction/`, unique to the run that writes it. */
@@ -115,13 +119,6 @@ export const compactionCommitKey = (tenant: string, id: string) => `compaction-c
 export function sortRows<T extends Pick<AuthEvent, 'event_time' | 'source_id' | 'event_uid'>>(rows: readonly T[]): T[] {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [...rows].sort((a, b) => cmp(a.event_time, b.event_time) || cmp(a.source_id, b.source_id) || cmp(a.event_uid, b.event_uid));
-}
-
-/** Cuts sorted rows into `n` runs of (nearly) equal length. */
-export function cut<T>(rows: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < n; i++) out.push(rows.slice(Math.floor((i * rows.length) / n), Math.floor(((i + 1) * rows.length) / n)));
-  return out;
 }
 
 /** The row set's identity: its size and its multiset hash. */

@@ -13,7 +13,7 @@ import { archiveVerifier } from '../../lambdas/adapters/archive-verify.ts';
 import { archiveCompactor, CompactionError, type CompactionStep } from '../../lambdas/adapters/archive-compact.ts';
 import { ARCHIVE_COLUMNS } from '../../lambdas/core/archive.ts';
 import {
-  CLOSED_AFTER_MS, compactable, cut, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
+  CLOSED_AFTER_MS, compactable, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
 } from '../../lambdas/core/compact.ts';
 import { encodeDigest, rowSetHash, sha256Hex, verifyArchive, type Digest, type DigestObject } from '../../lambdas/core/digest.ts';
 import { readParquetColumns } from '../../lambdas/core/parquet.ts';
@@ -29,25 +29,25 @@ const obj = (key: string, size: number, rows = 10): DigestObject => ({ key, sha2
 describe('compaction plan (pure)', () => {
   it('merges a day\'s small objects into one output named after the old set; a day with one object is a no-op', () => {
     const objects = [obj('events/tenant=a/dt=2026-11-20/b.parquet', 1000), obj('events/tenant=a/dt=2026-11-20/a.parquet', 2000)];
-    const p = planDay('a', '2026-11-20', objects)!;
-    assert.deepEqual(p.inputs.map((x) => x.key), ['events/tenant=a/dt=2026-11-20/a.parquet', 'events/tenant=a/dt=2026-11-20/b.parquet']);
-    assert.equal(p.outputs.length, 1);
-    assert.match(p.outputs[0]!, /^events\/tenant=a\/dt=2026-11-20\/compacted-[0-9a-f]{16}\.parquet$/);
-    assert.equal(planDay('a', '2026-11-20', [objects[0]!]), null);
-    assert.equal(planDay('a', '2026-11-20', []), null);
+    const [p, ...rest] = planDay('a', '2026-11-20', objects);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(p!.inputs.map((x) => x.key), ['events/tenant=a/dt=2026-11-20/a.parquet', 'events/tenant=a/dt=2026-11-20/b.parquet']);
+    assert.match(p!.output, /^events\/tenant=a\/dt=2026-11-20\/compacted-[0-9a-f]{16}\.parquet$/);
+    assert.deepEqual(planDay('a', '2026-11-20', [objects[0]!]), []);
+    assert.deepEqual(planDay('a', '2026-11-20', []), []);
     // A different old set, a different name: a re-compaction never reuses a key it replaces.
-    assert.notEqual(planDay('a', '2026-11-20', [...objects, obj('events/tenant=a/dt=2026-11-20/c.parquet', 10)])!.outputs[0], p.outputs[0]);
+    assert.notEqual(planDay('a', '2026-11-20', [...objects, obj('events/tenant=a/dt=2026-11-20/c.parquet', 10)])[0]!.output, p!.output);
   });
 
-  it('splits above the size cap into ceil(bytes / cap) outputs and leaves objects of half the cap or more alone', () => {
+  it('above the size cap: groups of at most the cap in event-time order, one object each; objects of half the cap or more stay', () => {
     const cap = 1000;
-    const small = Array.from({ length: 5 }, (_, i) => obj(`events/tenant=a/dt=2026-11-20/s${i}.parquet`, 450));
-    const p = planDay('a', '2026-11-20', [...small, obj('events/tenant=a/dt=2026-11-20/big.parquet', 600)], cap)!;
-    assert.equal(p.inputs.length, 5);
-    assert.ok(!p.inputs.some((x) => x.key.includes('big')));
-    assert.equal(p.outputs.length, 3);
-    assert.deepEqual(p.outputs.map((k) => /-(\d+of\d+)\.parquet$/.exec(k)![1]), ['001of3', '002of3', '003of3']);
-    assert.equal(planDay('a', '2026-11-20', [obj('events/tenant=a/dt=2026-11-20/x.parquet', 600), obj('events/tenant=a/dt=2026-11-20/y.parquet', 700)], cap), null);
+    const small = Array.from({ length: 5 }, (_, i) => ({ ...obj(`events/tenant=a/dt=2026-11-20/s${i}.parquet`, 450), first_event_time: `2026-11-20T0${4 - i}:00:00.000Z` }));
+    const groups = planDay('a', '2026-11-20', [...small, obj('events/tenant=a/dt=2026-11-20/big.parquet', 600)], cap);
+    // 450 + 450 fit, a third does not: [s4 s3] [s2 s1] and s0 alone (no merge).
+    assert.deepEqual(groups.map((g) => g.inputs.map((x) => x.key.slice(-10, -8))), [['s4', 's3'], ['s2', 's1']]);
+    assert.ok(groups.every((g) => g.inputs.reduce((n, x) => n + x.size, 0) <= cap));
+    assert.equal(new Set(groups.map((g) => g.output)).size, 2);
+    assert.deepEqual(planDay('a', '2026-11-20', [obj('events/tenant=a/dt=2026-11-20/x.parquet', 600), obj('events/tenant=a/dt=2026-11-20/y.parquet', 700)], cap), []);
     assert.equal(DEFAULT_SIZE_CAP, 256 * 1024 * 1024);
   });
 
@@ -62,7 +62,7 @@ describe('compaction plan (pure)', () => {
     assert.equal(compactable('nope', end, true), false);
   });
 
-  it('rows sort by event_time, then source_id, then event_uid; cut keeps every row once', () => {
+  it('rows sort by event_time, then source_id, then event_uid', () => {
     const rows = [
       { event_time: '2026-11-20T10:00:00.000Z', source_id: 'b', event_uid: '1' },
       { event_time: '2026-11-20T09:00:00.000Z', source_id: 'z', event_uid: '9' },
@@ -70,8 +70,6 @@ describe('compaction plan (pure)', () => {
       { event_time: '2026-11-20T10:00:00.000Z', source_id: 'a', event_uid: '1' },
     ];
     assert.deepEqual(sortRows(rows).map((r) => `${r.source_id}${r.event_uid}`), ['z9', 'a1', 'a2', 'b1']);
-    const parts = cut([1, 2, 3, 4, 5, 6, 7], 3);
-    assert.deepEqual(parts, [[1, 2], [3, 4], [5, 6, 7]]);
   });
 
   it('the row-set hash ignores order and split, and counts duplicates', () => {
@@ -207,6 +205,22 @@ describe('the compactor against a versioned S3 in memory', () => {
     const again = await a.compactor().compactTenant('acme');
     assert.deepEqual([again.days, again.finished, again.garbage], [[], 0, 0]);
     assert.ok(!a.vs.calls.slice(calls).some((c) => /Put|Copy|Delete/.test(c.command)));
+  });
+
+  it('a day above the size cap: one merged object per group, each sorted, the same rows, verify green', async () => {
+    const a = await archived();
+    const before = await rowsOf(a.vs);
+    const sizes = [...a.vs.current('events/tenant=acme/dt=2026-11-20/').values()].map((b) => b.length);
+    const cap = Math.max(...sizes) * 2 + 10; // two objects per group (they are of about one size)
+    assert.ok(Math.min(...sizes) * 3 > cap);
+    const r = await archiveCompactor({ s3: a.vs.s3, bucket: BUCKET, state: a.state, now: () => a.vs.now, sizeCap: cap }).compactTenant('acme', { day: '2026-11-20' });
+    assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.inputs, d.outputs, d.objectsAfter]), [[4, 4, 2, 2]]);
+    assert.deepEqual(await rowsOf(a.vs), before);
+    assert.deepEqual(await a.verify(), []);
+    for (const [, body] of a.vs.current('events/tenant=acme/dt=2026-11-20/')) {
+      const times = (await readParquetColumns(body, ['event_time'])).map((x) => (x['event_time'] as Date).toISOString());
+      assert.deepEqual(times, [...times].sort());
+    }
   });
 
   it('late events after a compaction: the next run merges the compacted object with the new one', async () => {
