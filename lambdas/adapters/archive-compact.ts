@@ -136,7 +136,13 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
   }
 
   async function readRows(tenant: string, obj: DigestObject): Promise<AuthEvent[]> {
-    const bytes = await getBytes(obj.key);
+    let bytes: Uint8Array;
+    try {
+      bytes = await getBytes(obj.key);
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
+      throw new CompactionError(`${obj.key} is gone: the day changed while it was being compacted (another compactor finished it first); run the compactor again`);
+    }
     if (sha256Hex(bytes) !== obj.sha256) throw new CompactionError(`${obj.key} differs from what its digest recorded: run authtrail verify --tenant ${tenant}; the day was not compacted`);
     const rows = await readParquetColumns(bytes, COLUMNS);
     const types = new Map(ARCHIVE_COLUMNS.map((c) => [c.name, c.type]));

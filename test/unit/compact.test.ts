@@ -294,6 +294,23 @@ describe('the compactor against a versioned S3 in memory', () => {
     assert.deepEqual(await a.verify(), []);
   });
 
+  it('two compactors on the same day at once: the replacement commits once, the rows stay, verify green', async () => {
+    const a = await archived();
+    const before = await rowsOf(a.vs);
+    const results = await Promise.allSettled([a.compactor().compactTenant('acme', { day: '2026-11-20' }), a.compactor().compactTenant('acme', { day: '2026-11-20' })]);
+    assert.ok(results.some((r) => r.status === 'fulfilled'), JSON.stringify(results));
+    for (const r of results) if (r.status === 'rejected') assert.match(String(r.reason), /another compactor|changed while it was being compacted/);
+    assert.deepEqual(await rowsOf(a.vs), before);
+    assert.deepEqual(await a.verify(), []);
+    assert.equal(objectsOf(a.vs, 'acme', '2026-11-20').length, 1);
+    const v2 = [...a.vs.current('digests/tenant=acme/').values()].filter((b) => new TextDecoder().decode(b).includes('"replaces"'));
+    assert.equal(v2.length, 1);
+    a.vs.now += 2 * 3_600_000;
+    const r = await a.compactor().compactTenant('acme');
+    assert.ok(r.garbage <= 1);
+    assert.deepEqual([...a.vs.current('compaction/').keys()], []);
+  });
+
   it('an input that differs from its digest stops the day: nothing staged, nothing replaced', async () => {
     const a = await archived();
     const [victim] = objectsOf(a.vs, 'acme', '2026-11-20');
