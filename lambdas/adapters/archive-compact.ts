@@ -227,7 +227,10 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       const stagingList = await list(`${STAGING_PREFIX}tenant=${tenant}/`);
       const staged = new Set(stagingList.map((x) => x.key));
       let finished = 0;
-      for (const { r, objects } of c.replacements) {
+      // A merged object that a later compaction merged again is that later one's to finish.
+      const replacedLater = new Set(c.replacements.flatMap((x) => x.r.old.map((o) => o.key)));
+      for (const { r, objects: all } of c.replacements) {
+        const objects = all.filter((n) => !replacedLater.has(n.key));
         const referenced = objects.map((n) => r.staging[n.key]).filter((k): k is string => k !== undefined && staged.has(k));
         if (objects.every((n) => events.has(n.key)) && !r.old.some((x) => events.has(x.key)) && !referenced.length) continue;
         await finish(r, objects, events, staged);

@@ -140,8 +140,10 @@ export function walkChain(head: DigestRef | null, digests: ReadonlyMap<string, s
  */
 export function stagingKeysToCheck(head: DigestRef | null, digests: ReadonlyMap<string, string>, objects: ReadonlyMap<string, string> | ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const { r, objects: news } of walkChain(head, digests).replacements) {
-    for (const o of news) if (!objects.has(o.key) && r.staging[o.key]) out.push(r.staging[o.key]!);
+  const { replacements } = walkChain(head, digests);
+  const replaced = new Set(replacements.flatMap((x) => x.r.old.map((o) => o.key)));
+  for (const { r, objects: news } of replacements) {
+    for (const o of news) if (!objects.has(o.key) && !replaced.has(o.key) && r.staging[o.key]) out.push(r.staging[o.key]!);
   }
   return out;
 }
@@ -158,6 +160,8 @@ export function verifyArchive(v: VerifyInput): { findings: Finding[]; digests: n
   /** New objects not in place whose staging copy holds the recorded bytes: in progress. */
   const staged = new Set<string>();
   let compacting = 0;
+  // A merged object that a later compaction merged again (late events) is that one's business.
+  const replacedLater = new Set(replacements.flatMap((x) => x.r.old.map((o) => o.key)));
   for (const { digest, r, objects: news } of replacements) {
     const newRows = news.reduce((n, o) => n + o.rows, 0);
     const oldRows = r.old.reduce((n, o) => n + o.rows, 0);
@@ -166,7 +170,7 @@ export function verifyArchive(v: VerifyInput): { findings: Finding[]; digests: n
       const before = listed.get(o.key);
       if (!before || before.sha256 !== o.sha256) findings.push({ kind: 'replacement_invalid', key: digest, detail: `replaces ${o.key}, which no earlier digest lists with SHA-256 ${o.sha256.slice(0, 16)}…` });
     }
-    const complete = news.every((o) => v.objects.has(o.key));
+    const complete = news.every((o) => v.objects.has(o.key) || replacedLater.has(o.key));
     if (!complete && (!v.from || r.dt >= v.from) && (!v.to || r.dt <= v.to)) compacting++;
     for (const o of news) {
       const s = r.staging[o.key];

@@ -233,6 +233,12 @@ describe('the compactor against a versioned S3 in memory', () => {
     assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.objectsAfter, d.rows]), [[2, 1, 14]]);
     assert.deepEqual(await rowsOf(a.vs), before);
     assert.deepEqual(await a.verify(), []);
+    // The first merged object, merged again, is not a compaction in progress for anyone.
+    const v = await archiveVerifier({ s3: a.vs.s3, bucket: BUCKET, state: a.state }).verifyTenant('acme');
+    assert.equal(v.compacting, undefined);
+    const again = await a.compactor().compactTenant('acme');
+    assert.deepEqual([again.finished, again.garbage], [0, 0]);
+    assert.deepEqual(await a.verify(), []);
   });
 
   for (const step of ['staged', 'checked', 'committed', 'published', 'deleted', 'moved'] as const) {
