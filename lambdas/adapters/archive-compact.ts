@@ -296,7 +296,10 @@ export interface CompactDeps {
 export async function compactAll(input: unknown, deps: CompactDeps): Promise<CompactSummary> {
   const req = CompactRequest.parse(input ?? {});
   const { tenant, day } = req;
-  const tenants = tenant ? [tenant] : [...new Set([...deps.configTenants, ...await deps.compactor.tenants()])].sort();
+  const known = [...new Set([...deps.configTenants, ...await deps.compactor.tenants()])].sort();
+  // A tenant neither configured nor archived is a typo: "nothing to compact" would mislead.
+  if (tenant && !known.includes(tenant)) throw new CompactionError(`unknown tenant "${tenant}": it is not in the config and has nothing in the archive (tenants: ${known.join(', ') || 'none'})`);
+  const tenants = tenant ? [tenant] : known;
   const results: CompactSummary['tenants'][number][] = [];
   const errors: { tenant: string; message: string }[] = [];
   for (const t of tenants) {

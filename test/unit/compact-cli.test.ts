@@ -80,6 +80,7 @@ describe('authtrail compact', () => {
     seen.length = 0;
     await compactAll({ tenant: 'acme', day: '2026-11-20' }, { compactor: compactor as never, configTenants: [] });
     assert.deepEqual(seen, [['acme', { day: '2026-11-20', deadline: undefined }]]);
+    await assert.rejects(compactAll({ tenant: 'nosuch' }, { compactor: compactor as never, configTenants: ['globex'] }), /unknown tenant "nosuch": it is not in the config and has nothing in the archive \(tenants: acme, globex, initech\)/);
     await assert.rejects(compactAll({ tenant: 'acme', full: true }, { compactor: compactor as never, configTenants: [] }));
     await assert.rejects(compactAll({ day: '20-11-2026' }, { compactor: compactor as never, configTenants: [] }));
   });
