@@ -10,7 +10,7 @@ import { archiveCompactor } from '../lambdas/adapters/archive-compact.ts';
 import { memoryArchiveState } from '../lambdas/adapters/archive-state.ts';
 import { archiveWriter } from '../lambdas/adapters/archive-writer.ts';
 import { archiveVerifier } from '../lambdas/adapters/archive-verify.ts';
-import { DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
+import { DEFAULT_MAX_ROWS, DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
 import type { AuthEvent } from '../lambdas/core/event.ts';
 import { versionedS3 } from '../test/helpers/versioned-s3.ts';
 
@@ -59,11 +59,16 @@ export async function measureCompaction(events: readonly AuthEvent[], perObject:
 
 /**
  * Objects per closed tenant-day at a steady load: before, one per archiver batch that holds the
- * tenant (every batch, at these rates); after, one per `sizeCap` of the day's Parquet.
+ * tenant (every batch, at these rates); after, one per `sizeCap` of the day's Parquet or
+ * `maxRows` of its rows, whichever gives more.
  */
-export function objectsPerTenantDay(o: { eventsPerSecond: number; tenants: number; batchesPerDay: number; parquetBytesPerEvent: number; sizeCap?: number }) {
+export function objectsPerTenantDay(o: { eventsPerSecond: number; tenants: number; batchesPerDay: number; parquetBytesPerEvent: number; sizeCap?: number; maxRows?: number }) {
   const cap = o.sizeCap ?? DEFAULT_SIZE_CAP;
+  const maxRows = o.maxRows ?? DEFAULT_MAX_ROWS;
   const events = (o.eventsPerSecond * 86_400) / o.tenants;
   const bytes = events * o.parquetBytesPerEvent;
-  return { events_per_tenant_day: Math.round(events), parquet_mb_per_tenant_day: Math.round(bytes / 1024 ** 2), before: Math.round(o.batchesPerDay), after: Math.max(1, Math.ceil(bytes / cap)), size_cap_mb: cap / 1024 ** 2 };
+  return {
+    events_per_tenant_day: Math.round(events), parquet_mb_per_tenant_day: Math.round(bytes / 1024 ** 2), before: Math.round(o.batchesPerDay),
+    after: Math.max(1, Math.ceil(bytes / cap), Math.ceil(events / maxRows)), size_cap_mb: cap / 1024 ** 2, max_rows: maxRows,
+  };
 }

@@ -36,10 +36,10 @@ export const USAGE = `usage: authtrail <command>
   verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--outputs <file>]
                                check the archive against its digest chain (exit 1 on any finding)
   compact [--tenant t] [--day YYYY-MM-DD] [--outputs <file>]
-                               merge the archive's objects into one per tenant-day (one per 256 MB
-                               above that), for every closed day (over for 27 h) or, with --day,
-                               that day if it is before today; with --outputs by the deployed
-                               compactor
+                               merge the archive's objects into one per tenant-day (more above
+                               256 MB or a million rows), for every closed day (over for 27 h) or,
+                               with --day, that day if it is before today; with --outputs by the
+                               deployed compactor
   quarantine [--json] [--outputs <file>]
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]

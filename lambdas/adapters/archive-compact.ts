@@ -33,6 +33,8 @@ export interface ArchiveCompactorOptions {
   readonly objectLock?: 'governance' | 'compliance' | undefined;
   /** @default DEFAULT_SIZE_CAP (256 MiB) */
   readonly sizeCap?: number;
+  /** @default DEFAULT_MAX_ROWS (1,000,000) */
+  readonly maxRows?: number;
   /** `retention.archiveDays`: days that near their expiry are left alone. */
   readonly archiveDays?: number | undefined;
   readonly now?: () => number;
@@ -244,7 +246,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       for (const [dt, objects] of daysOf(c.current)) {
         if (opts.day ? dt !== opts.day : !compactable(dt, now(), false) || dt < oldest) continue;
         if (opts.deadline && now() > opts.deadline) break;
-        const groups = planDay(tenant, dt, objects, cap);
+        const groups = planDay(tenant, dt, objects, cap, o.maxRows);
         if (!groups.length) continue;
         const t0 = performance.now();
         const sum = { rows: 0, bytesIn: 0, bytesOut: 0 };

@@ -47,6 +47,14 @@ import { sha256Hex } from './digest.ts';
 export const DEFAULT_SIZE_CAP = 256 * 1024 * 1024;
 
 /**
+ * Rows merged into one object at most: a merge holds its rows decoded in memory, about 2.6 KB
+ * each with the vendor's raw JSON (measured), so a million rows is about 2.6 GB — what the
+ * deployed function's heap allows (infra/constructs/compactor.ts). At the archive's ~90 bytes of
+ * Parquet per event this cap, not the size cap, bounds an object (~90 MB).
+ */
+export const DEFAULT_MAX_ROWS = 1_000_000;
+
+/**
  * A day is closed this long after it ended (UTC midnight): 2 hours of grace, plus the time an
  * event of the day may still reach the archiver through its stream record (SETTLED_AFTER_MS, as
  * the backfill waits). A later event still lands in the day as a new small object, and the next
@@ -84,22 +92,25 @@ export interface MergeGroup {
 }
 
 /**
- * The plan for one tenant-day's listed objects: objects at or above half the cap stay as they
- * are (already Athena-sized); the others, in event-time order, are packed into groups of at most
- * `sizeCap` bytes, each merged into one object — one per tenant-day when the day's small objects
- * fit the cap. A group of one object is no merge, so a compacted day is a no-op (empty plan).
- * Each group is read, merged and replaced on its own: a Lambda holds one group's rows at a time.
+ * The plan for one tenant-day's listed objects: objects at or above half of either cap stay as
+ * they are (already Athena-sized); the others, in event-time order, are packed into groups of at
+ * most `sizeCap` bytes and `maxRows` rows, each merged into one object — one per tenant-day when
+ * the day's small objects fit. A group of one object is no merge, so a compacted day is a no-op
+ * (empty plan). Each group is read, merged and replaced on its own: the compactor holds one
+ * group's rows at a time.
  */
-export function planDay(tenant: string, dt: string, objects: readonly DigestObject[], sizeCap = DEFAULT_SIZE_CAP): MergeGroup[] {
-  const small = objects.filter((o) => o.size < sizeCap / 2)
+export function planDay(tenant: string, dt: string, objects: readonly DigestObject[], sizeCap = DEFAULT_SIZE_CAP, maxRows = DEFAULT_MAX_ROWS): MergeGroup[] {
+  const small = objects.filter((o) => o.size < sizeCap / 2 && o.rows < maxRows / 2)
     .sort((a, b) => (a.first_event_time < b.first_event_time ? -1 : a.first_event_time > b.first_event_time ? 1 : a.key < b.key ? -1 : 1));
   const bins: DigestObject[][] = [];
   let bin: DigestObject[] = [];
   let bytes = 0;
+  let rows = 0;
   for (const o of small) {
-    if (bin.length && bytes + o.size > sizeCap) { bins.push(bin); bin = []; bytes = 0; }
+    if (bin.length && (bytes + o.size > sizeCap || rows + o.rows > maxRows)) { bins.push(bin); bin = []; bytes = 0; rows = 0; }
     bin.push(o);
     bytes += o.size;
+    rows += o.rows;
   }
   if (bin.length) bins.push(bin);
   return bins.filter((b) => b.length >= 2).map((inputs) => {

@@ -17,11 +17,12 @@ describe('bench: compaction figures', () => {
     assert.ok(m.ms > 0 && m.ms_per_object > 0 && m.ms_per_mb > 0);
   });
 
-  it('objects per closed tenant-day: one per batch before, one per size cap of Parquet after', () => {
+  it('objects per closed tenant-day: one per batch before; after, one per size cap of Parquet or row cap, whichever gives more', () => {
     const r = objectsPerTenantDay({ eventsPerSecond: 200, tenants: 5, batchesPerDay: 288, parquetBytesPerEvent: 200 });
     assert.equal(r.events_per_tenant_day, 3_456_000);
     assert.equal(r.before, 288);
-    assert.equal(r.after, Math.ceil((3_456_000 * 200) / (256 * 1024 ** 2)));
+    assert.equal(r.after, 4); // 3.456 M rows / 1 M per object; 659 MB / 256 MB would be 3
+    assert.equal(objectsPerTenantDay({ eventsPerSecond: 200, tenants: 5, batchesPerDay: 288, parquetBytesPerEvent: 200, maxRows: 10_000_000 }).after, Math.ceil((3_456_000 * 200) / (256 * 1024 ** 2)));
     assert.equal(objectsPerTenantDay({ eventsPerSecond: 50, tenants: 50, batchesPerDay: 288, parquetBytesPerEvent: 200 }).after, 1);
   });
 });

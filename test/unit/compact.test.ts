@@ -13,7 +13,7 @@ import { archiveVerifier } from '../../lambdas/adapters/archive-verify.ts';
 import { archiveCompactor, CompactionError, type CompactionStep } from '../../lambdas/adapters/archive-compact.ts';
 import { ARCHIVE_COLUMNS } from '../../lambdas/core/archive.ts';
 import {
-  CLOSED_AFTER_MS, compactable, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
+  CLOSED_AFTER_MS, compactable, DEFAULT_MAX_ROWS, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
 } from '../../lambdas/core/compact.ts';
 import { encodeDigest, rowSetHash, sha256Hex, verifyArchive, type Digest, type DigestObject } from '../../lambdas/core/digest.ts';
 import { readParquetColumns } from '../../lambdas/core/parquet.ts';
@@ -49,6 +49,11 @@ describe('compaction plan (pure)', () => {
     assert.equal(new Set(groups.map((g) => g.output)).size, 2);
     assert.deepEqual(planDay('a', '2026-11-20', [obj('events/tenant=a/dt=2026-11-20/x.parquet', 600), obj('events/tenant=a/dt=2026-11-20/y.parquet', 700)], cap), []);
     assert.equal(DEFAULT_SIZE_CAP, 256 * 1024 * 1024);
+    // The row cap bounds a group too (and an object of half of it or more stays).
+    const many = Array.from({ length: 4 }, (_, i) => obj(`events/tenant=a/dt=2026-11-20/r${i}.parquet`, 10, 300));
+    assert.deepEqual(planDay('a', '2026-11-20', many, cap, 1000).map((g) => g.inputs.length), [3]);
+    assert.deepEqual(planDay('a', '2026-11-20', many, cap, 600), []);
+    assert.equal(DEFAULT_MAX_ROWS, 1_000_000);
   });
 
   it('a day is closed 27 h after it ended; by name (--day) any day before today', () => {
