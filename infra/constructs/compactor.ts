@@ -59,9 +59,9 @@ export class AuthTrailCompactor extends Construct {
     this.function = authtrailFunction(this, 'CompactorFunction', {
       handler: 'compactor',
       description: 'Compact the archive: one Parquet object per closed tenant-day (authtrail compact, scheduled)',
-      // One merge group's rows are held in memory at a time: up to DEFAULT_MAX_ROWS, about 2.6 GB
-      // decoded, plus the sorted copy and the encoder's columns; the heap is raised to match.
-      memorySize: 8192,
+      // One merge group's rows are held in memory at a time: up to DEFAULT_MAX_ROWS, about 1.3 GB
+      // decoded, plus the encoder's columns. Node's default heap is a quarter of the memory.
+      memorySize: 10_240,
       timeout: Duration.minutes(15),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       service,
@@ -69,7 +69,6 @@ export class AuthTrailCompactor extends Construct {
         AUTHTRAIL_BUCKET: bucket.bucketName,
         AUTHTRAIL_STATE_TABLE: stateTable.tableName,
         AUTHTRAIL_KMS_KEY_ID: key.keyArn,
-        NODE_OPTIONS: '--max-old-space-size=6144',
         AUTHTRAIL_TENANTS: JSON.stringify(props.tenants),
         ...(props.objectLock ? { AUTHTRAIL_OBJECT_LOCK: props.objectLock } : {}),
         ...(props.archiveDays ? { AUTHTRAIL_ARCHIVE_DAYS: String(props.archiveDays) } : {}),

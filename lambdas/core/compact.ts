@@ -48,11 +48,12 @@ export const DEFAULT_SIZE_CAP = 256 * 1024 * 1024;
 
 /**
  * Rows merged into one object at most: a merge holds its rows decoded in memory, about 2.6 KB
- * each with the vendor's raw JSON (measured), so a million rows is about 2.6 GB — what the
- * deployed function's heap allows (infra/constructs/compactor.ts). At the archive's ~90 bytes of
- * Parquet per event this cap, not the size cap, bounds an object (~90 MB).
+ * each with the vendor's raw JSON (measured), so half a million rows is about 1.3 GB, plus the
+ * encoder's columns — within the heap Node gives the deployed function (a quarter of its 10 GB;
+ * infra/constructs/compactor.ts). At the archive's ~90 bytes of Parquet per event this cap, not
+ * the size cap, bounds an object (~45 MB).
  */
-export const DEFAULT_MAX_ROWS = 1_000_000;
+export const DEFAULT_MAX_ROWS = 500_000;
 
 /**
  * A day is closed this long after it ended (UTC midnight): 2 hours of grace, plus the time an

@@ -45,10 +45,10 @@ describe('infra: the scheduled archive compactor', () => {
     secretsKeyArn = arnOf(storage.secretsKey);
   });
 
-  it('Node 24 on arm64, 15 minutes, 8 GB with a 6 GB heap (a merge group\'s rows), the tenants and the retention it needs; its name is an output for compact --outputs', () => {
+  it('Node 24 on arm64, 15 minutes, 10 GB (a merge group\'s rows), the tenants and the retention it needs; its name is an output for compact --outputs', () => {
     s.templates.stateless.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('^Compact the archive'), Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900, MemorySize: 8192,
-      Environment: { Variables: Match.objectLike({ AUTHTRAIL_TENANTS: JSON.stringify(TEST_CONFIG.tenants.map((x) => x.id)), AUTHTRAIL_ARCHIVE_DAYS: String(TEST_CONFIG.retention.archiveDays), NODE_OPTIONS: '--max-old-space-size=6144' }) },
+      Description: Match.stringLikeRegexp('^Compact the archive'), Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900, MemorySize: 10240,
+      Environment: { Variables: Match.objectLike({ AUTHTRAIL_TENANTS: JSON.stringify(TEST_CONFIG.tenants.map((x) => x.id)), AUTHTRAIL_ARCHIVE_DAYS: String(TEST_CONFIG.retention.archiveDays) }) },
     });
     const out = s.templates.stateless.findOutputs('CompactorFunctionName');
     assert.deepEqual(Object.values(out).map((o) => (o as { Value: unknown }).Value), [{ Ref: fnId }]);

@@ -21,7 +21,7 @@ describe('bench: compaction figures', () => {
     const r = objectsPerTenantDay({ eventsPerSecond: 200, tenants: 5, batchesPerDay: 288, parquetBytesPerEvent: 200 });
     assert.equal(r.events_per_tenant_day, 3_456_000);
     assert.equal(r.before, 288);
-    assert.equal(r.after, 4); // 3.456 M rows / 1 M per object; 659 MB / 256 MB would be 3
+    assert.equal(r.after, 7); // 3.456 M rows / 500,000 per object; 659 MB / 256 MB would be 3
     assert.equal(objectsPerTenantDay({ eventsPerSecond: 200, tenants: 5, batchesPerDay: 288, parquetBytesPerEvent: 200, maxRows: 10_000_000 }).after, Math.ceil((3_456_000 * 200) / (256 * 1024 ** 2)));
     assert.equal(objectsPerTenantDay({ eventsPerSecond: 50, tenants: 50, batchesPerDay: 288, parquetBytesPerEvent: 200 }).after, 1);
   });

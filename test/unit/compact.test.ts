@@ -53,7 +53,7 @@ describe('compaction plan (pure)', () => {
     const many = Array.from({ length: 4 }, (_, i) => obj(`events/tenant=a/dt=2026-11-20/r${i}.parquet`, 10, 300));
     assert.deepEqual(planDay('a', '2026-11-20', many, cap, 1000).map((g) => g.inputs.length), [3]);
     assert.deepEqual(planDay('a', '2026-11-20', many, cap, 600), []);
-    assert.equal(DEFAULT_MAX_ROWS, 1_000_000);
+    assert.equal(DEFAULT_MAX_ROWS, 500_000);
   });
 
   it('a day is closed 27 h after it ended; by name (--day) any day before today', () => {
