@@ -36,6 +36,8 @@ export interface Figures {
     readonly parquet_encode_ms_per_3158_event_batch: number;
     readonly stream_record_bytes_per_event: number;
     readonly batching: { readonly window_seconds: number; readonly max_records: number; readonly max_bytes: number };
+    /** The compactor on one tenant-day of small objects (bench/compaction.ts). */
+    readonly compaction?: { readonly ms_per_object: number; readonly ms_per_mb: number };
     /** The bench's replay of the deployed batching on one stream shard. */
     readonly steady_load?: readonly { readonly tenants: number; readonly events_per_second: number; readonly s3_puts_per_million: number }[];
   };
@@ -66,6 +68,7 @@ export interface Prices {
   readonly dynamodb_ia_per_million_read_units: number;
   readonly dynamodb_ia_storage_per_gb_month: number;
   readonly s3_put_per_thousand: number;
+  readonly s3_get_per_thousand: number;
   readonly s3_standard_per_gb_month: number;
   readonly athena_per_tb_scanned: number;
   readonly sns_per_million_publishes: number;
@@ -79,6 +82,9 @@ export const DEPLOYMENT = {
   /** PutItems in flight per ingest invocation (hot-store.ts). */
   ingestPutConcurrency: 16,
   archiverMemoryGb: 1,
+  compactorMemoryGb: 10,
+  /** The compactor's cap on the rows of one merged object (core/compact.ts). */
+  compactedRows: 500_000,
   detectorMemoryGb: 0.5,
   detectorBatch: 500,
   detectorWindowSeconds: 5,
@@ -88,6 +94,8 @@ export const DEPLOYMENT = {
   dynamoRoundTripMs: 10,
   /** Assumed: one S3 PutObject of a small Parquet object. */
   s3PutMs: 40,
+  /** Assumed: one S3 GetObject of a small Parquet object. */
+  s3GetMs: 20,
   /** DynamoDB: a partition serves about 1,000 write units a second and holds about 10 GB. */
   partitionWriteUnits: 1000,
   partitionGb: 10,
@@ -156,6 +164,7 @@ export const LINE_ITEMS = {
   archiver_state: 'archiver commits (DynamoDB state table)',
   s3_puts: 'S3 PUTs (objects + digests)',
   s3_storage_month: 'S3 storage, first month (Parquet)',
+  compaction: 'compactor (S3 reads and writes + Lambda)',
   detector_lambda: 'detector Lambda (requests + GB-s)',
   detector_state: 'detector state (DynamoDB reads + writes)',
   alerts: 'SNS alerts, alert archive',
@@ -244,6 +253,12 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   const archiverWrites = batches * (2 * (inBatch + 1) + inBatch);
   const archiverReads = batches * (inBatch + 1);
   const archiveGb = (MILLION * f.archive.parquet_bytes_per_event) / GB;
+  // After compaction: a million events' tenant-days, each split by the row cap.
+  const tenantDays = (MILLION / (eventsPerSecond * 86_400)) * tenants;
+  const merged = Math.max(tenantDays, MILLION / d.compactedRows);
+  // Its time: decoding, sorting and encoding as the bench measured it per MB read, plus the GETs
+  // of the small objects (16 in flight).
+  const compactorMs = (f.archive.compaction?.ms_per_mb ?? 0) * archiveGb * 1024 + (objects / 16) * d.s3GetMs;
 
   const detectorBatch = Math.max(1, Math.min(d.detectorBatch, perShard * d.detectorWindowSeconds));
   const detectorInvocations = MILLION / detectorBatch;
@@ -263,6 +278,10 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
     archiver_state: (archiverWrites * state.write + archiverReads * state.read) / MILLION,
     s3_puts: ((objects + digests) * p.s3_put_per_thousand) / 1000,
     s3_storage_month: archiveGb * p.s3_standard_per_gb_month,
+    // Each small object read once and deleted (free); each merged object staged, read back, copied
+    // into place (a PUT) and its digest written; the Lambda's time as the bench measured it.
+    compaction: (objects * p.s3_get_per_thousand) / 1000 + merged * ((3 * p.s3_put_per_thousand + p.s3_get_per_thousand) / 1000)
+      + lambda(merged, compactorMs / merged, d.compactorMemoryGb),
     detector_lambda: lambda(detectorInvocations, detectorMs, d.detectorMemoryGb),
     detector_state: detectorReadUnits * state.read + f.detect.state_write_units_per_event * state.write,
     // One publish and one small object per alert: a few per million events.
@@ -272,7 +291,7 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   // The naive archive: every new event its own archiver invocation and its own object, no digests.
   const naiveArchive = lambda(MILLION, d.s3PutMs + d.dynamoRoundTripMs, d.archiverMemoryGb) + (MILLION * p.s3_put_per_thousand) / 1000;
   const naive = total - line_items.archiver_lambda - line_items.archiver_state - line_items.s3_puts + naiveArchive;
-  const tenantDaysPerMillion = (MILLION / (eventsPerSecond * 86_400)) * tenants;
+  const tenantDaysPerMillion = tenantDays;
   return {
     profile: profile.name,
     tenants,

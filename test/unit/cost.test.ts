@@ -17,7 +17,7 @@ const prices: Prices = {
   dynamodb_pitr_per_gb_month: 0.2,
   dynamodb_provisioned_write_unit_hour: 0.0036, dynamodb_provisioned_read_unit_hour: 0.0018, dynamodb_ia_provisioned_write_unit_hour: 0.0072, dynamodb_ia_provisioned_read_unit_hour: 0.0036,
   dynamodb_ia_per_million_write_units: 2, dynamodb_ia_per_million_read_units: 1, dynamodb_ia_storage_per_gb_month: 0.1,
-  s3_put_per_thousand: 0.005, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
+  s3_put_per_thousand: 0.005, s3_get_per_thousand: 0.0004, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
 };
 // One day in the hot table, one "month" of one day: storage is priced for exactly one month.
 const short = { ...DEPLOYMENT, hotDays: 1, daysPerMonth: 1 };
@@ -71,6 +71,13 @@ describe('npm run cost: the arithmetic', () => {
     assert.equal(p.line_items.hot_storage, Math.round(2 * GB_PER_MILLION_KB * 0.1 * 1e4) / 1e4, 'Standard-IA storage');
     assert.equal(p.line_items.hot_backups, c.line_items.hot_backups, 'backups cost the same in either class');
     assert.equal(p.profile, steady!.name);
+  });
+
+  it('prices the compactor: each small object read once, each merged object staged, read back, copied and recorded, and its time', () => {
+    // 334.5 small objects; max(1.157 tenant-days, 1e6 / 500,000 rows) = 2 merged objects; no bench time here,
+    // so the Lambda's time is the GETs: 334.5 / 16 × 20 ms over 2 invocations at 10 GB.
+    const expected = (334.49 * 0.0004) / 1000 + 2 * ((3 * 0.005 + 0.0004) / 1000) + (2 * 0.2) / 1e6 + ((334.49 / 16) * 20 / 1000) * 10 * 0.00001;
+    assert.ok(Math.abs(c.line_items.compaction - expected) < 0.00006, `${c.line_items.compaction} vs ${expected}`);
   });
 
   it('adds up: the total is the sum of its line items', () => {
