@@ -6,7 +6,8 @@
  * object per event, written as it arrives).
  *
  *   npm run cost                 a table (Markdown: the README's cost table is this output)
- *   npm run cost -- --json       one JSON object per case and billing profile
+ *   npm run cost -- --json       one JSON object per case (tables billed on demand, the default)
+ *   npm run cost -- --json --profile steady    …with the steady-traffic profile (provisioned, Standard-IA)
  *   npm run cost -- --hot-days 30
  *
  * What is measured and what is modelled: write and read units per event, item and index-entry
@@ -112,6 +113,8 @@ export type Deployment = { -readonly [K in keyof typeof DEPLOYMENT]: number };
  * Standard-IA class (its storage is most of what it costs once it holds `hotDays`).
  */
 export interface Profile {
+  /** `--profile` */
+  readonly id: 'on-demand' | 'steady';
   readonly name: string;
   readonly billing: 'on-demand' | 'provisioned';
   readonly hotTableClass: 'standard' | 'standard-ia';
@@ -119,8 +122,8 @@ export interface Profile {
   readonly utilization: number;
 }
 export const PROFILES: readonly Profile[] = [
-  { name: 'on-demand (default)', billing: 'on-demand', hotTableClass: 'standard', utilization: 1 },
-  { name: 'steady traffic: `"capacity": {"billing": "provisioned", "hotTableClass": "standard-ia"}`', billing: 'provisioned', hotTableClass: 'standard-ia', utilization: 0.7 },
+  { id: 'on-demand', name: 'on-demand (default)', billing: 'on-demand', hotTableClass: 'standard', utilization: 1 },
+  { id: 'steady', name: 'steady traffic: `"capacity": {"billing": "provisioned", "hotTableClass": "standard-ia"}`', billing: 'provisioned', hotTableClass: 'standard-ia', utilization: 0.7 },
 ];
 
 /** Dollars per million write and read units of a table under a profile (the hot table's class applies to it alone). */
@@ -358,17 +361,20 @@ export function loadInputs(figuresFile: URL | string = new URL('../bench/figures
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, 'hot-days': { type: 'string' } } });
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, 'hot-days': { type: 'string' }, profile: { type: 'string' } } });
+  const chosen = values.profile === undefined ? undefined : PROFILES.find((p) => p.id === values.profile);
+  if (values.profile !== undefined && !chosen) throw new Error(`--profile takes ${PROFILES.map((p) => p.id).join(' or ')}, not ${values.profile}`);
   const hotDays = values['hot-days'] === undefined ? DEPLOYMENT.hotDays : Number(values['hot-days']);
   if (!Number.isInteger(hotDays) || hotDays < 1) throw new Error(`--hot-days must be a whole number of days ≥ 1, not ${values['hot-days']}`);
   const { figures, prices } = loadInputs();
   const d = { ...DEPLOYMENT, hotDays };
   if (values.json) {
-    for (const profile of PROFILES) for (const k of CASES) {
+    const profile = chosen ?? PROFILES[0]!;
+    for (const k of CASES) {
       const c = costCase(figures, prices, k.tenants, k.events_per_second, d, profile);
-      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.billing === 'on-demand' ? 'on-demand' : 'provisioned-ia', ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
+      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.id, ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
     }
-  } else console.log(renderAll(figures, prices, d));
+  } else console.log(chosen ? renderTable(CASES.map((k) => costCase(figures, prices, k.tenants, k.events_per_second, d, chosen)), prices) : renderAll(figures, prices, d));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

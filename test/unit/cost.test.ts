@@ -131,13 +131,24 @@ describe('npm run cost: the output', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(lines.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), ['on-demand', 'provisioned-ia'].flatMap((p) => CASES.map((k) => [p, k.tenants, k.events_per_second])));
+    assert.deepEqual(lines.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), CASES.map((k) => ['on-demand', k.tenants, k.events_per_second]));
+    const steady = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json', '--profile', 'steady'], { encoding: 'utf8' });
+    assert.equal(steady.status, 0, steady.stderr);
+    const s = steady.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(s.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), CASES.map((k) => ['steady', k.tenants, k.events_per_second]));
+    for (const [i, l] of s.entries()) assert.ok((l['usd_per_million'] as number) < (lines[i]!['usd_per_million'] as number), 'steady traffic costs less provisioned');
     for (const l of lines) {
       assert.equal(typeof l['usd_per_million'], 'number');
       for (const k of Object.keys(LINE_ITEMS)) assert.equal(typeof l[k], 'number', k);
       const items = Object.keys(LINE_ITEMS).reduce((a, k) => a + (l[k] as number), 0);
       assert.ok(Math.abs((l['usd_per_million'] as number) - items) < 0.001);
     }
+  });
+
+  it('an unknown profile is one line that says the fix', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--profile', 'cheap'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim(), 'npm run cost: --profile takes on-demand or steady, not cheap');
   });
 
   it('a wrong flag value is one line that says the fix', () => {
