@@ -29,8 +29,8 @@ export function buildDictionaries(events: readonly Fixture[]): Record<string, st
     if (typeof v === 'string') count.set(v, (count.get(v) ?? 0) + 1);
     else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
   };
-  // The deployment's own names and the fixtures' ingest time say nothing about a vendor's shape.
-  const docs = events.map((x) => ({ kind: x.kind, doc: JSON.parse(packedJson({ ...x.event, tenant: '', source_id: '', ingest_time: '' })) as unknown }));
+  // The fixtures' ingest time says nothing about a vendor's shape.
+  const docs = events.map((x) => ({ kind: x.kind, doc: JSON.parse(packedJson({ ...x.event, ingest_time: '' })) as unknown }));
   for (const d of docs) walk(d.doc);
   const shape = (v: unknown): unknown => {
     if (typeof v === 'string') return (count.get(v) ?? 0) >= 3 && v.length <= 40 ? v : '';

@@ -27,7 +27,7 @@ import {
   ALIAS_SAMPLE, countByRule, daysOf, encodeCursor, expandAliases, InvestigationError, mergePage, searchHash, sortKeyHigh, sortKeyLow, summarize,
   type Cursor, type EventsQuery, type IndexedEvent, type SummaryCounts, type TimelineEvent,
 } from '../core/investigate.ts';
-import { dayPartitions, eventId, hotItemToEvent, userPartition } from '../core/hot-item.ts';
+import { dayPartitions, eventId, hotItemToEvent, summaryFields, userPartition } from '../core/hot-item.ts';
 import { TABLE_LAYOUT } from './table-layout.ts';
 
 /** Where a run reads: the `by_user` index (keys, then the items), or the table's own key (time). */
@@ -258,19 +258,21 @@ export function investigator(d: InvestigateDeps) {
       const side = Promise.all([alerts, feeds]);
       side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
       const read = await pool(slices, SUMMARY_CONCURRENCY, async (sl) => {
-        const got: TimelineEvent[] = [];
+        const got: Partial<TimelineEvent>[] = [];
         let start: Record<string, unknown> | undefined;
         do {
           if (total >= SUMMARY_MAX_EVENTS) { truncated = true; break; }
           const r = await d.ddb.send(new QueryCommand({
             TableName: d.table, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-            ExpressionAttributeNames: { '#pk': TIME.partitionKey, '#sk': TIME.sortKey, '#ev': 'ev' }, ExpressionAttributeValues: { ':pk': sl.pk, ':lo': sl.lo, ':hi': sl.hi },
-            ProjectionExpression: '#ev', ExclusiveStartKey: start,
+            ExpressionAttributeNames: { '#pk': TIME.partitionKey, '#sk': TIME.sortKey }, ExpressionAttributeValues: { ':pk': sl.pk, ':lo': sl.lo, ':hi': sl.hi },
+            // The summary's own attributes: no event is decoded.
+            ProjectionExpression: 'uk, sm', ExclusiveStartKey: start,
           }));
           scanned += r.ScannedCount ?? 0;
+          // The partition key is the tenant's (`<tenant>#<day>#<shard>`): every item read is its own.
           for (const it of r.Items ?? []) {
-            const e = toEvent(it);
-            if (e && e.tenant === o.tenant) got.push(e);
+            const e = summaryFields(it);
+            if (e) got.push(e);
           }
           total += r.Items?.length ?? 0;
           start = r.LastEvaluatedKey;

@@ -11,8 +11,10 @@
  *   table itself, newest first.
  * - `uk` = `<tenant>#<user key>`: the one index, `by_user` (sort key `sk`, keys only).
  * - `ip`: `src_ip` in clear, for the IP search's filter.
- * - `ev`: the canonical event (its non-null fields, and `raw` as parsed JSON when it round-trips
- *   exactly) as JSON, compressed: deflate with the vendor's dictionary (core/hot-dictionaries.ts,
+ * - `sm`: what a tenant's summary counts, in clear (`<outcome>|<category>|<is_mfa 1/0/empty>`), so
+ *   the console's overview reads a day without decoding every event.
+ * - `ev`: the canonical event (its non-null fields but those the key holds — tenant, event time,
+ *   source id, event id — and `raw` as parsed JSON when it round-trips exactly) as JSON, compressed: deflate with the vendor's dictionary (core/hot-dictionaries.ts,
  *   the shape of its events), or brotli for a source without one. An item then stays under 1 KB
  *   for most events: one write unit for the item and one for its index entry.
  *
@@ -61,10 +63,13 @@ export const userPartition = (tenant: string, key: string) => `${tenant}#${key}`
 /** Packed form: `{ e: non-null fields but raw, r: raw parsed } | { e, s: raw as text }`. */
 interface Packed { e: Record<string, unknown>; r?: unknown; s?: string }
 
+/** Fields the item's key holds (`pk` starts with the tenant; `sk` is time, source id and event id). */
+const IN_KEY = new Set(['tenant', 'event_time', 'source_id', 'event_uid', 'raw']);
+
 /** The JSON an event is packed as. */
 export function packedJson(e: AuthEvent): string {
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) if (v !== null && v !== undefined && k !== 'raw') fields[k] = v;
+  for (const [k, v] of Object.entries(e)) if (v !== null && v !== undefined && !IN_KEY.has(k)) fields[k] = v;
   const p: Packed = { e: fields };
   if (typeof e.raw === 'string') {
     // Parsed JSON compresses better than JSON quoted inside JSON; kept as text unless exact.
@@ -106,15 +111,22 @@ export function packEvent(e: AuthEvent): Uint8Array {
   return Buffer.concat([Buffer.from([BROTLI]), body]);
 }
 
-export function unpackEvent(bytes: Uint8Array): AuthEvent {
+/** The fields an item's key holds. Tenant and source ids hold no `#`, an ISO time neither; the event id is the rest. */
+export function keyFields(key: { pk: string; sk: string }): Pick<AuthEvent, 'tenant' | 'event_time' | 'source_id' | 'event_uid'> {
+  const [time, source] = key.sk.split('#', 2) as [string, string];
+  return { tenant: key.pk.slice(0, key.pk.indexOf('#')), event_time: time, source_id: source, event_uid: key.sk.slice(time.length + source.length + 2) };
+}
+
+export function unpackEvent(bytes: Uint8Array, key: { pk: string; sk: string }): AuthEvent {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let json: Buffer;
   if (b[0] === BROTLI) json = brotliDecompressSync(b.subarray(1));
   else if (b[0] === DEFLATE_DICTIONARY && b.length >= 3) json = inflateRawSync(b.subarray(3), { dictionary: dictionary(b[1]!, b[2]!) });
   else throw new Error(`hot item: unknown packing ${b[0]}`);
   const p = JSON.parse(json.toString('utf8')) as Packed;
+  const fromKey: Record<string, unknown> = keyFields(key);
   const out: Record<string, unknown> = {};
-  for (const f of AUTH_EVENT_FIELDS) out[f] = p.e[f] ?? null;
+  for (const f of AUTH_EVENT_FIELDS) out[f] = fromKey[f] ?? p.e[f] ?? null;
   out['raw'] = p.s ?? (p.r === undefined ? null : JSON.stringify(p.r));
   return out as unknown as AuthEvent;
 }
@@ -125,14 +137,30 @@ export function toHotItem(e: AuthEvent, hotDays: number): Record<string, unknown
   const user = userKey(e);
   if (user) item['uk'] = userPartition(e.tenant, user);
   if (e.src_ip) item['ip'] = e.src_ip;
+  item['sm'] = summaryOf(e);
   item['expires_at'] = Math.floor(Date.parse(e.ingest_time) / 1000) + hotDays * 86_400;
   item['ev'] = packEvent(e);
   return item;
 }
 
+/** The summary attribute of an event. */
+export const summaryOf = (e: Pick<AuthEvent, 'outcome' | 'category' | 'is_mfa'>) =>
+  `${e.outcome ?? ''}|${e.category ?? ''}|${e.is_mfa === true ? '1' : e.is_mfa === false ? '0' : ''}`;
+
+/** What a summary counts of an item read with only `uk` and `sm`; null for an item that is no event. */
+export function summaryFields(item: Record<string, unknown>): Pick<AuthEvent, 'outcome' | 'category' | 'is_mfa' | 'user_email'> | null {
+  if (typeof item['sm'] !== 'string') return null;
+  const [outcome, category, mfa] = item['sm'].split('|');
+  const uk = typeof item['uk'] === 'string' ? item['uk'] : '';
+  return {
+    outcome: (outcome || null) as AuthEvent['outcome'], category: (category || null) as AuthEvent['category'],
+    is_mfa: mfa === '1' ? true : mfa === '0' ? false : null, user_email: uk ? uk.slice(uk.indexOf('#') + 1) : null,
+  };
+}
+
 /** An item read back (a Query, a BatchGet, a stream NEW_IMAGE) to its event; null if it is not one. */
 export function hotItemToEvent(item: Record<string, unknown>): AuthEvent | null {
   const ev = item['ev'];
-  if (!(ev instanceof Uint8Array)) return null;
-  return unpackEvent(ev);
+  if (!(ev instanceof Uint8Array) || typeof item['pk'] !== 'string' || typeof item['sk'] !== 'string') return null;
+  return unpackEvent(ev, { pk: item['pk'], sk: item['sk'] });
 }

@@ -6,7 +6,7 @@ import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand,
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { dynamoHotStore, itemSize, MAX_ITEM_BYTES, toItem } from '../../lambdas/adapters/hot-store.ts';
-import { dayPartitions, hotItemToEvent, packEvent, shardOf, TIME_SHARDS, unpackEvent } from '../../lambdas/core/hot-item.ts';
+import { dayPartitions, hotItemToEvent, hotKey, packedJson, packEvent, shardOf, summaryFields, TIME_SHARDS, unpackEvent } from '../../lambdas/core/hot-item.ts';
 import { EMPTY_FIELDS, type AuthEvent } from '../../lambdas/core/event.ts';
 import { normalizedFixtureEvents } from '../helpers/fixtures.ts';
 
@@ -71,7 +71,9 @@ describe('DynamoDB hot store', () => {
     assert.equal(item['sk'], '2026-11-20T10:00:00.000Z#acme-okta#uid-1');
     assert.equal(item['uk'], 'acme#jo@example.com');
     assert.equal(item['expires_at'], Date.parse('2026-11-21T00:00:00Z') / 1000 + 90 * 86_400);
-    assert.deepEqual(Object.keys(item).sort(), ['ev', 'expires_at', 'pk', 'sk', 'uk'], 'no field in clear but the keys (no src_ip here)');
+    assert.deepEqual(Object.keys(item).sort(), ['ev', 'expires_at', 'pk', 'sk', 'sm', 'uk'], 'no field in clear but the keys and the summary (no src_ip here)');
+    assert.equal(item['sm'], '||');
+    assert.deepEqual(summaryFields(toItem(ev(4, { outcome: 'success', category: 'login', is_mfa: false }), 90)), { outcome: 'success', category: 'login', is_mfa: false, user_email: 'jo@example.com' });
     assert.deepEqual(hotItemToEvent(item), ev(1));
     assert.equal(toItem(ev(2, { src_ip: '192.0.2.7' }), 90)['ip'], '192.0.2.7');
     assert.equal('uk' in toItem(ev(3, { user_login: null }), 90), false, 'an event without a user has no index entry');
@@ -80,9 +82,9 @@ describe('DynamoDB hot store', () => {
   it('packs every vendor fixture event and unpacks it exactly, raw included; a raw that is not canonical JSON stays byte for byte', async () => {
     const events = await normalizedFixtureEvents();
     assert.ok(events.length > 300);
-    for (const { event } of events) assert.deepEqual(unpackEvent(packEvent(event)), event);
-    for (const raw of ['{"a": 1}', '{"b":1.0}', 'not json', '"\u00e9"', '{"a":"é","n":-0}']) assert.equal(unpackEvent(packEvent(ev(1, { raw }))).raw, raw);
-    assert.equal(unpackEvent(packEvent(ev(1, { raw: null }))).raw, null);
+    for (const { event } of events) assert.deepEqual(unpackEvent(packEvent(event), hotKey(event)), event);
+    for (const raw of ['{"a": 1}', '{"b":1.0}', 'not json', '"\u00e9"', '{"a":"é","n":-0}']) assert.equal(unpackEvent(packEvent(ev(1, { raw })), hotKey(ev(1))).raw, raw);
+    assert.equal(unpackEvent(packEvent(ev(1, { raw: null })), hotKey(ev(1))).raw, null);
   });
 
   it('decodes what earlier code wrote: the dictionary sets are frozen (an item names the set and the dictionary it used)', () => {
@@ -92,12 +94,16 @@ describe('DynamoDB hot store', () => {
       raw: JSON.stringify({ uuid: 'golden-1', eventType: 'user.mfa.okta_verify.deny_push', outcome: { result: 'FAILURE' } }),
     };
     // Written by set 1's Okta dictionary (format 2), and by brotli for a source without one (format 1).
-    const okta = 'AgEHg5b2hAvZlNS8zFRE8xkxZYJSAGbl415BaaRnoGekZw4KBljdkpicm4pWv4CEdKEVC3pFg1yvpOfnpKTm6RriW29kgLpaGrWegis0DDFAUYhWFKFbhFwG5aYl6oHcBg0wvZTUPOiKE/yNq9raWgA=';
-    const generic = 'ARt+AQDEwjmVP51mwK9GpAhT+gKPyPJWhVC16D4opLfpiiTY0AjJupZFSRIL3SbD4wrUCDfpk6j9gkFf+EoQYsdQnfEIgfR+s9KYQbA58dmGwNN7OQjZ/eoZDTAYpWwiBGmzTWgq4gIC14ul/AyEQqMo8xLnGgRunBjJDQTDijmxS+8Xi5Vvu6321TXvW+EFBFB5rO47oEjkRCuEUJQCboCdVihoxfyikKf8IuSH/A4CfuLyNVkuLPLhL3BhZ+J+GARmEAGDjB1DpuGNukranLwVQ5pE94UABxD6rdF0Oevh//8D';
-    assert.deepEqual(unpackEvent(Buffer.from(okta, 'base64')), e);
-    assert.deepEqual(unpackEvent(Buffer.from(generic, 'base64')), { ...e, source: 'generic', source_id: 'acme-generic' });
+    const okta = 'AgEHg5bZhAvZlNS8zFREIxhttTmsAMzKx71mzkjPQM9IzxwkiLeGgK9HNQwBL0aFr0dFKyPS83NSUvN0DbEVDrlpiXogw6E+0UtJzYMvA8fXdqmtrQUA';
+    const generic = 'ARsUAQDEwjmVP52mA3w1IsVQANp2pAPl7Xa7282KsvLgxxzKoii7WXi8FLXusKfW5gISqECsB8GSP6/J+ASDE4U/x5JA+Eu2Jv3B8PReCYIbBarRAoO9OpsJujMYE9qKeABD4P9emgtCvd/gNS7aTSQn8n8H85fWttoPDJqtSEH4whRAuMAHoV4XGvV9rUYOeF27omLwMcco0v6KDWklW6iDgTSW3YFgLdySP9wxQkID/0t29sIt1HyBslxAmA2Xm8N2iqqqAA==';
+    assert.deepEqual(unpackEvent(Buffer.from(okta, 'base64'), hotKey(e)), e);
+    assert.deepEqual(unpackEvent(Buffer.from(generic, 'base64'), hotKey({ ...e, source_id: 'acme-generic' })), { ...e, source: 'generic', source_id: 'acme-generic' });
     assert.equal(packEvent(e)[0], 2, 'a vendor with a dictionary writes format 2');
-    assert.throws(() => unpackEvent(Buffer.from([9, 1, 2])), /unknown packing/);
+    assert.throws(() => unpackEvent(Buffer.from([9, 1, 2]), hotKey(e)), /unknown packing/);
+    // The key's fields are not packed again: an event id with `#` in it comes back whole from the key.
+    const odd = { ...e, event_uid: 'a#b#c' };
+    assert.deepEqual(hotItemToEvent(toItem(odd, 90)), odd);
+    assert.deepEqual(Object.keys((JSON.parse(packedJson(odd)) as { e: object }).e).filter((k) => ['tenant', 'event_time', 'source_id', 'event_uid'].includes(k)), [], 'the key\'s fields are in the key only');
   });
 
   it('no key above its partition\'s ceiling: one tenant at 10,000 events a second writes under 1,000 units a second to any key', () => {
