@@ -34,6 +34,8 @@ export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambd
 
 /** In Lambda bundles the SDK's default credential chain is the environment only (lambdas/adapters/lambda-credentials.ts). */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../../lambdas/adapters/lambda-credentials.ts', import.meta.url));
+/** …and `node:process` is the global `process`, without the module namespace Node builds for it (lambdas/adapters/lambda-process.ts). */
+const LAMBDA_PROCESS = fileURLToPath(new URL('../../lambdas/adapters/lambda-process.ts', import.meta.url));
 
 /** Where a handler's runtime config is compiled into its bundle (lambdas/handlers/runtime-config.ts). */
 export const RUNTIME_CONFIG_DEFINE = 'process.env.AUTHTRAIL_RUNTIME_CONFIG';
@@ -82,7 +84,7 @@ export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunc
       externalModules: [],
       banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
       ...(p.define ? { define: bundleDefines(p.define) } : {}),
-      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
+      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, '--alias:node:process': LAMBDA_PROCESS },
       forceDockerBundling: false,
     },
   });
