@@ -3,7 +3,7 @@
  * bundle with the SDK inside (the version the tests ran), X-Ray, its own log group, and the
  * cdk-nag acknowledgements every such function shares. Source maps only when asked
  * (`-c authtrail:sourceMaps=true`): Node reads a bundle's map at every cold start when they are on
- * (`--enable-source-maps`), about 30 ms of a 130 ms module load (bench/bundles.ts).
+ * (`--enable-source-maps`), about 30 ms more module load (bench/bundles.ts measures it without).
  */
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
