@@ -67,7 +67,8 @@ const WINDOW_S = 300;
 const MAX_RECORDS = 10_000;
 const MAX_BYTES = 6 * 1024 * 1024;
 // The stream record carries the whole new item (raw included) plus ~200 bytes of envelope.
-const recordBytes = (e: AuthEvent) => Buffer.byteLength(JSON.stringify(toItem(e, 90))) + 200;
+// A stream record carries the item as JSON, a binary attribute as base64.
+const recordBytes = (e: AuthEvent) => Buffer.byteLength(JSON.stringify(toItem(e, 90), (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))) + 200;
 const steady: Record<string, number>[] = [];
 for (const tenants of [1, 5]) {
   const stream = syntheticEvents(RATE * SECONDS, tenants, Date.parse('2026-11-20T00:00:00Z'), RATE);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { readdirSync } from 'node:fs';
 import { AUTH_EVENT_FIELDS } from '../lambdas/core/event.ts';
 import { itemSize, toItem } from '../lambdas/adapters/hot-store.ts';
-import { INDEX_PROJECTION, TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
+import { TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { recordFigures } from './figures.ts';
 import { normalizerFor } from '../lambdas/sources/index.ts';
@@ -91,14 +91,12 @@ for (const kind of KINDS) {
 }
 
 // DynamoDB bills one write unit per started KB of the item, and one per started KB of each index
-// entry: the index's key attributes + its projected attributes + the table's key + 100 bytes.
+// entry: the index's key attributes + the table's key (the indexes are keys only) + 100 bytes.
 const INDEX_OVERHEAD = 100;
-const projected = new Set<string>(INDEX_PROJECTION);
 const sample = events.slice(0, 1000).map((e) => toItem(e, 90));
 const indexEntry = (item: Record<string, unknown>, pk: string, sk: string): number | null => {
   if (item[pk] === undefined) return null;
-  const entry: Record<string, unknown> = { pk: item['pk'], [pk]: item[pk], [sk]: item[sk] };
-  for (const f of projected) if (item[f] !== undefined) entry[f] = item[f];
+  const entry: Record<string, unknown> = { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey], [pk]: item[pk], [sk]: item[sk] };
   return itemSize(entry) + INDEX_OVERHEAD;
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

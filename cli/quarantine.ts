@@ -76,7 +76,7 @@ async function replay(id: string | undefined, outputs: string | undefined): Prom
   try {
     const ingest = createIngest({
       config,
-      store: dynamoHotStore({ client: t.ddb, table: t.table, hotDays: config.retention.hotDays }),
+      store: dynamoHotStore({ client: t.ddb, table: t.table, legacyTable: config.upgrade?.legacyHotTable, hotDays: config.retention.hotDays }),
       quarantine: s3Quarantine({ client: t.s3, bucket: t.bucket, kmsKeyId: t.kmsKeyId }),
       secrets: resolveSecret,
     });

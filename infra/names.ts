@@ -4,7 +4,8 @@
  * region, and computable in either stack without exports. The default name gives exactly the
  * names deployments had before the setting existed, so an upgrade renames nothing.
  */
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 
 export { DEFAULT_DEPLOYMENT_NAME, deploymentNameOf, stackNames } from '../lambdas/core/operations-config.ts';
 
@@ -24,3 +25,7 @@ export const dashboardNamePrefix = (deploymentName: string) => `${deploymentName
  * namespace and are told apart by it.
  */
 export const metricsService = (deploymentName: string) => deploymentName;
+
+/** The ARN of a table of this account and region by name (the previous layout's hot table while upgrading). */
+export const legacyTableArn = (scope: IConstruct, tableName: string) =>
+  Stack.of(scope).formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });

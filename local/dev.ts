@@ -14,7 +14,7 @@ import type { Config } from '../lambdas/core/config.ts';
 import { deploymentNameOf, stackNames } from '../lambdas/core/operations-config.ts';
 import { createApiServer } from './api-server.ts';
 import { buildConsoleAssets } from '../console/build.ts';
-import { ensureBucket, ensureStateTable, ensureTable } from './resources.ts';
+import { ensureBucket, ensureStateTable, ensureTable, tableExists } from './resources.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { fileDetectState } from './detect-state-file.ts';
 import { replayQuarantine } from './replay.ts';
@@ -22,7 +22,8 @@ import { installFailpoints } from './failpoints.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkJava, LOCAL_CREDENTIALS, REGION, StandInError, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
-export const LOCAL_NAMES = { table: 'authtrail-events', stateTable: 'authtrail-state', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
+/** `legacyTable`: the hot table of the previous layout, in an `AUTHTRAIL_HOME` written before the upgrade. */
+export const LOCAL_NAMES = { table: 'authtrail-hot', legacyTable: 'authtrail-events', stateTable: 'authtrail-state', bucket: 'authtrail-archive', topic: 'authtrail-alerts' } as const;
 
 export interface Endpoints {
   api: string; dynamodb: string; s3: string; sns: string; region: string;
@@ -123,6 +124,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
     const ddbClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     const s3Client = new S3Client({ endpoint: s3.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
     await Promise.all([ensureTable(ddbClient, LOCAL_NAMES.table), ensureStateTable(ddbClient, LOCAL_NAMES.stateTable), ensureBucket(s3Client, LOCAL_NAMES.bucket)]);
+    const legacy = await tableExists(ddbClient, LOCAL_NAMES.legacyTable);
     s3Client.destroy();
 
     // The handlers read their settings from the environment, exactly as in Lambda.
@@ -130,6 +132,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       AWS_REGION: REGION,
       AUTHTRAIL_RUNTIME_CONFIG: JSON.stringify(o.config),
       AUTHTRAIL_TABLE: LOCAL_NAMES.table,
+      AUTHTRAIL_LEGACY_TABLE: legacy ? LOCAL_NAMES.legacyTable : '',
       AUTHTRAIL_STATE_TABLE: LOCAL_NAMES.stateTable,
       AUTHTRAIL_BUCKET: LOCAL_NAMES.bucket,
       AUTHTRAIL_TOPIC_ARN: sns.topicArn,
@@ -164,7 +167,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       consumers: [
         { name: 'archiver', handle: archiver.archiveRecords, accept: (r) => r.eventName === 'INSERT' },
         { name: 'detector', handle: detector.detectRecordsWith({ state: detectState }), accept: (r) => r.eventName === 'INSERT' },
-        ...(fwd ? [{ name: 'forwarder', handle: fwd.forwardRecords, accept: (r: DynamoDBRecord) => r.eventName === 'INSERT' && fwd.forwards(String(r.dynamodb?.NewImage?.['tenant']?.S)) }] : []),
+        ...(fwd ? [{ name: 'forwarder', handle: fwd.forwardRecords, accept: (r: DynamoDBRecord) => r.eventName === 'INSERT' && fwd.forwards(String(r.dynamodb?.Keys?.['pk']?.S).split('#')[0]!) }] : []),
       ],
       batchSize: Number(process.env.AUTHTRAIL_LOCAL_BATCH_SIZE ?? 10_000),
       // As deployed: the detector gets batches of up to 500 within 5 s (it hears of an attack within

@@ -7,21 +7,21 @@ import {
   UpdateTimeToLiveCommand, type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { INDEX_PROJECTION, TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
+import { TABLE_LAYOUT } from '../lambdas/adapters/table-layout.ts';
 
 export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
-  const keys = new Set<string>([TABLE_LAYOUT.partitionKey, ...TABLE_LAYOUT.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  const keys = new Set<string>([TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey, ...TABLE_LAYOUT.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
   const indexes: GlobalSecondaryIndex[] = TABLE_LAYOUT.indexes.map((i) => ({
     IndexName: i.name,
     KeySchema: [{ AttributeName: i.partitionKey, KeyType: 'HASH' }, { AttributeName: i.sortKey, KeyType: 'RANGE' }],
-    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...INDEX_PROJECTION] },
+    Projection: { ProjectionType: 'KEYS_ONLY' },
   }));
   try {
     await client.send(new CreateTableCommand({
       TableName: table,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [...keys].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }],
+      KeySchema: [{ AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' }, { AttributeName: TABLE_LAYOUT.sortKey, KeyType: 'RANGE' }],
       GlobalSecondaryIndexes: indexes,
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
     }));
@@ -33,6 +33,17 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   await client.send(new DescribeTableCommand({ TableName: table }));
+}
+
+/** Whether a table exists (the previous layout's hot table, in an older `AUTHTRAIL_HOME`). */
+export async function tableExists(client: DynamoDBClient, table: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return false;
+    throw err;
+  }
 }
 
 /** The state table: one `pk` string key and a TTL, like the CDK definition. */

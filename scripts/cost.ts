@@ -6,7 +6,7 @@
  * object per event, written as it arrives).
  *
  *   npm run cost                 a table (Markdown: the README's cost table is this output)
- *   npm run cost -- --json       one JSON object per case
+ *   npm run cost -- --json       one JSON object per case and billing profile
  *   npm run cost -- --hot-days 30
  *
  * What is measured and what is modelled: write and read units per event, item and index-entry
@@ -57,6 +57,14 @@ export interface Prices {
   readonly dynamodb_per_million_read_units: number;
   readonly dynamodb_storage_per_gb_month: number;
   readonly dynamodb_pitr_per_gb_month: number;
+  /** Provisioned capacity, per unit-hour, and the Standard-IA table class. */
+  readonly dynamodb_provisioned_write_unit_hour: number;
+  readonly dynamodb_provisioned_read_unit_hour: number;
+  readonly dynamodb_ia_provisioned_write_unit_hour: number;
+  readonly dynamodb_ia_provisioned_read_unit_hour: number;
+  readonly dynamodb_ia_per_million_write_units: number;
+  readonly dynamodb_ia_per_million_read_units: number;
+  readonly dynamodb_ia_storage_per_gb_month: number;
   readonly s3_put_per_thousand: number;
   readonly s3_standard_per_gb_month: number;
   readonly athena_per_tb_scanned: number;
@@ -90,6 +98,36 @@ export const DEPLOYMENT = {
 
 export type Deployment = { -readonly [K in keyof typeof DEPLOYMENT]: number };
 
+/**
+ * How the tables are billed (the config's `capacity`): the default, and the profile for steady
+ * traffic — provisioned capacity autoscaled to 70 % use for both tables, the hot table in the
+ * Standard-IA class (its storage is most of what it costs once it holds `hotDays`).
+ */
+export interface Profile {
+  readonly name: string;
+  readonly billing: 'on-demand' | 'provisioned';
+  readonly hotTableClass: 'standard' | 'standard-ia';
+  /** Provisioned: the share of the paid capacity used on average (the autoscaling target). */
+  readonly utilization: number;
+}
+export const PROFILES: readonly Profile[] = [
+  { name: 'on-demand (default)', billing: 'on-demand', hotTableClass: 'standard', utilization: 1 },
+  { name: 'steady traffic: `"capacity": {"billing": "provisioned", "hotTableClass": "standard-ia"}`', billing: 'provisioned', hotTableClass: 'standard-ia', utilization: 0.7 },
+];
+
+/** Dollars per million write and read units of a table under a profile (the hot table's class applies to it alone). */
+export function unitPrices(p: Prices, profile: Profile, hot: boolean): { write: number; read: number } {
+  const ia = hot && profile.hotTableClass === 'standard-ia';
+  if (profile.billing === 'on-demand') {
+    return ia ? { write: p.dynamodb_ia_per_million_write_units, read: p.dynamodb_ia_per_million_read_units } : { write: p.dynamodb_per_million_write_units, read: p.dynamodb_per_million_read_units };
+  }
+  // A unit-hour serves 3,600 units; autoscaling keeps `utilization` of what is paid for in use.
+  const perMillion = (hourly: number) => (hourly / 3600) * MILLION / profile.utilization;
+  return ia
+    ? { write: perMillion(p.dynamodb_ia_provisioned_write_unit_hour), read: perMillion(p.dynamodb_ia_provisioned_read_unit_hour) }
+    : { write: perMillion(p.dynamodb_provisioned_write_unit_hour), read: perMillion(p.dynamodb_provisioned_read_unit_hour) };
+}
+
 export const CASES: readonly { tenants: number; events_per_second: number }[] = [
   { tenants: 1, events_per_second: 50 },
   { tenants: 1, events_per_second: 500 },
@@ -111,7 +149,7 @@ export const LINE_ITEMS = {
   api_gateway: 'API Gateway HTTP API requests',
   ingest_lambda: 'ingest Lambda (requests + GB-s)',
   hot_writes: 'DynamoDB hot-table writes (item + index entries)',
-  hot_reads: 'DynamoDB redelivery check (1 consistent read/event)',
+  hot_reads: 'DynamoDB redelivery check (½ read unit/event)',
   hot_storage: 'DynamoDB hot-table storage for hotDays',
   hot_backups: 'DynamoDB point-in-time recovery for hotDays',
   archiver_lambda: 'archiver Lambda (requests + GB-s)',
@@ -125,6 +163,7 @@ export const LINE_ITEMS = {
 export type LineItem = keyof typeof LINE_ITEMS;
 
 export interface CostCase {
+  profile: string;
   tenants: number;
   events_per_second: number;
   usd_per_million: number;
@@ -174,7 +213,10 @@ export function archiverBatch(f: Figures, perShardRate: number): number {
   return Math.max(1, Math.min(perShardRate * b.window_seconds, b.max_records, Math.floor(b.max_bytes / f.archive.stream_record_bytes_per_event)));
 }
 
-export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond: number, d: Deployment = { ...DEPLOYMENT }): CostCase {
+export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond: number, d: Deployment = { ...DEPLOYMENT }, profile: Profile = PROFILES[0]!): CostCase {
+  const hot = unitPrices(p, profile, true);
+  const state = unitPrices(p, profile, false);
+  const storagePrice = profile.hotTableClass === 'standard-ia' ? p.dynamodb_ia_storage_per_gb_month : p.dynamodb_storage_per_gb_month;
   const lambda = (invocations: number, ms: number, gb: number) =>
     (invocations * p.lambda_per_million_requests) / MILLION + invocations * (ms / 1000) * gb * p.lambda_arm64_per_gb_second;
   const months = d.hotDays / d.daysPerMonth;
@@ -212,16 +254,17 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   const line_items: Record<LineItem, number> = {
     api_gateway: (requests * p.api_gateway_http_per_million_requests) / MILLION,
     ingest_lambda: lambda(requests, ingestMs, d.ingestMemoryGb),
-    hot_writes: (writeUnits * p.dynamodb_per_million_write_units) / MILLION,
-    hot_reads: p.dynamodb_per_million_read_units,
-    hot_storage: hotGb * months * p.dynamodb_storage_per_gb_month,
+    hot_writes: (writeUnits * hot.write) / MILLION,
+    // An eventually consistent read of an item under 4 KB: half a read unit.
+    hot_reads: hot.read / 2,
+    hot_storage: hotGb * months * storagePrice,
     hot_backups: baseGb * months * p.dynamodb_pitr_per_gb_month,
     archiver_lambda: lambda(batches, archiverMs, d.archiverMemoryGb),
-    archiver_state: (archiverWrites * p.dynamodb_per_million_write_units + archiverReads * p.dynamodb_per_million_read_units) / MILLION,
+    archiver_state: (archiverWrites * state.write + archiverReads * state.read) / MILLION,
     s3_puts: ((objects + digests) * p.s3_put_per_thousand) / 1000,
     s3_storage_month: archiveGb * p.s3_standard_per_gb_month,
     detector_lambda: lambda(detectorInvocations, detectorMs, d.detectorMemoryGb),
-    detector_state: detectorReadUnits * p.dynamodb_per_million_read_units + f.detect.state_write_units_per_event * p.dynamodb_per_million_write_units,
+    detector_state: detectorReadUnits * state.read + f.detect.state_write_units_per_event * state.write,
     // One publish and one small object per alert: a few per million events.
     alerts: 0,
   };
@@ -231,6 +274,7 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   const naive = total - line_items.archiver_lambda - line_items.archiver_state - line_items.s3_puts + naiveArchive;
   const tenantDaysPerMillion = (MILLION / (eventsPerSecond * 86_400)) * tenants;
   return {
+    profile: profile.name,
     tenants,
     events_per_second: eventsPerSecond,
     usd_per_million: round(total),
@@ -279,8 +323,12 @@ export function renderTable(cases: readonly CostCase[], p: Prices): string {
   ];
   const target = cases.find((c) => c.tenants === TARGET.tenants && c.events_per_second === TARGET.events_per_second);
   const verdict = target ? ` ${TARGET.tenants} tenants at ${TARGET.events_per_second} events/s: ${usd(target.usd_per_million)} per million events, target ≤ ${usd(TARGET.usd_per_million)}: ${target.usd_per_million <= TARGET.usd_per_million ? 'met' : 'not met'}.` : '';
-  return `${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.${verdict}`;
+  return `Tables billed ${cases[0]?.profile}.\n\n${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.${verdict}`;
 }
+
+/** Every profile's table, one after the other (the README's cost tables). */
+export const renderAll = (f: Figures, p: Prices, d: Deployment = { ...DEPLOYMENT }) =>
+  PROFILES.map((profile) => renderTable(CASES.map((c) => costCase(f, p, c.tenants, c.events_per_second, d, profile)), p)).join('\n\n');
 
 export function loadInputs(figuresFile: URL | string = new URL('../bench/figures.json', import.meta.url), pricesFile: URL | string = new URL('../bench/prices.json', import.meta.url)): { figures: Figures; prices: Prices } {
   const figures = JSON.parse(readFileSync(figuresFile, 'utf8')) as Figures;
@@ -295,9 +343,13 @@ function main(): void {
   const hotDays = values['hot-days'] === undefined ? DEPLOYMENT.hotDays : Number(values['hot-days']);
   if (!Number.isInteger(hotDays) || hotDays < 1) throw new Error(`--hot-days must be a whole number of days ≥ 1, not ${values['hot-days']}`);
   const { figures, prices } = loadInputs();
-  const cases = CASES.map((c) => costCase(figures, prices, c.tenants, c.events_per_second, { ...DEPLOYMENT, hotDays }));
-  if (values.json) for (const c of cases) console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
-  else console.log(renderTable(cases, prices));
+  const d = { ...DEPLOYMENT, hotDays };
+  if (values.json) {
+    for (const profile of PROFILES) for (const k of CASES) {
+      const c = costCase(figures, prices, k.tenants, k.events_per_second, d, profile);
+      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.billing === 'on-demand' ? 'on-demand' : 'provisioned-ia', ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
+    }
+  } else console.log(renderAll(figures, prices, d));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

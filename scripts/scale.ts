@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EMPTY_FIELDS, type AuthEvent } from '../lambdas/core/event.ts';
-import { TIME_INDEX_SHARDS, toItem } from '../lambdas/adapters/hot-store.ts';
+import { TIME_SHARDS, toItem } from '../lambdas/adapters/hot-store.ts';
 import { archiverBatch, DEPLOYMENT, hotTableBytes, loadInputs, streamShards, tenantsIn, type Deployment, type Figures } from './cost.ts';
 
 /** The scenario. */
@@ -64,7 +64,7 @@ export function keyShares(n = 64_000): { timeKeys: number; busiestTimeKey: numbe
       user_email: busiest ? 'svc-sync@example.com' : `user${(i * 2_654_435_761) % SCENARIO.usersPerTenant}@example.com`,
     };
     const item = toItem(e, DEPLOYMENT.hotDays);
-    for (const [m, k] of [[time, item['gsi2pk']], [user, item['gsi1pk']]] as const) m.set(k as string, (m.get(k as string) ?? 0) + 1);
+    for (const [m, k] of [[time, item['pk']], [user, item['uk']]] as const) m.set(k as string, (m.get(k as string) ?? 0) + 1);
   }
   return { timeKeys: time.size, busiestTimeKey: Math.max(...time.values()) / n, userKeys: user.size, busiestUserKey: Math.max(...user.values()) / n };
 }
@@ -94,7 +94,8 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
   const S = SCENARIO;
   const avg = S.eventsPerDay / 86_400;
   const wu = f.run.write_units_per_event;
-  const timeEntryUnits = ceilUnits(f.run.index_entries['by_time']?.bytes ?? 0);
+  // A tenant's day is the table's own key: an item's units land on its day's shard.
+  const timeEntryUnits = ceilUnits(f.run.hot_item_bytes);
   const userEntryUnits = ceilUnits(f.run.index_entries['by_user']?.bytes ?? 0);
   const keys = keyShares();
   // The table's size, and so its partitions and stream shards, is set by the steady traffic over hotDays.
@@ -161,7 +162,7 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
   const limits = [
     { limit: `DynamoDB on-demand table quota (${LIMITS.tableWriteUnitsPerSecond.toLocaleString('en-US')} write units/s, adjustable)`, at: LIMITS.tableWriteUnitsPerSecond / wu },
     { limit: `webhook API stage throttle (${LIMITS.apiRequestsPerSecond} requests/s of ${d.webhookBatch} events)`, at: LIMITS.apiRequestsPerSecond * d.webhookBatch },
-    { limit: `one tenant's time-index key (${LIMITS.keyWriteUnitsPerSecond.toLocaleString('en-US')} write units/s), all traffic from one tenant`, at: LIMITS.keyWriteUnitsPerSecond / (keys.busiestTimeKey * timeEntryUnits) },
+    { limit: `one tenant's day key (${LIMITS.keyWriteUnitsPerSecond.toLocaleString('en-US')} write units/s), all traffic from one tenant`, at: LIMITS.keyWriteUnitsPerSecond / (keys.busiestTimeKey * timeEntryUnits) },
     { limit: `the busiest user's key (${Math.round(S.busiestUserShare * 100)} % of its tenant's events), all traffic from one tenant`, at: LIMITS.keyWriteUnitsPerSecond / (keys.busiestUserKey * userEntryUnits) },
     { limit: `Lambda concurrency for the ingest function (${LIMITS.lambdaConcurrency.toLocaleString('en-US')} per account)`, at: (LIMITS.lambdaConcurrency / (ingestMs / 1000)) * d.webhookBatch },
   ].sort((a, b) => a.at - b.at);
@@ -181,6 +182,8 @@ export function renderScale(f: Figures, d: Deployment = { ...DEPLOYMENT }): stri
   const row = (label: string, cells: string[]) => `| ${label} | ${cells.join(' | ')} |`;
   const cell = (x: number | null, fmt: (x: number) => string = n1) => (x === null ? '— (pull)' : fmt(x));
   const first = r.limits[0]!;
+  const next = r.limits[1];
+  const apiFirst = first.limit.startsWith('webhook API');
   const short = { hotDays: 7, r: scale(f, { ...d, hotDays: 7 }) };
   const keepsUp = phases.every((p) => p.archiverConcurrency < p.shards && p.detectorConcurrency < p.shards);
   return `# Scale on paper: 100 tenants, 100 million events a day
@@ -208,7 +211,7 @@ ${row('events/s of the busiest tenant', phases.map((p) => n1(p.tenantEventsPerSe
 ${row(`webhook requests/s (stage throttle ${LIMITS.apiRequestsPerSecond}/s)`, phases.map((p) => cell(p.apiRequestsPerSecond)))}
 ${row(`ingest Lambda concurrency (~${Math.round(r.ingestMs)} ms a body)`, phases.map((p) => cell(p.ingestConcurrency)))}
 ${row(`hot-table write units/s (${r.wu} per event; table quota ${n0(LIMITS.tableWriteUnitsPerSecond)})`, phases.map((p) => n0(p.tableWriteUnits)))}
-${row(`busiest time-index key, write units/s (of ${n0(LIMITS.keyWriteUnitsPerSecond)})`, phases.map((p) => n1(p.timeKeyWriteUnits)))}
+${row(`busiest day key (table), write units/s (of ${n0(LIMITS.keyWriteUnitsPerSecond)})`, phases.map((p) => n1(p.timeKeyWriteUnits)))}
 ${row(`busiest user key, write units/s (of ${n0(LIMITS.keyWriteUnitsPerSecond)})`, phases.map((p) => n1(p.userKeyWriteUnits)))}
 ${row('stream shards (modelled)', phases.map((p) => n0(p.shards)))}
 ${row('events/s per shard', phases.map((p) => n1(p.shardEventsPerSecond)))}
@@ -227,10 +230,10 @@ reach ${n0(r.shards)} instances at once, the archiver and the detector together 
 above the account's default ${n0(LIMITS.lambdaConcurrency)} if every shard's batch came due together. On average they hold
 ${n1(r.steady.archiverConcurrency + r.steady.detectorConcurrency)} (steady) to ${n1(r.burst.archiverConcurrency + r.burst.detectorConcurrency)} (burst), because each shard carries little.
 
-**DynamoDB partitions and keys.** The base table's key is the event's own key: no hot partition. The
-time index spreads a tenant's day over ${TIME_INDEX_SHARDS} keys; on ${n0(64_000)} synthetic events the busiest of the ${r.keys.timeKeys}
-keys took ${pct(r.keys.busiestTimeKey)} of the day (an even spread is ${pct(1 / TIME_INDEX_SHARDS)}), so the backfill's ${n0(S.backfillEventsPerSecond)}
-events/s write ${n1(r.backfill.timeKeyWriteUnits)} units/s to it (${r.timeEntryUnits} unit an entry). The user index has a key per user (${n0(r.keys.userKeys)} here); the
+**DynamoDB partitions and keys.** The base table's partition key is a tenant's day and one of
+${TIME_SHARDS} write shards (the shard a hash of the event's id), so a tenant's day spreads over ${TIME_SHARDS} keys; on ${n0(64_000)} synthetic events the busiest of the ${r.keys.timeKeys}
+keys took ${pct(r.keys.busiestTimeKey)} of the day (an even spread is ${pct(1 / TIME_SHARDS)}), so the backfill's ${n0(S.backfillEventsPerSecond)}
+events/s write ${n1(r.backfill.timeKeyWriteUnits)} units/s to it (${r.timeEntryUnits} unit an item). The user index has a key per user (${n0(r.keys.userKeys)} here); the
 busiest user (${pct(r.keys.busiestUserKey)} of the events) takes ${n1(r.backfill.userKeyWriteUnits)} units/s during the backfill. The hot table holds
 ${bytes(r.tableGb * GB)} of base items at \`hotDays\` ${d.hotDays}: at least ${n0(r.shards)} partitions by size (a partition holds ~${d.partitionGb} GB), far more than
 the ${n0(Math.ceil(r.steady.tableWriteUnits / d.partitionWriteUnits))}–${n0(Math.ceil(r.burst.tableWriteUnits / d.partitionWriteUnits))} the write units alone need. The table's on-demand quota is the closer limit: the burst needs
@@ -265,10 +268,9 @@ Each limit, in total events per second at which it is reached:
 ${r.limits.map((l) => row(l.limit, [n0(l.at), (r.avg / l.at).toFixed(2), (r.burst.eventsPerSecond / l.at).toFixed(2)])).join('\n')}
 
 The first is the **${first.limit}**, at ${n0(first.at)} events/s: the steady load uses
-${Math.round((100 * r.avg) / first.at)} % of it, the burst ${Math.round((100 * r.burst.eventsPerSecond) / first.at)} % and the backfill (with the steady traffic) ${Math.round((100 * r.backfill.eventsPerSecond) / first.at)} %. Both the burst and
-the backfill would be throttled there (what the intake cannot store after its retries it does not
-acknowledge: a vendor redelivers it, a pull fetches it again), unless the quota is raised or the hot item shrinks (${r.wu} write units an event
-today). The webhook stage throttle follows at ${n0(LIMITS.apiRequestsPerSecond * d.webhookBatch)} events/s. Beyond throughput, the first
+${Math.round((100 * r.avg) / first.at)} % of it, the burst ${Math.round((100 * r.burst.eventsPerSecond) / first.at)} %${apiFirst ? ' (the backfill reads the vendors\' APIs, not the webhook API)' : ` and the backfill (with the steady traffic) ${Math.round((100 * r.backfill.eventsPerSecond) / first.at)} %`}. ${apiFirst ? 'The burst' : 'Both the burst and\nthe backfill'} would be throttled there (what the intake cannot store after its retries it does not
+acknowledge: a vendor redelivers it, a pull fetches it again), unless ${apiFirst ? 'the stage throttle is raised (the API is shared: a burst of one vendor takes it from all)' : `the quota is raised or the hot item shrinks (${r.wu} write units an event today)`}.
+${next ? `The next is the ${next.limit}, at ${n0(next.at)} events/s. ` : ''}Beyond throughput, the first
 cost-and-operations limit is the archive's object count: ${n0(r.objectsPerDay)} objects and as many digests a day,
 because the stream has a shard per 10 GB of hot table. The shard count follows the hot table's size:
 at \`hotDays\` ${short.hotDays} the stream would have ${n0(short.r.shards)} shards and a steady day ${n0(short.r.objectsPerDay)} objects (${n0(short.r.objectsPerDay / S.tenants)} per

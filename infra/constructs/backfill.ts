@@ -13,10 +13,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
+import { LEGACY_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
 import type { Config } from '../../lambdas/core/config.ts';
 import { acknowledge, nagResource } from '../nag.ts';
-import { archiveBucketName, metricsService } from '../names.ts';
+import { archiveBucketName, legacyTableArn, metricsService } from '../names.ts';
 import { authtrailFunction } from './lambda.ts';
 
 export interface AuthTrailBackfillProps {
@@ -42,7 +42,7 @@ export class AuthTrailBackfill extends Construct {
     const key = kms.Key.fromKeyArn(this, 'Key', props.key.keyArn);
     const bucket = s3.Bucket.fromBucketAttributes(this, 'Archive', { bucketName: archiveBucketName(props.deploymentName ?? 'authtrail'), encryptionKey: key });
     // The backfill knows the tenants and the detector's settings, nothing of the sources.
-    const { tenants, alerts, retention } = props.config;
+    const { tenants, alerts, retention, upgrade } = props.config;
     this.function = authtrailFunction(this, 'BackfillFunction', {
       handler: 'backfill',
       description: 'Re-archive a tenant-day from the hot table and re-run the detector (authtrail backfill)',
@@ -58,12 +58,17 @@ export class AuthTrailBackfill extends Construct {
         AUTHTRAIL_KMS_KEY_ID: key.keyArn,
         AUTHTRAIL_TOPIC_ARN: props.alertTopic.topicArn,
       },
-      define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants: tenants.map(({ id, name }) => ({ id, name })), sources: [], alerts, retention })) },
+      define: { 'process.env.AUTHTRAIL_RUNTIME_CONFIG': JSON.stringify(JSON.stringify({ tenants: tenants.map(({ id, name }) => ({ id, name })), sources: [], alerts, retention, ...(upgrade ? { upgrade: upgrade } : {}) })) },
     });
 
-    const timeIndex = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_time')!.name;
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${timeIndex}`] }));
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [props.table.tableArn] }));
+    // A tenant's day: the table's own day partitions (`Query` on the base table, no index).
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.table.tableArn] }));
+    if (upgrade) {
+      // While upgrading: the previous table's time index and its items.
+      const legacy = legacyTableArn(this, upgrade.legacyHotTable);
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${legacy}/index/${LEGACY_LAYOUT.timeIndex.name}`] }));
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [legacy] }));
+    }
     // Chain heads and commit records, as the archiver (a commit is a TransactWriteItems of Puts).
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.stateTable.tableArn] }));
     this.function.addToRolePolicy(new iam.PolicyStatement({

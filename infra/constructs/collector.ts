@@ -23,7 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
 import { authtrailFunction } from './lambda.ts';
-import { archiveBucketName, dashboardNamePrefix, DEFAULT_DEPLOYMENT_NAME, metricsService, secretNamePrefix } from '../names.ts';
+import { archiveBucketName, dashboardNamePrefix, DEFAULT_DEPLOYMENT_NAME, legacyTableArn, metricsService, secretNamePrefix } from '../names.ts';
 import { tenantOutputId } from '../../cli/outputs.ts';
 import { ConfigError, hasInlineSecret, inlinePullCredentials, parseConfig, runtimeConfig, type Config, type Source } from '../../lambdas/core/config.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../../lambdas/sources/pullers.ts';
@@ -244,6 +244,8 @@ export class AuthTrailCollector extends Construct {
       // Batched existence checks and conditional puts only (hot-store.ts): no Scan, Query, Delete or Update.
       this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
       key.grantEncryptDecrypt(fn);
+      // While upgrading from the previous layout: its table answers the redelivery check (reads only).
+      if (config.upgrade) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [legacyTableArn(this, config.upgrade.legacyHotTable)] }));
     }
     // Quarantine writes: a tenant's functions under its own prefix only; the EventBridge intake
     // routes every tenant's events (and `_unrouted` ones) and writes under any.

@@ -111,7 +111,8 @@ export class AuthTrailForwarder extends Construct {
       parallelizationFactor: 1,
       filters: [lambda.FilterCriteria.filter({
         eventName: lambda.FilterRule.isEqual('INSERT'),
-        dynamodb: { NewImage: { tenant: { S: lambda.FilterRule.or(...tenants.map((t) => t.id)) } } },
+        // The item's key starts with its tenant (`<tenant>#<day>#<shard>`; a tenant id holds no `#`).
+        dynamodb: { Keys: { pk: { S: tenants.map((t) => ({ prefix: `${t.id}#` })) } } },
       })],
       reportBatchItemFailures: true,
       bisectBatchOnError: true,

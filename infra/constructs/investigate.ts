@@ -84,7 +84,9 @@ export class AuthTrailInvestigate extends Construct {
     });
 
     const fn = this.function;
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: TABLE_LAYOUT.indexes.map((i) => `${props.table.tableArn}/index/${i.name}`) }));
+    // A tenant's days from the table's key, a user's keys from `by_user`, the user's items by key.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.table.tableArn, ...TABLE_LAYOUT.indexes.map((i) => `${props.table.tableArn}/index/${i.name}`)] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [props.table.tableArn] }));
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['dynamodb:BatchGetItem'], resources: [props.stateTable.tableArn],
       // Feed records only: never the detector's state, the archive's chain heads or the pollers' cursors.

@@ -10,8 +10,8 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
 import { AuthTrailAnalytics } from './analytics.ts';
 import { archiveBucketName, DEFAULT_DEPLOYMENT_NAME } from '../names.ts';
-import type { Retention } from '../../lambdas/core/config.ts';
-import { INDEX_PROJECTION, TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
+import { Capacity, type Retention } from '../../lambdas/core/config.ts';
+import { TABLE_LAYOUT } from '../../lambdas/adapters/table-layout.ts';
 
 export interface AuthTrailStorageProps {
   /**
@@ -22,6 +22,11 @@ export interface AuthTrailStorageProps {
   readonly deploymentName?: string;
   /** Hot TTL, archive lifecycle and optional Object Lock. */
   readonly retention: Retention;
+  /**
+   * DynamoDB billing of both tables and the hot table's class.
+   * @default on-demand, Standard
+   */
+  readonly capacity?: Capacity;
   /** Tenant ids: the Glue tables' `tenant` partition projection. */
   readonly tenants: readonly string[];
   /**
@@ -69,9 +74,18 @@ export class AuthTrailStorage extends Construct {
       removalPolicy,
     });
 
-    this.table = new dynamodb.Table(this, 'HotTable', {
+    // `HotEvents`, not the previous layout's `HotTable`: a key schema cannot change in place. An
+    // upgraded stack leaves the previous table in place (RETAIN) for `upgrade.legacyHotTable`.
+    const capacity = props.capacity ?? Capacity.parse({});
+    const provisioned = capacity.billing === 'provisioned';
+    const billing = provisioned
+      ? { billingMode: dynamodb.BillingMode.PROVISIONED, readCapacity: capacity.minReadUnits, writeCapacity: capacity.minWriteUnits }
+      : { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST };
+    this.table = new dynamodb.Table(this, 'HotEvents', {
       partitionKey: { name: TABLE_LAYOUT.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      sortKey: { name: TABLE_LAYOUT.sortKey, type: dynamodb.AttributeType.STRING },
+      ...billing,
+      tableClass: capacity.hotTableClass === 'standard-ia' ? dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS : dynamodb.TableClass.STANDARD,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -85,14 +99,14 @@ export class AuthTrailStorage extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.INCLUDE,
-        nonKeyAttributes: [...INDEX_PROJECTION],
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        ...(provisioned ? { readCapacity: capacity.minReadUnits, writeCapacity: capacity.minWriteUnits } : {}),
       });
     }
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...billing,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -100,6 +114,21 @@ export class AuthTrailStorage extends Construct {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
     });
+
+    if (provisioned) {
+      // Autoscaled to 70 % use: headroom for a spike while autoscaling adds capacity.
+      const scale = (units: dynamodb.IScalableTableAttribute) => units.scaleOnUtilization({ targetUtilizationPercent: 70 });
+      const write = { minCapacity: capacity.minWriteUnits, maxCapacity: capacity.maxWriteUnits };
+      const read = { minCapacity: capacity.minReadUnits, maxCapacity: capacity.maxReadUnits };
+      for (const t of [this.table, this.stateTable]) {
+        scale(t.autoScaleWriteCapacity(write));
+        scale(t.autoScaleReadCapacity(read));
+      }
+      for (const index of TABLE_LAYOUT.indexes) {
+        scale(this.table.autoScaleGlobalSecondaryIndexWriteCapacity(index.name, write));
+        scale(this.table.autoScaleGlobalSecondaryIndexReadCapacity(index.name, read));
+      }
+    }
 
     // S3 server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {

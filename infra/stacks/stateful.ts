@@ -18,7 +18,7 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
-    this.storage = new AuthTrailStorage(this, 'Storage', { deploymentName: deploymentNameOf(props.config), retention: props.config.retention, tenants: props.config.tenants.map((t) => t.id) });
+    this.storage = new AuthTrailStorage(this, 'Storage', { deploymentName: deploymentNameOf(props.config), retention: props.config.retention, capacity: props.config.capacity, tenants: props.config.tenants.map((t) => t.id) });
     // Each tenant brings a workgroup, a policy and the named queries: say so before CloudFormation does.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length;
     if (count > MAX_RESOURCES) {

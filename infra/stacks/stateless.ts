@@ -19,7 +19,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { acknowledge, nagResource } from '../nag.ts';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { archiveBucketName, deploymentNameOf, metricsService } from '../names.ts';
+import { archiveBucketName, deploymentNameOf, legacyTableArn, metricsService } from '../names.ts';
 import type { AuthTrailStorage } from '../constructs/storage.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -62,7 +62,7 @@ export class StatelessStack extends Stack {
     for (const [key, secret] of Object.entries(forwarder?.tokenSecrets ?? {})) {
       new CfnOutput(this, `ForwardTokenSecretArn-${key.replace('/', '-')}`, { value: secret.secretArn, description: `The token of forward destination ${key} (put the real value in: aws secretsmanager put-secret-value --secret-id ...)` });
     }
-    this.operatorCommands(storage, deploymentName, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
+    this.operatorCommands(storage, deploymentName, config.upgrade?.legacyHotTable, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     // The investigation API on the collector's HTTP API, with one investigator policy per tenant.
     const investigate = new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
     // The web console on the same API: its files, and its reads through the investigation function for the analysts of the user pool.
@@ -103,7 +103,7 @@ export class StatelessStack extends Stack {
    * to attach to the on-call role. No delete outside the quarantine, no write to the archive's
    * events or digests (a backfill writes them through the backfill function's own role).
    */
-  private operatorCommands(storage: AuthTrailStorage, deploymentName: string, more: Record<string, lambda.IFunction>, moreDlqs: Record<string, sqs.IQueue> = {}): void {
+  private operatorCommands(storage: AuthTrailStorage, deploymentName: string, legacyHotTable: string | undefined, more: Record<string, lambda.IFunction>, moreDlqs: Record<string, sqs.IQueue> = {}): void {
     const c = this.collector;
     // Each tenant's poller under its own key (`poll` and `redrive poller` pick the source's tenant's).
     const pollers = Object.fromEntries(Object.entries(c.tenantFunctions).flatMap(([tenant, f]) => (f.poller ? [[pollerOutputKey(tenant), f.poller]] : [])));
@@ -121,9 +121,11 @@ export class StatelessStack extends Stack {
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*')] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
         new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [storage.table.tableArn] }),
+        // While upgrading: replay's redelivery check reads the previous hot table too.
+        ...(legacyHotTable ? [new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [legacyTableArn(this, legacyHotTable)] })] : []),
         new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [storage.stateTable.tableArn] }),
-        // timeline --outputs: the hot table's two indexes (never the base table's raw events).
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: TABLE_LAYOUT.indexes.map((i) => `${storage.table.tableArn}/index/${i.name}`) }),
+        // timeline --outputs: the table's day partitions and its user index.
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [storage.table.tableArn, ...TABLE_LAYOUT.indexes.map((i) => `${storage.table.tableArn}/index/${i.name}`)] }),
         new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [storage.table.tableStreamArn!] }),
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(fns).map((f) => f.functionArn) }),
         new iam.PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], resources: Object.values(dlqs).map((q) => q.queueArn) }),

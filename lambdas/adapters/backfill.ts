@@ -1,6 +1,6 @@
 /**
  * Backfill I/O (see core/backfill.ts for why it is exactly-once): reads a tenant's day from the
- * hot table's time index, finds which of its events the digest chain already lists, writes the
+ * hot table (its day's partitions), finds which of its events the digest chain already lists, writes the
  * rest through the archive writer, and — on request — re-runs the detector over the day with fresh
  * state, publishing only alerts whose id the archive does not hold yet.
  */
@@ -16,13 +16,16 @@ import type { AlertsConfig } from '../core/detect/settings.ts';
 import type { AlertSink, AlertStore } from './alert-sink.ts';
 import type { ArchiveState } from './archive-state.ts';
 import { archiveWriter } from './archive-writer.ts';
-import { timeIndexPartitions } from './hot-store.ts';
+import { dayPartitions, eventId, hotItemToEvent } from '../core/hot-item.ts';
+import { LEGACY_LAYOUT, legacyTimePartitions } from './table-layout.ts';
 import { detectEvents } from './detect-events.ts';
 import type { DetectState, StoredState } from './detect-state.ts';
 
 export interface BackfillDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly table: string;
+  /** The previous layout's table while a deployment upgrades (`upgrade.legacyHotTable`). */
+  readonly legacyTable?: string | undefined;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly state: ArchiveState;
@@ -61,17 +64,38 @@ export interface BackfillResult {
   alerts_raised: number;
 }
 
-const HOT_INDEX = 'by_time';
 const GET_CONCURRENCY = 16;
 
-/** Every event of a tenant's day in the hot table: keys from the time index, items from the table (the index does not carry `raw`). */
-export async function hotEventsOfDay(ddb: DynamoDBDocumentClient, table: string, tenant: string, dt: string): Promise<AuthEvent[]> {
-  const keys: string[] = [];
-  for (const partition of timeIndexPartitions(tenant, dt)) {
+/**
+ * Every event of a tenant's day in the hot table (its day's partitions, items and all), and in the
+ * previous layout's table while a deployment upgrades (`legacyTable`), without repeats.
+ */
+export async function hotEventsOfDay(ddb: DynamoDBDocumentClient, table: string, tenant: string, dt: string, legacyTable?: string): Promise<AuthEvent[]> {
+  const byId = new Map<string, AuthEvent>();
+  const add = (e: AuthEvent | null) => { if (e && e.tenant === tenant) byId.set(eventId(e), e); };
+  for (const partition of dayPartitions(tenant, dt)) {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await ddb.send(new QueryCommand({
-        TableName: table, IndexName: HOT_INDEX, KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': partition },
+        TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': partition }, ExclusiveStartKey: start,
+      }));
+      for (const it of page.Items ?? []) add(hotItemToEvent(it));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  if (legacyTable) for (const e of await legacyEventsOfDay(ddb, legacyTable, tenant, dt)) if (!byId.has(eventId(e))) add(e);
+  return [...byId.values()];
+}
+
+/** The previous layout: keys from its time index, items from the table (the index does not carry `raw`). */
+async function legacyEventsOfDay(ddb: DynamoDBDocumentClient, table: string, tenant: string, dt: string): Promise<AuthEvent[]> {
+  const keys: string[] = [];
+  const index = LEGACY_LAYOUT.timeIndex;
+  for (const partition of legacyTimePartitions(tenant, dt)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb.send(new QueryCommand({
+        TableName: table, IndexName: index.name, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': index.partitionKey }, ExpressionAttributeValues: { ':p': partition },
         ProjectionExpression: 'pk', ExclusiveStartKey: start,
       }));
       for (const it of page.Items ?? []) keys.push(it['pk'] as string);
@@ -84,7 +108,7 @@ export async function hotEventsOfDay(ddb: DynamoDBDocumentClient, table: string,
   await pool(batches, GET_CONCURRENCY, async (batch) => {
     let pending: Record<string, unknown>[] = batch.map((pk) => ({ pk }));
     for (let attempt = 0; pending.length; attempt++) {
-      if (attempt >= 8) throw new Error(`the hot table kept ${pending.length} keys unprocessed (throttled); run the backfill again later`);
+      if (attempt >= 8) throw new Error(`the previous hot table kept ${pending.length} keys unprocessed (throttled); run the backfill again later`);
       if (attempt) await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)));
       const r = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
       for (const it of r.Responses?.[table] ?? []) {
@@ -209,7 +233,7 @@ export async function backfillDay(d: BackfillDeps, req: BackfillRequest): Promis
   // A digest committed but not yet in S3 (a crash after a commit) is published first, so that
   // verify sees a whole chain whether or not this run writes anything.
   if (!dryRun) await writer.repair([tenant]);
-  const events = await hotEventsOfDay(d.ddb, d.table, tenant, dt);
+  const events = await hotEventsOfDay(d.ddb, d.table, tenant, dt, d.legacyTable);
   const listed = await listedObjects(d.s3, d.bucket, d.state, tenant);
   const archived = await archivedEventKeys(d.s3, d.bucket, listed.get(dt) ?? []);
   const plan = planBackfill({ events, archived, now: now() });
@@ -226,7 +250,7 @@ export async function backfillDay(d: BackfillDeps, req: BackfillRequest): Promis
   }
   if (d.alerts && req.detect !== false) {
     const before = dayBefore(dt);
-    const context = await hotEventsOfDay(d.ddb, d.table, tenant, before);
+    const context = await hotEventsOfDay(d.ddb, d.table, tenant, before, d.legacyTable);
     const known = await archivedAlertIds(d.s3, d.bucket, tenant, [dt]);
     const fresh = (await redetect([...context, ...events], dt, d.alerts.settings)).filter((a) => !known.has(a.alert_id));
     result.alerts_raised = fresh.length;

@@ -1,97 +1,48 @@
 /**
- * The DynamoDB hot table. The item key is derived from `source_id` + `event_uid`, so a
- * redelivered event always lands on the same item.
+ * The DynamoDB hot table (item layout: core/hot-item.ts). The item key is derived from the
+ * tenant, `event_time`, `source_id` and `event_uid`, so a redelivered event always lands on the
+ * same item.
  *
  * Write path (exact under any concurrency, a stored item is never rewritten):
- * 1. One consistent BatchGet (keys only) finds events already stored.
+ * 1. One BatchGet (keys only, eventually consistent) finds events already stored — and, while a
+ *    deployment upgrades from the previous layout, the events the previous table holds
+ *    (`legacyTable`). It is a saving, not the guard: an event stored a moment ago that the read
+ *    does not see yet is caught by step 2's condition.
  * 2. Every other event is written with its own PutItem conditioned on
  *    `attribute_not_exists(pk)`, a bounded number in flight. A ConditionalCheckFailedException
  *    means another delivery stored it first: a duplicate. BatchWriteItem cannot carry
  *    conditions (two racing deliveries would both count the event as new and rewrite it), and
  *    TransactWriteItems would double the write units.
  * 3. Items are checked before they are sent: one DynamoDB cannot take (over 400 KB as it counts
- *    attribute names + values, keeping a margin; an index key over its limit; a value that does
- *    not marshal) is reported `rejected` for the quarantine and never reaches DynamoDB, as is one
+ *    attribute names + values, keeping a margin; a key over its limit; a value that does not
+ *    marshal) is reported `rejected` for the quarantine and never reaches DynamoDB, as is one
  *    DynamoDB answers ValidationException. Throttling, 5xx and network errors are retried (the
  *    SDK's own retries, then a few more here with backoff); what still fails is reported
  *    `failed`, and the caller does not acknowledge it.
  *
  * Why keep the BatchGet (step 1)? Without it a redelivered event costs a failed conditional
- * write, which DynamoDB charges as a write of the item's size (an Okta event with `raw`: 3–4
- * write units at $0.625 per million) instead of one strongly consistent read unit (items up to
- * 4 KB, $0.125 per million). Redeliveries are common (vendor retries, pull reconcilers whose
- * windows overlap the webhook feed): the check pays for itself above ~5% redelivered events, and
- * costs 1 read unit per event below that. Cost per event: new 1 read unit + the item's write
- * units (1 per started KB, plus one per index entry) — the conditional PutItem adds no write unit
- * over the unconditional batch write it replaces; duplicate: 1 read unit and no write; two
- * deliveries racing past the check: one failed conditional write for the loser.
+ * write, which DynamoDB charges as a write of the item's size, instead of half a read unit (an
+ * eventually consistent read of an item up to 4 KB; $0.125 per million read units against $0.625
+ * per million write units). Redeliveries are common (vendor retries, pull reconcilers whose
+ * windows overlap the webhook feed: then every event arrives twice); the check pays for itself
+ * above ~10 % redelivered events. Cost per event: new ½ read unit + the item's write units (1 per
+ * started KB, plus 1 for its `by_user` entry); duplicate: ½ read unit and no write; a delivery
+ * racing past the check: one failed conditional write for the loser.
  *
  * Was it ours? If the SDK retried a PutItem whose first attempt stored the item but whose
  * answer was lost, the retry fails its condition on our own write. Only then (more than one
- * attempt) the old item, returned with the failure, is compared with ours (same `ingest_time`
- * and `expires_at`, to the millisecond) to count it accepted rather than duplicate.
- *
- * Indexes: `by_user` (tenant + user, newest first) and `by_time` (tenant + day + write shard, by
- * time), both projecting every canonical field but `raw`.
+ * attempt) the old item, returned with the failure, is compared with ours (the packed event holds
+ * `ingest_time` to the millisecond, and `expires_at`) to count it accepted rather than duplicate.
  */
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AuthEvent } from '../core/event.ts';
+import { eventId, hotKey, toHotItem } from '../core/hot-item.ts';
 import type { HotStore, StoreOutcome } from '../core/ingest.ts';
 
-export const itemKey = (e: Pick<AuthEvent, 'source_id' | 'event_uid'>) => `${e.source_id}#${e.event_uid}`;
+export { dayPartitions, hotKey, TIME_SHARDS, userKey } from '../core/hot-item.ts';
 
-/** The subject a tenant's investigators search by: email, else login, else the vendor's user id. */
-export const userKey = (e: AuthEvent) => (e.user_email ?? e.user_login ?? e.user_id)?.toLowerCase() ?? null;
-
-/**
- * The time index is write-sharded: a tenant's day is spread over `TIME_INDEX_SHARDS` partition keys
- * (`<tenant>#<day>#<shard>`, the shard a hash of the item key), because DynamoDB gives one
- * partition key about 1,000 write units a second and does not split a partition whose writes
- * arrive in sort-key order — and a throttled index throttles the table's writes. 16 shards keep
- * one tenant at 10,000 events a second under that ceiling (test/unit/hot-store.test.ts computes
- * it from these functions). The shard comes from the item key, so a retried write lands on the
- * same index key.
- */
-export const TIME_INDEX_SHARDS = 16;
-
-/** FNV-1a, 32 bits: a stable, even spread of item keys over the shards. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-export const timeIndexShard = (itemKey: string) => fnv1a(itemKey) % TIME_INDEX_SHARDS;
-
-/** The time index's partition key of one item. */
-export const timeIndexKey = (tenant: string, dt: string, itemKey: string) => `${tenant}#${dt}#${String(timeIndexShard(itemKey)).padStart(2, '0')}`;
-
-/**
- * Every time-index partition key of a tenant's day, which a reader queries and merges: the shards,
- * and the unsharded key `<tenant>#<day>` under which versions before sharding indexed a day (it
- * holds nothing once `hotDays` have passed since the upgrade; reading it costs one empty Query).
- */
-export const timeIndexPartitions = (tenant: string, dt: string): string[] => [
-  ...Array.from({ length: TIME_INDEX_SHARDS }, (_, i) => `${tenant}#${dt}#${String(i).padStart(2, '0')}`),
-  `${tenant}#${dt}`,
-];
-
-export function toItem(e: AuthEvent, hotDays: number): Record<string, unknown> {
-  const pk = itemKey(e);
-  const item: Record<string, unknown> = { pk };
-  for (const [k, v] of Object.entries(e)) if (v !== null) item[k] = v;
-  const user = userKey(e);
-  if (user) {
-    item['gsi1pk'] = `${e.tenant}#${user}`;
-    item['gsi1sk'] = `${e.event_time}#${pk}`;
-  }
-  item['gsi2pk'] = timeIndexKey(e.tenant, e.event_time.slice(0, 10), pk);
-  item['gsi2sk'] = `${e.event_time}#${pk}`;
-  // Expiry counts from first storage, so a late event is still deduplicated for hotDays.
-  item['expires_at'] = Math.floor(Date.parse(e.ingest_time) / 1000) + hotDays * 86_400;
-  return item;
-}
+export const toItem = toHotItem;
 
 /** DynamoDB's item size limit. */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -113,6 +64,7 @@ export function itemSize(item: Record<string, unknown>): number {
     if (typeof v === 'string') n += Buffer.byteLength(v);
     else if (typeof v === 'number') n += Math.ceil(String(Math.abs(v)).replace(/e.*$/i, '').replace(/\D/g, '').replace(/^0+/, '').length / 2) + 1;
     else if (typeof v === 'boolean' || v === null) n += 1;
+    else if (v instanceof Uint8Array) n += v.byteLength;
     else n += 3 + Buffer.byteLength(JSON.stringify(v) ?? '');
   }
   return n;
@@ -123,9 +75,9 @@ export function unstorable(item: Record<string, unknown>): string | null {
   if (itemSize(item) > MAX_ITEM_BYTES - ITEM_SIZE_MARGIN) {
     return `the event is too large for the hot table (over ${MAX_ITEM_BYTES - ITEM_SIZE_MARGIN} bytes as DynamoDB counts them)`;
   }
-  for (const [k, max] of [['pk', MAX_PARTITION_KEY_BYTES], ['gsi1pk', MAX_PARTITION_KEY_BYTES], ['gsi2pk', MAX_PARTITION_KEY_BYTES], ['gsi1sk', MAX_SORT_KEY_BYTES], ['gsi2sk', MAX_SORT_KEY_BYTES]] as const) {
+  for (const [k, max] of [['pk', MAX_PARTITION_KEY_BYTES], ['uk', MAX_PARTITION_KEY_BYTES], ['sk', MAX_SORT_KEY_BYTES]] as const) {
     const v = item[k];
-    if (typeof v === 'string' && Buffer.byteLength(v) > max) return `the event's ${k === 'gsi1pk' ? 'user' : 'key'} is too long for a hot table key (${k} over ${max} bytes)`;
+    if (typeof v === 'string' && Buffer.byteLength(v) > max) return `the event's ${k === 'uk' ? 'user' : 'id'} is too long for a hot table key (${k} over ${max} bytes)`;
   }
   try {
     marshall(item, { removeUndefinedValues: true, convertEmptyValues: false });
@@ -157,7 +109,7 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Prom
   return out;
 }
 
-interface AwsError { name?: string; message?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number; attempts?: number }; Item?: Record<string, { S?: string; N?: string }> }
+interface AwsError { name?: string; message?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number; attempts?: number }; Item?: Record<string, { S?: string; N?: string; B?: Uint8Array }> }
 
 const RETRYABLE = new Set([
   'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'InternalServerError',
@@ -173,6 +125,12 @@ export interface DynamoHotStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly table: string;
   readonly hotDays: number;
+  /**
+   * The table of the previous layout (keyed `<source_id>#<event_uid>` alone), while a deployment
+   * upgrades: an event it already holds is a duplicate too. Read only, and only for `hotDays`
+   * after the upgrade (then it is empty and can go).
+   */
+  readonly legacyTable?: string | undefined;
   /** PutItem calls in flight per `putNew`. */
   readonly concurrency?: number;
   /** Attempts per item here, on top of the SDK's own retries. */
@@ -180,24 +138,37 @@ export interface DynamoHotStoreOptions {
   readonly backoffMs?: (attempt: number) => number;
 }
 
+const sameBytes = (a: unknown, b: unknown) =>
+  a instanceof Uint8Array && b instanceof Uint8Array && a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+
 export function dynamoHotStore(o: DynamoHotStoreOptions): HotStore {
   const concurrency = o.concurrency ?? 16;
   const maxAttempts = o.maxAttempts ?? 3;
   const wait = o.backoffMs ?? backoff;
 
-  /** Keys already stored. Best effort: a key it could not read is simply written conditionally. */
-  async function existing(keys: string[]): Promise<Set<string>> {
+  /**
+   * Which of `keys` a table holds (keyed by `id` of each key). Best effort: a key it could not
+   * read is simply written conditionally (in the legacy table: the duplicate it may be is not
+   * recognised, the same as without the check).
+   */
+  async function existing(table: string, keys: { id: string; key: Record<string, string> }[]): Promise<Set<string>> {
     const found = new Set<string>();
-    await pool(chunks([...new Set(keys)], 100), concurrency, async (batch) => {
-      let pending: Record<string, unknown>[] | undefined = batch.map((pk) => ({ pk }));
+    const idOf = (k: Record<string, unknown>) => Object.keys(k).sort().map((a) => `${a}=${String(k[a])}`).join('\u0000');
+    const byKey = new Map(keys.map((k) => [idOf(k.key), k]));
+    await pool(chunks([...byKey.values()], 100), concurrency, async (batch) => {
+      let pending: Record<string, unknown>[] | undefined = batch.map((k) => k.key);
       for (let attempt = 0; pending?.length && attempt < maxAttempts; attempt++) {
         if (attempt) await sleep(wait(attempt));
         try {
+          const projection = Object.keys(pending[0]!);
           const r = await o.client.send(new BatchGetCommand({
-            RequestItems: { [o.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk' } },
+            RequestItems: { [table]: { Keys: pending, ProjectionExpression: projection.map((_, i) => `#k${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(projection.map((a, i) => [`#k${i}`, a])) } },
           }));
-          for (const it of r.Responses?.[o.table] ?? []) found.add(it['pk'] as string);
-          pending = r.UnprocessedKeys?.[o.table]?.Keys as Record<string, unknown>[] | undefined;
+          for (const it of r.Responses?.[table] ?? []) {
+            const k = byKey.get(idOf(it));
+            if (k) found.add(k.id);
+          }
+          pending = r.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
         } catch {
           return;
         }
@@ -209,13 +180,17 @@ export function dynamoHotStore(o: DynamoHotStoreOptions): HotStore {
   return {
     async putNew(events) {
       const out: Required<StoreOutcome> = { accepted: 0, duplicates: 0, rejected: [], failed: [] };
-      const keys = events.map(itemKey);
-      const have = await existing(keys);
+      const ids = events.map(eventId);
+      const have = await existing(o.table, events.map((e, i) => ({ id: ids[i]!, key: hotKey(e) })));
+      if (o.legacyTable) {
+        const rest = events.flatMap((_, i) => (have.has(ids[i]!) ? [] : [{ id: ids[i]!, key: { pk: ids[i]! } }]));
+        for (const id of await existing(o.legacyTable, rest)) have.add(id);
+      }
       const fresh: number[] = [];
-      events.forEach((_, i) => (have.has(keys[i]!) ? out.duplicates++ : fresh.push(i)));
+      events.forEach((_, i) => (have.has(ids[i]!) ? out.duplicates++ : fresh.push(i)));
 
       await pool(fresh, concurrency, async (i) => {
-        const item = toItem(events[i]!, o.hotDays);
+        const item = toHotItem(events[i]!, o.hotDays);
         const why = unstorable(item);
         if (why) { out.rejected.push({ index: i, reason: why }); return; }
         for (let attempt = 1; ; attempt++) {
@@ -233,7 +208,7 @@ export function dynamoHotStore(o: DynamoHotStoreOptions): HotStore {
               // After a retried attempt the item may be our own write whose answer was lost.
               const retried = attempt > 1 || (e.$metadata?.attempts ?? 1) > 1;
               const old = e.Item;
-              const ours = retried && old?.['ingest_time']?.S === item['ingest_time'] && old?.['expires_at']?.N === String(item['expires_at']);
+              const ours = retried && sameBytes(old?.['ev']?.B, item['ev']) && old?.['expires_at']?.N === String(item['expires_at']);
               if (ours) out.accepted++;
               else out.duplicates++;
               return;

@@ -2,15 +2,15 @@
  * The reads behind investigations, shared by `authtrail timeline` (cli/timeline.ts) and the
  * investigation API (handlers/investigate.ts):
  *
- * - events of a user: Query `by_user` on each of the person's keys (alias expansion, core/investigate.ts),
- *   newest first, merged;
- * - events of an IP, or all events of a window: Query `by_time` on every partition of every day
- *   of the window (`timeIndexPartitions`), newest first; an IP is a FilterExpression on `src_ip`,
- *   so DynamoDB reads (and bills) every event of the window up to the page, not only the matches;
+ * - events of a user: Query `by_user` (keys only) on each of the person's keys (alias expansion,
+ *   core/investigate.ts), newest first, merged; the page's items by BatchGetItem;
+ * - events of an IP, or all events of a window: Query the table on every partition of every day
+ *   of the window (`dayPartitions`), newest first; an IP is a FilterExpression on `ip`, so
+ *   DynamoDB reads (and bills) every event of the window up to the page, not only the matches;
  * - alerts: the `alerts/` objects of the archive, the audit copy of every raised or updated alert
  *   (the detector's open-alert state is keyed by user with no index to list a tenant's keys, and
  *   locally it lives in a file), newest version of each alert;
- * - summary: the window's events from `by_time`, the alerts as above, and each source's `feed#`
+ * - summary: the window's events from the table's day partitions, the alerts as above, and each source's `feed#`
  *   record in the state table (its last delivery).
  *
  * Every partition key is built here from the tenant the caller vouched for; a cursor only moves
@@ -27,12 +27,13 @@ import {
   ALIAS_SAMPLE, countByRule, daysOf, encodeCursor, expandAliases, InvestigationError, mergePage, searchHash, sortKeyHigh, sortKeyLow, summarize,
   type Cursor, type EventsQuery, type IndexedEvent, type SummaryCounts, type TimelineEvent,
 } from '../core/investigate.ts';
-import { INDEX_PROJECTION, TABLE_LAYOUT } from './table-layout.ts';
-import { timeIndexPartitions } from './hot-store.ts';
+import { dayPartitions, eventId, hotItemToEvent, userPartition } from '../core/hot-item.ts';
+import { TABLE_LAYOUT } from './table-layout.ts';
 
-const USER_INDEX = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_user')!;
-const TIME_INDEX = TABLE_LAYOUT.indexes.find((i) => i.name === 'by_time')!;
-type Index = typeof USER_INDEX | typeof TIME_INDEX;
+/** Where a run reads: the `by_user` index (keys, then the items), or the table's own key (time). */
+const USER_INDEX = { name: TABLE_LAYOUT.indexes[0].name, partitionKey: TABLE_LAYOUT.indexes[0].partitionKey, sortKey: TABLE_LAYOUT.sortKey } as const;
+const TIME = { name: undefined, partitionKey: TABLE_LAYOUT.partitionKey, sortKey: TABLE_LAYOUT.sortKey } as const;
+type Index = typeof USER_INDEX | typeof TIME;
 
 /** A summary reads at most this many events of its window (`truncated` says when it stopped). */
 export const SUMMARY_MAX_EVENTS = 200_000;
@@ -70,10 +71,12 @@ export interface EventsPage {
 
 export interface AlertView extends Alert { open: boolean; open_until: string }
 
-const toEvent = (item: Record<string, unknown>): TimelineEvent => {
-  const e: Record<string, unknown> = {};
-  for (const f of INDEX_PROJECTION) e[f] = item[f] ?? null;
-  return e as TimelineEvent;
+/** What a timeline shows of an item: its event without `raw`. */
+const toEvent = (item: Record<string, unknown>): TimelineEvent | null => {
+  const e = hotItemToEvent(item);
+  if (!e) return null;
+  const { raw: _, ...rest } = e;
+  return rest as TimelineEvent;
 };
 
 async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -91,14 +94,15 @@ export function investigator(d: InvestigateDeps) {
    * excluded when it is a cursor), until `want` items matched or the range ends.
    */
   async function run(o: { index: Index; pk: string; tenant: string; lo: string; hi: string; exclusive: boolean; want: number; ip?: string; maxScan?: number }): Promise<{ items: IndexedEvent[]; more: boolean; scanned: number; resume?: string }> {
-    const items: IndexedEvent[] = [];
+    const found: { sk: string; item: Record<string, unknown> }[] = [];
     let scanned = 0;
     let start: Record<string, unknown> | undefined;
+    let resume: string | undefined;
     do {
       const input: QueryCommandInput = {
-        TableName: d.table, IndexName: o.index.name, ScanIndexForward: false,
+        TableName: d.table, ...(o.index.name ? { IndexName: o.index.name } : {}), ScanIndexForward: false,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': o.index.partitionKey, '#sk': o.index.sortKey, ...(o.ip ? { '#ip': 'src_ip' } : {}) },
+        ExpressionAttributeNames: { '#pk': o.index.partitionKey, '#sk': o.index.sortKey, ...(o.ip ? { '#ip': 'ip' } : {}) },
         ExpressionAttributeValues: { ':pk': o.pk, ':lo': o.lo, ':hi': o.hi, ...(o.ip ? { ':ip': o.ip } : {}) },
         ...(o.ip ? { FilterExpression: '#ip = :ip' } : {}),
         // A little more than wanted (one more tells whether another page exists); with a filter,
@@ -112,16 +116,42 @@ export function investigator(d: InvestigateDeps) {
       for (const it of r.Items ?? []) {
         const sk = String(it[o.index.sortKey] ?? '');
         if (o.exclusive && sk === o.hi) continue;
-        if (it['tenant'] !== undefined && it['tenant'] !== o.tenant) continue; // never another tenant's, whatever the key says
-        items.push({ sk, pk: String(it['pk']), event: toEvent(it) });
+        found.push({ sk, item: it });
       }
       start = r.LastEvaluatedKey;
       // Out of budget: everything from `hi` down to the last entry read has been seen.
-      if (start && o.maxScan !== undefined && scanned >= o.maxScan && items.length <= o.want) {
-        return { items, more: true, scanned, resume: String(start[o.index.sortKey]) };
+      if (start && o.maxScan !== undefined && scanned >= o.maxScan && found.length <= o.want) { resume = String(start[o.index.sortKey]); break; }
+    } while (start && found.length <= o.want);
+    const kept = found.slice(0, o.want + 1);
+    // The user index holds keys only: the items come from the table.
+    const items = o.index.name ? await itemsOf(kept.map((f) => ({ pk: f.item['pk'], sk: f.sk }))) : new Map(kept.map((f) => [f.sk, f.item]));
+    const out: IndexedEvent[] = [];
+    for (const f of kept) {
+      const item = items.get(f.sk);
+      const event = item ? toEvent(item) : null;
+      if (!event || event.tenant !== o.tenant) continue; // never another tenant's, whatever the key says
+      out.push({ sk: f.sk, pk: eventId(event), event });
+    }
+    if (resume !== undefined) return { items: out, more: true, scanned, resume };
+    return { items: out, more: found.length > o.want || !!start, scanned };
+  }
+
+  /** Items by key (BatchGetItem, 100 at a time, unprocessed keys retried), by sort key. */
+  async function itemsOf(keys: { pk: unknown; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
+    const out = new Map<string, Record<string, unknown>>();
+    const batches: { pk: unknown; sk: string }[][] = [];
+    for (let i = 0; i < keys.length; i += 100) batches.push(keys.slice(i, i + 100));
+    await pool(batches, GET_CONCURRENCY, async (batch) => {
+      let pending: Record<string, unknown>[] | undefined = batch;
+      for (let attempt = 0; pending?.length; attempt++) {
+        if (attempt >= 8) throw new Error(`the hot table kept ${pending.length} keys unprocessed (throttled); try again`);
+        if (attempt) await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)));
+        const r = await d.ddb.send(new BatchGetCommand({ RequestItems: { [d.table]: { Keys: pending } } }));
+        for (const it of r.Responses?.[d.table] ?? []) out.set(String(it['sk']), it);
+        pending = r.UnprocessedKeys?.[d.table]?.Keys as Record<string, unknown>[] | undefined;
       }
-    } while (start && items.length <= o.want);
-    return { items: items.slice(0, o.want + 1), more: items.length > o.want || !!start, scanned };
+    });
+    return out;
   }
 
   const bounds = (q: EventsQuery, cursor: Cursor | undefined) => {
@@ -132,7 +162,7 @@ export function investigator(d: InvestigateDeps) {
 
   /** A few of the key's events in the window, for their identifiers. */
   const sample = (q: EventsQuery) => async (key: string) => {
-    const { items } = await run({ index: USER_INDEX, pk: `${q.tenant}#${key}`, tenant: q.tenant, lo: sortKeyLow(q.since), hi: sortKeyHigh(q.until), exclusive: false, want: ALIAS_SAMPLE - 1 });
+    const { items } = await run({ index: USER_INDEX, pk: userPartition(q.tenant, key), tenant: q.tenant, lo: sortKeyLow(q.since), hi: sortKeyHigh(q.until), exclusive: false, want: ALIAS_SAMPLE - 1 });
     return items.map((x) => x.event);
   };
 
@@ -146,7 +176,7 @@ export function investigator(d: InvestigateDeps) {
       if (q.search.kind === 'user') {
         // Expanded from the whole window on every page, so every page searches the same keys.
         aliases = await expandAliases(q.search.user, sample(q));
-        runs = await pool(aliases.keys, 4, (key) => run({ index: USER_INDEX, pk: `${q.tenant}#${key}`, tenant: q.tenant, ...b, want: q.limit }));
+        runs = await pool(aliases.keys, 4, (key) => run({ index: USER_INDEX, pk: userPartition(q.tenant, key), tenant: q.tenant, ...b, want: q.limit }));
       } else {
         // Day by day, newest first: stop once a day brings the page to `limit` and beyond, or
         // when the request has read its budget of index entries (an IP filter may match few).
@@ -155,8 +185,8 @@ export function investigator(d: InvestigateDeps) {
         let budget = SCAN_BUDGET;
         for (const day of daysOf(q.since, q.until)) {
           const ip = q.search.kind === 'ip' ? q.search.ip : undefined;
-          const parts = timeIndexPartitions(q.tenant, day);
-          const got = await Promise.all(parts.map((pk) => run({ index: TIME_INDEX, pk, tenant: q.tenant, ...b, want: q.limit, maxScan: Math.max(1, Math.floor(budget / parts.length)), ...(ip ? { ip } : {}) })));
+          const parts = dayPartitions(q.tenant, day);
+          const got = await Promise.all(parts.map((pk) => run({ index: TIME, pk, tenant: q.tenant, ...b, want: q.limit, maxScan: Math.max(1, Math.floor(budget / parts.length)), ...(ip ? { ip } : {}) })));
           runs.push(...got);
           budget -= got.reduce((n, g) => n + g.scanned, 0);
           const resumes = got.flatMap((g) => (g.resume === undefined ? [] : [g.resume]));
@@ -218,12 +248,11 @@ export function investigator(d: InvestigateDeps) {
       // summary reads every event of its window, and one sequential read is what made it slow.
       const slices: { pk: string; lo: string; hi: string }[] = [];
       for (const day of daysOf(o.since, o.now)) {
-        for (const pk of timeIndexPartitions(o.tenant, day)) slices.push({ pk, lo: sortKeyLow(o.since), hi: sortKeyHigh(o.now) });
+        for (const pk of dayPartitions(o.tenant, day)) slices.push({ pk, lo: sortKeyLow(o.since), hi: sortKeyHigh(o.now) });
       }
       let scanned = 0;
       let total = 0;
       let truncated = false;
-      const projection = 'pk, tenant, category, outcome, is_mfa, user_email, user_login, user_id';
       const alerts = api.alerts({ tenant: o.tenant, status: 'open', since: o.now - 7 * 86_400_000, now: o.now });
       const feeds = feedsOf(d, d.sources.filter((s) => s.tenant === o.tenant));
       const side = Promise.all([alerts, feeds]);
@@ -234,12 +263,15 @@ export function investigator(d: InvestigateDeps) {
         do {
           if (total >= SUMMARY_MAX_EVENTS) { truncated = true; break; }
           const r = await d.ddb.send(new QueryCommand({
-            TableName: d.table, IndexName: TIME_INDEX.name, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-            ExpressionAttributeNames: { '#pk': TIME_INDEX.partitionKey, '#sk': TIME_INDEX.sortKey }, ExpressionAttributeValues: { ':pk': sl.pk, ':lo': sl.lo, ':hi': sl.hi },
-            ProjectionExpression: projection, ExclusiveStartKey: start,
+            TableName: d.table, KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+            ExpressionAttributeNames: { '#pk': TIME.partitionKey, '#sk': TIME.sortKey, '#ev': 'ev' }, ExpressionAttributeValues: { ':pk': sl.pk, ':lo': sl.lo, ':hi': sl.hi },
+            ProjectionExpression: '#ev', ExclusiveStartKey: start,
           }));
           scanned += r.ScannedCount ?? 0;
-          for (const it of r.Items ?? []) if (it['tenant'] === o.tenant) got.push(toEvent(it));
+          for (const it of r.Items ?? []) {
+            const e = toEvent(it);
+            if (e && e.tenant === o.tenant) got.push(e);
+          }
           total += r.Items?.length ?? 0;
           start = r.LastEvaluatedKey;
         } while (start);

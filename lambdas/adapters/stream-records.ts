@@ -3,13 +3,16 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { itemToEvent } from '../core/archive.ts';
+import { hotItemToEvent } from '../core/hot-item.ts';
 import type { AuthEvent } from '../core/event.ts';
 import type { ArchiveBatch } from './archive-writer.ts';
 
 /** The new event a record carries; TTL deletions and updates never reach the archive. */
 function newEvent(r: DynamoDBRecord): AuthEvent | null {
   if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) return null;
-  return itemToEvent(unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>));
+  const item = unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>);
+  // The previous layout's items carry every field as an attribute (a stream read across an upgrade).
+  return item['ev'] === undefined ? itemToEvent(item) : hotItemToEvent(item);
 }
 
 /** New events of a batch. */
@@ -29,8 +32,9 @@ export function archiveBatch(records: readonly DynamoDBRecord[]): ArchiveBatch {
     records: records.map((r) => {
       const seq = r.dynamodb?.SequenceNumber;
       const pk = r.dynamodb?.Keys?.['pk']?.S;
+      const sk = r.dynamodb?.Keys?.['sk']?.S;
       if (!seq || pk === undefined) throw new Error('a stream record without SequenceNumber or key');
-      return { seq, pk, event: newEvent(r) };
+      return { seq, pk: sk === undefined ? pk : `${pk}#${sk}`, event: newEvent(r) };
     }),
   };
 }

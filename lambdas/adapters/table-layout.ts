@@ -1,25 +1,32 @@
 /**
- * The hot table's physical layout, shared by the CDK table definition and the local runtime's
- * CreateTable so the two cannot drift. Attribute names match `hot-store.ts`.
+ * The hot table's physical layout (core/hot-item.ts builds its items), shared by the CDK table
+ * definition and the local runtime's CreateTable so the two cannot drift.
+ *
+ * One index: `by_user`, keys only (a user's timeline reads its items by key). A tenant's events by
+ * time come from the base table's own key.
  */
 export const TABLE_LAYOUT = {
   partitionKey: 'pk',
+  sortKey: 'sk',
   ttlAttribute: 'expires_at',
   indexes: [
-    { name: 'by_user', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'by_time', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'by_user', partitionKey: 'uk', sortKey: 'sk' },
   ],
 } as const;
 
 /**
- * Canonical fields the indexes carry: schema version 1's fields but `raw`, which stays on the base
- * item only. Schema version 2's fields (`target_*`, `change`, `anonymizer`) stay on the base item
- * too: DynamoDB cannot change a deployed index's projection in place.
+ * The layout before it (keyed `<source_id>#<event_uid>`, raw and every field as attributes, two
+ * INCLUDE indexes): a deployment that upgrades keeps reading it for `hotDays` (the intake's
+ * redelivery check, backfill).
  */
-export const INDEX_PROJECTION = [
-  'tenant', 'source_id', 'source', 'event_uid', 'event_time', 'ingest_time', 'raw_event_type',
-  'category', 'outcome', 'reason', 'is_mfa', 'factor', 'factor_raw', 'user_id', 'user_login',
-  'user_email', 'actor_id', 'actor_login', 'src_ip', 'user_agent', 'os', 'browser', 'device_id',
-  'device_name', 'geo_country', 'geo_region', 'geo_city', 'geo_lat', 'geo_lon', 'session_id',
-  'correlation_id', 'app_id', 'app_name', 'risk_level',
-] as const;
+export const LEGACY_LAYOUT = {
+  partitionKey: 'pk',
+  timeIndex: { name: 'by_time', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  timeIndexShards: 16,
+} as const;
+
+/** The previous layout's time-index partitions of a tenant's day: its 16 write shards and the unsharded key before them. */
+export const legacyTimePartitions = (tenant: string, dt: string): string[] => [
+  ...Array.from({ length: LEGACY_LAYOUT.timeIndexShards }, (_, i) => `${tenant}#${dt}#${String(i).padStart(2, '0')}`),
+  `${tenant}#${dt}`,
+];

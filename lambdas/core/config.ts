@@ -121,6 +121,24 @@ export const Retention = z.strictObject({
 });
 export type Retention = z.infer<typeof Retention>;
 
+/**
+ * How the DynamoDB tables are billed (applied by the CDK app). On-demand (the default) bills each
+ * request and absorbs bursts up to the table's quota; provisioned bills capacity by the hour,
+ * autoscaled to 70 % use between the bounds — about a third of on-demand for steady traffic, but
+ * a sudden burst beyond the capacity throttles until autoscaling catches up (minutes).
+ */
+export const Capacity = z.strictObject({
+  billing: z.enum(['on-demand', 'provisioned']).default('on-demand'),
+  /** Provisioned: bounds of each table's (and its index's) autoscaled units per second. */
+  minWriteUnits: z.number().int().min(1).max(40_000).default(5),
+  maxWriteUnits: z.number().int().min(1).max(40_000).default(4000),
+  minReadUnits: z.number().int().min(1).max(40_000).default(5),
+  maxReadUnits: z.number().int().min(1).max(40_000).default(4000),
+  /** The hot table's class: Standard-IA stores for 40 % of the price and bills requests 25 % more. */
+  hotTableClass: z.enum(['standard', 'standard-ia']).default('standard'),
+}).refine((c) => c.minWriteUnits <= c.maxWriteUnits && c.minReadUnits <= c.maxReadUnits, 'capacity: a minimum is above its maximum');
+export type Capacity = z.infer<typeof Capacity>;
+
 export const Config = z
   .strictObject({
     $schema: z.string().optional(),
@@ -128,6 +146,8 @@ export const Config = z
       forward: z.array(ForwardDestination).min(1).optional() })).min(1, 'at least one tenant is needed'),
     sources: z.array(Source),
     retention: Retention.default(Retention.parse({})),
+    // DynamoDB billing of the hot and state tables (applied by the CDK app; ignored locally).
+    capacity: Capacity.default(Capacity.parse({})),
     // Detector rule thresholds and suppression, with documented defaults (detect/settings.ts).
     alerts: AlertsConfig.default(AlertsConfig.parse({})),
     // Where alarms go and who receives which alerts (applied by the CDK app; ignored locally).
@@ -136,6 +156,11 @@ export const Config = z
     ocsf: OcsfConfig.optional(),
     // The web console in AWS: its analysts' user pool and sign-in domain (applied by the CDK app).
     console: ConsoleConfig.optional(),
+    // Upgrading from the previous hot-table layout (README, Upgrading): the old table's name, read
+    // for `retention.hotDays` by the intake's redelivery check and by backfill.
+    upgrade: z.strictObject({
+      legacyHotTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected a DynamoDB table name (the previous HotTableName output)'),
+    }).optional(),
   })
   // Run even when fields are malformed, so that every error is reported in one pass (the
   // references are checked over whatever parsed; see `references`).

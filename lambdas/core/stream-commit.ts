@@ -21,7 +21,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 export interface StreamPosition {
   /** `dynamodb.SequenceNumber`. */
   readonly seq: string;
-  /** The hot-table item key (`dynamodb.Keys.pk`). */
+  /** The hot-table item key (`dynamodb.Keys`: `pk`, and `#sk` after it when the table has a sort key). */
   readonly pk: string;
 }
 

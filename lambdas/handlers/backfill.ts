@@ -13,7 +13,7 @@ import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { backfillDay, type BackfillDeps, type BackfillResult } from '../adapters/backfill.ts';
 import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
 import { env, logger, metrics } from './observability.ts';
-import { config } from './runtime-config.ts';
+import { config, legacyHotTable } from './runtime-config.ts';
 
 export class BackfillError extends Error {
   override name = 'BackfillError';
@@ -37,7 +37,7 @@ function live(): BackfillDeps {
   const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
   if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
   deps = {
-    ddb: documentClient(), table: env('AUTHTRAIL_TABLE'), s3, bucket, kmsKeyId,
+    ddb: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), s3, bucket, kmsKeyId,
     state: dynamoArchiveState({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }),
     alerts: { sink: allSinks(...sinks), store: archiveAlertStore({ s3, bucket, kmsKeyId }), settings: config.alerts },
   };

@@ -15,3 +15,6 @@ if (!runtimeConfigJson) throw new Error('environment variable AUTHTRAIL_RUNTIME_
 export const config: Config = typeof AUTHTRAIL_CONFIG_PARSED !== 'undefined' && AUTHTRAIL_CONFIG_PARSED
   ? (JSON.parse(runtimeConfigJson) as Config)
   : (await import('../core/config.ts')).parseConfig(JSON.parse(runtimeConfigJson), 'AUTHTRAIL_RUNTIME_CONFIG');
+
+/** The previous layout's hot table while a deployment upgrades: from the config in AWS, from the local runtime when it found one. */
+export const legacyHotTable = () => config.upgrade?.legacyHotTable ?? (process.env.AUTHTRAIL_LEGACY_TABLE || undefined);

@@ -12,7 +12,7 @@ import { env, logger, metrics } from './observability.ts';
 
 export { logger, metrics };
 
-import { config } from './runtime-config.ts';
+import { config, legacyHotTable } from './runtime-config.ts';
 
 export { config };
 
@@ -22,7 +22,7 @@ let quarantine: QuarantineSink | undefined;
 
 export const ingest = createIngest({
   config,
-  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), hotDays: config.retention.hotDays }),
+  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: config.retention.hotDays }),
   quarantine: { put: (record) => (quarantine ??= s3Quarantine({ client: s3Client(), ...quarantineTo })).put(record) },
   secrets: resolveSecret,
 });

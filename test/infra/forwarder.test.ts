@@ -59,7 +59,7 @@ describe('infra: SIEM forwarding', () => {
     const mappings = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === fnId);
     assert.equal(mappings.length, 1);
     const p = mappings[0]!.Properties;
-    assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), { eventName: ['INSERT'], dynamodb: { NewImage: { tenant: { S: ['acme', 'globex'] } } } });
+    assert.deepEqual(JSON.parse(p.FilterCriteria.Filters[0].Pattern), { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'acme#' }, { prefix: 'globex#' }] } } } });
     assert.deepEqual(p.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(p.BisectBatchOnFunctionError, true);
     assert.equal(p.MaximumRetryAttempts, 10);

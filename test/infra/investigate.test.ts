@@ -2,7 +2,7 @@
  * The investigation API in AWS: an IAM-authorized route on the collector's HTTP API, per-tenant
  * investigator policies evaluated request by request (tenant A's may invoke A's routes and nothing
  * else: not B's, not the webhook routes, not another method), the function's role evaluated (the
- * two indexes, feed records, alert objects; never the base table, the detector's state or the
+ * table and its user index (reads), feed records, alert objects; never the detector's state or the
  * events in the archive), and cdk-nag.
  */
 import { describe, it, before } from 'node:test';
@@ -89,14 +89,15 @@ describe('infra: the investigation API', () => {
     }
   });
 
-  it('the function\'s role: the two indexes, feed records, alert objects — nothing else', () => {
+  it('the function\'s role: the table and its user index (reads), feed records, alert objects — nothing else', () => {
     const { statements, managed } = functionStatements(s.templates.stateless, fnId, stacks);
     assert.ok(managed.every((m) => m.endsWith(':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')), managed.join());
     const can = (r: Request & { leadingKeys?: string[] }) => allowedFor(statements, r);
     assert.ok(can({ action: 'dynamodb:Query', resource: `${hotTableArn}/index/by_user` }));
-    assert.ok(can({ action: 'dynamodb:Query', resource: `${hotTableArn}/index/by_time` }));
-    for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Scan', 'dynamodb:PutItem']) assert.ok(!can({ action, resource: hotTableArn }), `${action} on the base table (raw events)`);
-    assert.ok(!can({ action: 'dynamodb:Scan', resource: `${hotTableArn}/index/by_time` }));
+    assert.ok(can({ action: 'dynamodb:Query', resource: hotTableArn }), 'a tenant\'s days are the table\'s key');
+    assert.ok(can({ action: 'dynamodb:BatchGetItem', resource: hotTableArn }), 'a user page\'s items');
+    for (const action of ['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) assert.ok(!can({ action, resource: hotTableArn }), `${action} on the table`);
+    assert.ok(!can({ action: 'dynamodb:Scan', resource: `${hotTableArn}/index/by_user` }));
     assert.ok(can({ action: 'dynamodb:BatchGetItem', resource: stateTableArn, leadingKeys: ['feed#acme-okta', 'feed#acme-duo'] }));
     assert.ok(!can({ action: 'dynamodb:BatchGetItem', resource: stateTableArn, leadingKeys: ['feed#acme-okta', 'detect#acme#jo@acme.example'] }), 'detector state');
     assert.ok(!can({ action: 'dynamodb:BatchGetItem', resource: stateTableArn, leadingKeys: ['cursor#acme-duo'] }));
@@ -120,13 +121,14 @@ describe('infra: the investigation API', () => {
     for (const p of perms) assert.match(String(resolve(p['Properties'].SourceArn, s.templates.stateless, stacks)), /\/\*\/\*\/v1\/(tenants\/\{tenant\}|console)\/\{proxy\+\}$/);
   });
 
-  it('the operator commands\' policy lets timeline --outputs query the two indexes, never the base table', () => {
+  it('the operator commands\' policy lets timeline --outputs query the table and its user index, never scan them', () => {
     const t = s.templates.stateless;
     const ref = (Object.values(t.findOutputs('OperatorCommandsPolicyArn'))[0]?.['Value'] as { Ref: string }).Ref;
     const st = managedPolicyStatements(t, ref, stacks);
-    for (const i of ['by_user', 'by_time']) assert.ok(allowed(st, { action: 'dynamodb:Query', resource: `${hotTableArn}/index/${i}` }), i);
-    assert.ok(!allowed(st, { action: 'dynamodb:Query', resource: hotTableArn }));
-    assert.ok(!allowed(st, { action: 'dynamodb:Scan', resource: `${hotTableArn}/index/by_time` }));
+    assert.ok(allowed(st, { action: 'dynamodb:Query', resource: `${hotTableArn}/index/by_user` }));
+    assert.ok(allowed(st, { action: 'dynamodb:Query', resource: hotTableArn }));
+    assert.ok(!allowed(st, { action: 'dynamodb:Scan', resource: hotTableArn }));
+    assert.ok(!allowed(st, { action: 'dynamodb:Scan', resource: `${hotTableArn}/index/by_user` }));
   });
 
   it('cdk-nag: no unacknowledged finding in the stateless stack', () => {

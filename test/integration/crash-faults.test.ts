@@ -4,12 +4,13 @@
  * the archive exactly once, and `verify` is green.
  */
 import { describe, it } from 'node:test';
+import { hotEvents } from '../helpers/hot.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fixture } from '../helpers/fixtures.ts';
 import { cli, startCrashable, type CrashableCollector } from '../helpers/crashable.ts';
 
@@ -68,13 +69,7 @@ async function settleAndCheck(home: string, all: Body[], pending: Body[], runnin
     assert.equal(f.code, 0, f.stderr);
     const expected = new Set(all.flatMap((b) => b.uids));
     const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: c.endpoints.dynamodb, region: c.endpoints.region, credentials: c.endpoints.credentials }));
-    const hot: string[] = [];
-    let key: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb.send(new ScanCommand({ TableName: c.endpoints.table, ProjectionExpression: 'pk', ExclusiveStartKey: key }));
-      hot.push(...(page.Items ?? []).map((i) => i['pk'] as string));
-      key = page.LastEvaluatedKey;
-    } while (key);
+    const hot = (await hotEvents(ddb, c.endpoints.table)).map((e) => `${e.source_id}#${e.event_uid}`);
     ddb.destroy();
     assert.equal(hot.length, expected.size, 'the hot table holds every event once');
     assert.deepEqual(new Set(hot), expected);

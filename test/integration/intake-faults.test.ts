@@ -3,10 +3,12 @@
  * s3rver), state read back from the stand-ins: nothing lost, nothing doubled.
  */
 import { describe, it, before, after } from 'node:test';
+import { hotEvents } from '../helpers/hot.ts';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { quarantineId } from '../../lambdas/core/ingest.ts';
 import { parseQuarantine, quarantinedBody, type StoredQuarantineV2 } from '../../lambdas/adapters/quarantine.ts';
@@ -30,16 +32,7 @@ describe('intake faults, end to end', () => {
   let s3: S3Client;
   const post = (source: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${c.base}/v1/ingest/acme-okta-${source}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: SECRET, ...headers }, body });
-  const items = async (source: string) => {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await ddb.send(new ScanCommand({ TableName: c.endpoints.table, ConsistentRead: true, FilterExpression: 'source_id = :s', ExpressionAttributeValues: { ':s': `acme-okta-${source}` }, ExclusiveStartKey: start }));
-      out.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return out;
-  };
+  const items = (source: string) => hotEvents(ddb, c.endpoints.table, `acme-okta-${source}`);
   /** The quarantine objects of a tenant, parsed. */
   const quarantined = async () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: c.endpoints.bucket, Prefix: 'quarantine/tenant=acme/' }));
@@ -71,19 +64,21 @@ describe('intake faults, end to end', () => {
       return { accepted: answers.reduce((n, a) => n + a[1].accepted, 0), duplicates: answers.reduce((n, a) => n + a[1].duplicates, 0) };
     };
     assert.deepEqual(await round(), { accepted: 200, duplicates: 3_800 });
-    const first = new Map((await items('race')).map((i) => [i['pk'], [i['ingest_time'], i['expires_at']]]));
+    const first = new Map((await items('race')).map((i) => [i.event_uid, [i.ingest_time, i._expires_at, Buffer.from(i._ev).toString('base64')]]));
     assert.equal(first.size, 200);
     assert.deepEqual(await round(), { accepted: 0, duplicates: 4_000 });
-    const second = new Map((await items('race')).map((i) => [i['pk'], [i['ingest_time'], i['expires_at']]]));
-    assert.deepEqual(second, first, 'no item was rewritten (ingest_time and expires_at unchanged)');
+    const second = new Map((await items('race')).map((i) => [i.event_uid, [i.ingest_time, i._expires_at, Buffer.from(i._ev).toString('base64')]]));
+    assert.deepEqual(second, first, 'no item was rewritten (ingest_time, expires_at and the packed event unchanged)');
   });
 
   it('(b) one event too large for DynamoDB among 60 good ones: 200, the 60 stored, it quarantined once, however often redelivered', async () => {
-    // 250 KB in two fields: over 400 KB as an item (with `raw`) even if a field were truncated.
+    // 500 KB of incompressible text in two fields: over 400 KB as an item even compressed, and
+    // even if a field were truncated.
+    const noise = randomBytes(375_000).toString('base64');
     const body = oktaHook(61, (e, i) => {
       if (i !== 30) return;
-      e['displayMessage'] = 'x'.repeat(250_000);
-      e['outcome'] = { result: 'FAILURE', reason: 'y'.repeat(250_000) };
+      e['displayMessage'] = noise.slice(0, 250_000);
+      e['outcome'] = { result: 'FAILURE', reason: noise.slice(250_000) };
     });
     const r = await post('big', body);
     assert.deepEqual([r.status, await r.json()], [200, { accepted: 60, duplicates: 0, quarantined: 1 }]);

@@ -2,7 +2,8 @@
  * End to end through the real local runtime: DynamoDB Local, s3rver and fauxqs started by
  * `authtrail dev`, requests over HTTP, state read back from the stand-ins themselves.
  */
-import { timeIndexPartitions } from '../../lambdas/adapters/hot-store.ts';
+import { dayPartitions, hotItemToEvent } from '../../lambdas/core/hot-item.ts';
+import { hotEventById } from '../helpers/hot.ts';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ describe('local collector, end to end over HTTP', () => {
   const post = (path: string, body: string, headers: Record<string, string> = { authorization: SECRET }) =>
     fetch(c.base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const count = async () => (await ddb.send(new ScanCommand({ TableName: c.endpoints.table, Select: 'COUNT' }))).Count ?? 0;
-  const item = (pk: string) => ddb.send(new GetCommand({ TableName: c.endpoints.table, Key: { pk }, ConsistentRead: true })).then((r) => r.Item);
+  const item = (id: string) => hotEventById(ddb, c.endpoints.table, id) as Promise<Record<string, unknown> | undefined>;
 
   before(async () => {
     c = await startCollector(config);
@@ -72,13 +73,16 @@ describe('local collector, end to end over HTTP', () => {
   });
 
   it('finds a user\'s events through the tenant+user index, and a day\'s through tenant+time', async () => {
-    const byUser = await ddb.send(new QueryCommand({ TableName: c.endpoints.table, IndexName: 'by_user', KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': 'acme#bob@example.com' } }));
-    assert.deepEqual(byUser.Items?.map((i) => i['raw_event_type']).sort(), ['system.push.send_factor_verify_push', 'user.account.report_suspicious_activity_by_enduser', 'user.mfa.factor.reset_all', 'user.mfa.okta_verify.deny_push']);
-    // The day's write shards, each queried (as the readers do).
+    const byUser = await ddb.send(new QueryCommand({ TableName: c.endpoints.table, IndexName: 'by_user', KeyConditionExpression: 'uk = :u', ExpressionAttributeValues: { ':u': 'acme#bob@example.com' } }));
+    assert.equal(byUser.Items?.length, 4);
+    assert.deepEqual(Object.keys(byUser.Items![0]!).sort(), ['pk', 'sk', 'uk'], 'the index holds keys only');
+    const items = await Promise.all(byUser.Items!.map((k) => ddb.send(new GetCommand({ TableName: c.endpoints.table, Key: { pk: k['pk'], sk: k['sk'] } }))));
+    assert.deepEqual(items.map((i) => hotItemToEvent(i.Item!)!.raw_event_type).sort(), ['system.push.send_factor_verify_push', 'user.account.report_suspicious_activity_by_enduser', 'user.mfa.factor.reset_all', 'user.mfa.okta_verify.deny_push']);
+    // The day's write shards of the table, each queried (as the readers do).
     let count = 0;
-    for (const d of timeIndexPartitions('acme', '2026-11-20')) {
+    for (const d of dayPartitions('acme', '2026-11-20')) {
       const byTime = await ddb.send(new QueryCommand({
-        TableName: c.endpoints.table, IndexName: 'by_time', KeyConditionExpression: 'gsi2pk = :d AND gsi2sk BETWEEN :a AND :b',
+        TableName: c.endpoints.table, KeyConditionExpression: 'pk = :d AND sk BETWEEN :a AND :b',
         ExpressionAttributeValues: { ':d': d, ':a': '2026-11-20T10:00', ':b': '2026-11-20T10:59' },
       }));
       count += byTime.Count ?? 0;

@@ -5,6 +5,7 @@
  * requests signed with the local credentials); plus the user errors around starting it.
  */
 import { describe, it, before, after } from 'node:test';
+import { hotEventById } from '../helpers/hot.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -217,7 +218,7 @@ describe('the local collector: local-only routes, Host, Origin, user errors', ()
     const body = await r.json() as Record<string, unknown>;
     assert.equal(body['error'], 'unauthorized');
     assert.equal(typeof body['message'], 'string');
-    assert.equal((await ddb.send(new GetCommand({ TableName: c.endpoints.table, Key: { pk: `acme-okta#${forgedUid}` }, ConsistentRead: true }))).Item, undefined);
+    assert.equal(await hotEventById(ddb, c.endpoints.table, `acme-okta#${forgedUid}`), undefined);
     const wrong = await fetch(`${c.base}/v1/eventbridge`, { method: 'POST', headers: { 'x-authtrail-local-token': 'guessed' }, body: forged() });
     assert.equal(wrong.status, 401);
   });
@@ -241,7 +242,7 @@ describe('the local collector: local-only routes, Host, Origin, user errors', ()
     assert.equal(page.status, 403);
     const pre = await raw(c.base, { method: 'OPTIONS', path: '/v1/eventbridge', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-authtrail-local-token' } });
     assert.deepEqual(Object.keys(pre.headers).filter((h) => h.startsWith('access-control-')), []);
-    assert.equal((await ddb.send(new GetCommand({ TableName: c.endpoints.table, Key: { pk: `acme-okta#${forgedUid}` }, ConsistentRead: true }))).Item, undefined);
+    assert.equal(await hotEventById(ddb, c.endpoints.table, `acme-okta#${forgedUid}`), undefined);
     assert.equal(alerts(), '');
   });
 

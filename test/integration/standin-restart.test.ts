@@ -5,9 +5,10 @@
  * once, including everything written before the kill, and (after a flush) in the archive once.
  */
 import { describe, it, before, after } from 'node:test';
+import { hotEvents } from '../helpers/hot.ts';
 import assert from 'node:assert/strict';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,14 +59,7 @@ describe('DynamoDB Local killed mid-load', () => {
     }
   };
   const storedUids = async (): Promise<string[]> => {
-    const out: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb.send(new ScanCommand({ TableName: c.endpoints.table, ConsistentRead: true, ExclusiveStartKey: start, FilterExpression: 'source_id = :s', ExpressionAttributeValues: { ':s': SOURCE } }));
-      for (const item of page.Items ?? []) out.push(String(item['event_uid']));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return (await hotEvents(ddb, c.endpoints.table, SOURCE)).map((e) => e.event_uid);
   };
 
   it('restarts the JVM on the same port; senders get only 200 or 5xx; resends land; acknowledged events stored exactly once', async (t) => {

@@ -4,10 +4,11 @@
  * the archive exactly once.
  */
 import { describe, it, before, after } from 'node:test';
+import { hotEvents } from '../helpers/hot.ts';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fixture, fixtureText } from '../helpers/fixtures.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
 
@@ -29,9 +30,7 @@ describe('every push and EventBridge vendor, end to end', () => {
   let ddb: DynamoDBDocumentClient;
   const post = (path: string, body: string, headers: Record<string, string>) =>
     fetch(c.base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => [r.status, await r.json()] as const);
-  const stored = async (sourceId: string) => ((await ddb.send(new ScanCommand({
-    TableName: c.endpoints.table, FilterExpression: 'source_id = :s', ExpressionAttributeValues: { ':s': sourceId },
-  }))).Items ?? []);
+  const stored = (sourceId: string) => hotEvents(ddb, c.endpoints.table, sourceId) as Promise<Record<string, unknown>[]>;
 
   before(async () => {
     c = await startCollector(config);

@@ -7,6 +7,7 @@ import { ARCHIVE_COLUMNS, archiveKey, groupByPartition, itemToEvent } from '../.
 import { anchoredPartName } from '../../lambdas/core/stream-commit.ts';
 import { eventsToParquet } from '../../lambdas/core/parquet.ts';
 import { toItem } from '../../lambdas/adapters/hot-store.ts';
+import { hotItemToEvent } from '../../lambdas/core/hot-item.ts';
 import { openArchiveDb, runSql } from '../../local/archive-db.ts';
 import { ev } from '../helpers/events.ts';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -34,7 +35,11 @@ describe('archive format', () => {
 
   it('round-trips a hot item through the stream image', () => {
     const e = ev({ event_uid: 'x', event_time: '2026-11-22T00:00:01.000Z', geo_lat: 1.5, is_mfa: false });
-    assert.deepEqual(itemToEvent(toItem(e, 90)), e);
+    assert.deepEqual(hotItemToEvent(toItem(e, 90)), e);
+    assert.equal(hotItemToEvent({ pk: 'digest-head#acme' }), null);
+    // An item of the previous layout (every field an attribute), as a stream read across the upgrade meets it.
+    const { raw: _, ...fields } = e;
+    assert.deepEqual(itemToEvent({ pk: 'acme-okta#x', ...Object.fromEntries(Object.entries({ ...fields, raw: e.raw }).filter(([, v]) => v !== null)) }), e);
     assert.equal(itemToEvent({ pk: 'digest-head#acme' }), null);
   });
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CASES, costCase, DEPLOYMENT, LINE_ITEMS, loadInputs, renderTable, streamShards, tenantsIn, type Figures, type Prices } from '../../scripts/cost.ts';
+import { CASES, costCase, DEPLOYMENT, LINE_ITEMS, loadInputs, PROFILES, renderAll, streamShards, tenantsIn, unitPrices, type Figures, type Prices } from '../../scripts/cost.ts';
 
 // Round numbers so every expectation below can be worked out by hand.
 const figures: Figures = {
@@ -14,7 +14,10 @@ const prices: Prices = {
   region: 'us-east-1', date: '2026-11',
   api_gateway_http_per_million_requests: 1, lambda_per_million_requests: 0.2, lambda_arm64_per_gb_second: 0.00001,
   dynamodb_per_million_write_units: 1, dynamodb_per_million_read_units: 0.5, dynamodb_storage_per_gb_month: 0.25,
-  dynamodb_pitr_per_gb_month: 0.2, s3_put_per_thousand: 0.005, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
+  dynamodb_pitr_per_gb_month: 0.2,
+  dynamodb_provisioned_write_unit_hour: 0.0036, dynamodb_provisioned_read_unit_hour: 0.0018, dynamodb_ia_provisioned_write_unit_hour: 0.0072, dynamodb_ia_provisioned_read_unit_hour: 0.0036,
+  dynamodb_ia_per_million_write_units: 2, dynamodb_ia_per_million_read_units: 1, dynamodb_ia_storage_per_gb_month: 0.1,
+  s3_put_per_thousand: 0.005, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
 };
 // One day in the hot table, one "month" of one day: storage is priced for exactly one month.
 const short = { ...DEPLOYMENT, hotDays: 1, daysPerMonth: 1 };
@@ -28,7 +31,7 @@ describe('npm run cost: the arithmetic', () => {
     // 20,000 invocations × $0.2/M = $0.004; each 10 ms CPU + 5 round trips of 10 ms = 60 ms at 0.5 GB: 600 GB-s × $0.00001 = $0.006
     assert.equal(c.line_items.ingest_lambda, 0.01);
     assert.equal(c.line_items.hot_writes, 2); // 2 write units per event at $1 per million
-    assert.equal(c.line_items.hot_reads, 0.5);
+    assert.equal(c.line_items.hot_reads, 0.25); // half a read unit per event (eventually consistent) at $0.5 per million
     // base items (924 + 100 bytes) and index entries (1,024 bytes): 2 × 0.95367 GB for one month at $0.25
     assert.equal(c.line_items.hot_storage, Math.round(2 * GB_PER_MILLION_KB * 0.25 * 1e4) / 1e4);
     assert.equal(c.line_items.hot_backups, Math.round(GB_PER_MILLION_KB * 0.2 * 1e4) / 1e4);
@@ -55,6 +58,19 @@ describe('npm run cost: the arithmetic', () => {
     assert.equal(costCase(figures, prices, 1, 100, short).volumes.events_per_archiver_batch, 6000); // 6,000,000 / 1,000 bytes
     const small = { ...figures, archive: { ...figures.archive, stream_record_bytes_per_event: 100 } };
     assert.equal(costCase(small, prices, 1, 100, short).volumes.events_per_archiver_batch, 10_000);
+  });
+
+  it('prices the steady-traffic profile: provisioned unit-hours at 70 % use, the hot table in Standard-IA', () => {
+    const [onDemand, steady] = PROFILES;
+    // $0.0036 a unit-hour = $1 per million units at full use; 70 % use pays for 1/0.7 as many.
+    assert.deepEqual(unitPrices(prices, steady!, false), { write: 1 / 0.7, read: 0.5 / 0.7 });
+    assert.deepEqual(unitPrices(prices, steady!, true), { write: 2 / 0.7, read: 1 / 0.7 });
+    assert.deepEqual(unitPrices(prices, onDemand!, true), { write: 1, read: 0.5 });
+    const p = costCase(figures, prices, 1, 10, short, steady);
+    assert.equal(p.line_items.hot_writes, Math.round((2 * 2 / 0.7) * 1e4) / 1e4);
+    assert.equal(p.line_items.hot_storage, Math.round(2 * GB_PER_MILLION_KB * 0.1 * 1e4) / 1e4, 'Standard-IA storage');
+    assert.equal(p.line_items.hot_backups, c.line_items.hot_backups, 'backups cost the same in either class');
+    assert.equal(p.profile, steady!.name);
   });
 
   it('adds up: the total is the sum of its line items', () => {
@@ -108,7 +124,7 @@ describe('npm run cost: the output', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(lines.map((l) => [l['tenants'], l['events_per_second']]), CASES.map((k) => [k.tenants, k.events_per_second]));
+    assert.deepEqual(lines.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), ['on-demand', 'provisioned-ia'].flatMap((p) => CASES.map((k) => [p, k.tenants, k.events_per_second])));
     for (const l of lines) {
       assert.equal(typeof l['usd_per_million'], 'number');
       for (const k of Object.keys(LINE_ITEMS)) assert.equal(typeof l[k], 'number', k);
@@ -123,9 +139,8 @@ describe('npm run cost: the output', () => {
     assert.match(r.stderr.trim(), /^npm run cost: --hot-days must be a whole number of days ≥ 1, not x$/);
   });
 
-  it("the README's cost table is this script's output on the committed figures", () => {
+  it("the README's cost tables are this script's output on the committed figures", () => {
     const { figures: measured, prices: listed } = loadInputs();
-    const table = renderTable(CASES.map((k) => costCase(measured, listed, k.tenants, k.events_per_second)), listed);
-    assert.ok(readFileSync('README.md', 'utf8').includes(table), 'README.md: paste the output of `npm run cost` into the Costs section');
+    assert.ok(readFileSync('README.md', 'utf8').includes(renderAll(measured, listed)), 'README.md: paste the output of `npm run cost` into the Costs section');
   });
 });

@@ -16,7 +16,7 @@ import {
   searchHash, summarize, summaryQueryFrom, alertsQueryFrom, daysOf, countByRule, type IndexedEvent,
 } from '../../lambdas/core/investigate.ts';
 import { investigator, SCAN_BUDGET } from '../../lambdas/adapters/investigate.ts';
-import { timeIndexPartitions, toItem } from '../../lambdas/adapters/hot-store.ts';
+import { dayPartitions, toItem } from '../../lambdas/adapters/hot-store.ts';
 import { EMPTY_FIELDS, type AuthEvent } from '../../lambdas/core/event.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 
@@ -166,11 +166,17 @@ function fakeTable(events: AuthEvent[]) {
     const start = input.ExclusiveStartKey?.[skName] as string | undefined;
     if (start) rows = rows.filter((r) => String(r[skName]) < start);
     const page = rows.slice(0, input.Limit ?? 1000);
-    const matched = input.FilterExpression ? page.filter((r) => r['src_ip'] === v[':ip']) : page;
+    const matched = input.FilterExpression ? page.filter((r) => r['ip'] === v[':ip']) : page;
     const last = page.at(-1);
-    return { Items: matched, ScannedCount: page.length, ...(rows.length > page.length && last ? { LastEvaluatedKey: { pk: last['pk'], [pkName]: last[pkName], [skName]: last[skName] } } : {}) };
+    // The user index holds keys only.
+    const projected = input.IndexName ? matched.map((r) => ({ pk: r['pk'], sk: r['sk'], uk: r['uk'] })) : matched;
+    return { Items: projected, ScannedCount: page.length, ...(rows.length > page.length && last ? { LastEvaluatedKey: { pk: last['pk'], sk: last['sk'], [pkName]: last[pkName] } } : {}) };
   });
-  ddbMock.on(BatchGetCommand).resolves({ Responses: { state: [{ pk: 'feed#acme-okta', tenant: 'acme', last_ingest: NOW - 1000, last_event_time: NOW - 2000 }] } });
+  ddbMock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, unknown>[] }> }) => {
+    const hot = input.RequestItems['hot'];
+    if (hot) return { Responses: { hot: hot.Keys.map((k) => items.find((it) => it['pk'] === k['pk'] && it['sk'] === k['sk'])).filter((x) => x !== undefined) } };
+    return { Responses: { state: [{ pk: 'feed#acme-okta', tenant: 'acme', last_ingest: NOW - 1000, last_event_time: NOW - 2000 }] } };
+  });
   s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
   return queries;
 }
@@ -211,8 +217,8 @@ describe('investigate: the adapter', () => {
     const p = await inv().events(eventsQueryFrom('acme', { ip: '203.0.113.7', since: '24h' }, { now: NOW, hotDays: 30 }));
     assert.deepEqual(p.events.map((e) => e.event_uid), ['a', 'c']);
     assert.equal(p.next_cursor, null);
-    assert.deepEqual(queries.map((q) => q.ExpressionAttributeValues![':pk']), [...timeIndexPartitions('acme', '2026-11-28'), ...timeIndexPartitions('acme', '2026-11-27')]);
-    assert.ok(queries.every((q) => q.IndexName === 'by_time' && q.FilterExpression === '#ip = :ip'));
+    assert.deepEqual(queries.map((q) => q.ExpressionAttributeValues![':pk']), [...dayPartitions('acme', '2026-11-28'), ...dayPartitions('acme', '2026-11-27')]);
+    assert.ok(queries.every((q) => q.IndexName === undefined && q.FilterExpression === '#ip = :ip'), 'the table itself, the IP a filter');
     assert.ok(p.scanned >= 3, 'what DynamoDB read, matches or not');
   });
 
@@ -243,8 +249,8 @@ describe('investigate: the adapter', () => {
     // A window off the hour.
     const off = await inv().summary({ tenant: 'acme', since: Date.parse('2026-11-27T12:00:00.001Z'), now: NOW - 1 });
     assert.equal(off.events, at.length - 3, 'all but the ones before since and at now');
-    const read = new Set(queries.filter((q) => q.IndexName === 'by_time').map((q) => String(q.ExpressionAttributeValues![':pk'])));
-    assert.deepEqual([...read].sort(), [...timeIndexPartitions('acme', '2026-11-27'), ...timeIndexPartitions('acme', '2026-11-28')].sort(), 'every shard of both days (and the unsharded key)');
+    const read = new Set(queries.filter((q) => q.IndexName === undefined).map((q) => String(q.ExpressionAttributeValues![':pk'])));
+    assert.deepEqual([...read].sort(), [...dayPartitions('acme', '2026-11-27'), ...dayPartitions('acme', '2026-11-28')].sort(), 'every shard of both days');
   });
 
   it('summary: counts, sources with their last delivery, no other tenant', async () => {

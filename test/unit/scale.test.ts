@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TIME_INDEX_SHARDS } from '../../lambdas/adapters/hot-store.ts';
+import { TIME_SHARDS } from '../../lambdas/adapters/hot-store.ts';
 import { DEPLOYMENT, loadInputs } from '../../scripts/cost.ts';
 import { keyShares, LIMITS, renderScale, scale, SCENARIO } from '../../scripts/scale.ts';
 
@@ -14,8 +14,8 @@ describe('npm run scale', () => {
 
   it('counts index keys with the real key functions: a tenant-day over every time shard, one key per user', () => {
     const k = keyShares();
-    assert.equal(k.timeKeys, TIME_INDEX_SHARDS);
-    assert.ok(k.busiestTimeKey >= 1 / TIME_INDEX_SHARDS && k.busiestTimeKey < 1.25 / TIME_INDEX_SHARDS, String(k.busiestTimeKey));
+    assert.equal(k.timeKeys, TIME_SHARDS);
+    assert.ok(k.busiestTimeKey >= 1 / TIME_SHARDS && k.busiestTimeKey < 1.25 / TIME_SHARDS, String(k.busiestTimeKey));
     assert.ok(Math.abs(k.busiestUserKey - SCENARIO.busiestUserShare) < 0.001);
     assert.ok(k.userKeys > SCENARIO.usersPerTenant * 0.9);
   });
