@@ -3,6 +3,8 @@
  * - bytes per event: Parquet (this runtime's codec) vs gzip NDJSON, with and without `raw`
  * - events per S3 object and S3 PUTs per 1M events at a steady load, replaying the deployed
  *   batching (10,000 records or 6 MB or 5 minutes per batch) through the real grouping code
+ * - compaction: objects per closed tenant-day before and after at that load, and the compactor's
+ *   time per object and per MB of Parquet, measured on one tenant-day of small objects
  * and writes them to bench/figures.json (`archive`) for `npm run cost` and `npm run scale`.
  */
 import { gzipSync } from 'node:zlib';
@@ -14,6 +16,7 @@ import { toItem } from '../lambdas/adapters/hot-store.ts';
 import { normalizerFor } from '../lambdas/sources/index.ts';
 import { fixture } from '../test/helpers/fixtures.ts';
 import { recordFigures } from './figures.ts';
+import { measureCompaction, objectsPerTenantDay } from './compaction.ts';
 
 export function syntheticEvents(n: number, tenants = 5, start = Date.parse('2026-11-20T00:00:00Z'), perSecond = 200): AuthEvent[] {
   const okta = normalizerFor('okta')!;
@@ -90,8 +93,14 @@ for (const tenants of [1, 5]) {
   }
   const digests = batches * tenants;
   console.log(`steady load ${RATE} events/s, ${tenants} tenant(s), ${SECONDS / 60} min: ${batches} archiver batches (${Math.round(stream.length / batches)} events each, 6 MB payload cap), ${Math.round(stream.length / objects)} events/object; S3 PUTs per 1M events: ${Math.round(((objects + digests) * 1e6) / stream.length)} (objects + digests; target ≤ 1,000)`);
-  steady.push({ tenants, events_per_second: RATE, seconds: SECONDS, batches, events_per_batch: Math.round(stream.length / batches), events_per_object: Math.round(stream.length / objects), s3_puts_per_million: Math.round(((objects + digests) * 1e6) / stream.length) });
+  const perDay = objectsPerTenantDay({ eventsPerSecond: RATE, tenants, batchesPerDay: (batches * 86_400) / SECONDS, parquetBytesPerEvent: pq / events.length });
+  console.log(`objects per closed tenant-day at ${RATE} events/s, ${tenants} tenant(s): ${perDay.before} before compaction, ${perDay.after} after (${perDay.events_per_tenant_day} events, ${perDay.parquet_mb_per_tenant_day} MB of Parquet per tenant-day; caps ${perDay.size_cap_mb} MB and ${perDay.max_rows} rows per object)`);
+  steady.push({ tenants, events_per_second: RATE, seconds: SECONDS, batches, events_per_batch: Math.round(stream.length / batches), events_per_object: Math.round(stream.length / objects), s3_puts_per_million: Math.round(((objects + digests) * 1e6) / stream.length), objects_per_tenant_day_before_compaction: perDay.before, objects_per_tenant_day_after_compaction: perDay.after });
 }
+
+// Compaction measured: one tenant-day of 60 small objects (the 50-tenant case's ~600 events each).
+const compaction = await measureCompaction(syntheticEvents(36_000, 1), 600);
+console.log(`compaction of one tenant-day (in-memory S3): ${compaction.objects_before} objects → ${compaction.objects_after}, ${compaction.rows} rows, ${(compaction.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(compaction.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB of Parquet in ${compaction.ms} ms (${compaction.ms_per_object} ms per object, ${compaction.ms_per_mb} ms per MB read); verify: ${compaction.verify_findings} findings`);
 
 recordFigures('archive', {
   events: events.length,
@@ -103,4 +112,5 @@ recordFigures('archive', {
   stream_record_bytes_per_event: Math.round(events.reduce((a, e) => a + recordBytes(e), 0) / events.length),
   batching: { window_seconds: WINDOW_S, max_records: MAX_RECORDS, max_bytes: MAX_BYTES },
   steady_load: steady,
+  compaction,
 });

@@ -55,6 +55,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A `YYYY-MM-DD` flag value that is a real calendar day. */
 export function dateFlag(command: string, flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (!DATE.test(v) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) throw new UsageError(`${command}: ${flag} takes a date YYYY-MM-DD, not "${v}"`);
+  // A month or day out of range (2026-13-01) is no date at all: Date.parse gives NaN, not a RangeError.
+  if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) throw new UsageError(`${command}: ${flag} takes a date YYYY-MM-DD, not "${v}"`);
   return v;
 }

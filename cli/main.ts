@@ -4,6 +4,7 @@
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
 import { backfill } from './backfill.ts';
+import { compact } from './compact.ts';
 import { consoleCommand } from './console.ts';
 import { dev } from './dev.ts';
 import { exportCommand } from './export.ts';
@@ -34,6 +35,11 @@ export const USAGE = `usage: authtrail <command>
                                run one of the auditor queries in queries/
   verify [--tenant t] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--outputs <file>]
                                check the archive against its digest chain (exit 1 on any finding)
+  compact [--tenant t] [--day YYYY-MM-DD] [--outputs <file>]
+                               merge the archive's objects into one per tenant-day (more above
+                               256 MB or 500,000 rows), for every closed day (over for 27 h) or,
+                               with --day, that day if it is before today; with --outputs by the
+                               deployed compactor
   quarantine [--json] [--outputs <file>]
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]
@@ -78,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'poll': return await poll(args);
       case 'query': return await query(args);
       case 'verify': return await verify(args);
+      case 'compact': return await compact(args);
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);
       case 'backfill': return await backfill(args);

@@ -6,7 +6,8 @@
  * object per event, written as it arrives).
  *
  *   npm run cost                 a table (Markdown: the README's cost table is this output)
- *   npm run cost -- --json       one JSON object per case and billing profile
+ *   npm run cost -- --json       one JSON object per case (tables billed on demand, the default)
+ *   npm run cost -- --json --profile steady    …with the steady-traffic profile (provisioned, Standard-IA)
  *   npm run cost -- --hot-days 30
  *
  * What is measured and what is modelled: write and read units per event, item and index-entry
@@ -36,6 +37,8 @@ export interface Figures {
     readonly parquet_encode_ms_per_3158_event_batch: number;
     readonly stream_record_bytes_per_event: number;
     readonly batching: { readonly window_seconds: number; readonly max_records: number; readonly max_bytes: number };
+    /** The compactor on one tenant-day of small objects (bench/compaction.ts). */
+    readonly compaction?: { readonly ms_per_object: number; readonly ms_per_mb: number };
     /** The bench's replay of the deployed batching on one stream shard. */
     readonly steady_load?: readonly { readonly tenants: number; readonly events_per_second: number; readonly s3_puts_per_million: number }[];
   };
@@ -66,6 +69,7 @@ export interface Prices {
   readonly dynamodb_ia_per_million_read_units: number;
   readonly dynamodb_ia_storage_per_gb_month: number;
   readonly s3_put_per_thousand: number;
+  readonly s3_get_per_thousand: number;
   readonly s3_standard_per_gb_month: number;
   readonly athena_per_tb_scanned: number;
   readonly sns_per_million_publishes: number;
@@ -79,6 +83,9 @@ export const DEPLOYMENT = {
   /** PutItems in flight per ingest invocation (hot-store.ts). */
   ingestPutConcurrency: 16,
   archiverMemoryGb: 1,
+  compactorMemoryGb: 10,
+  /** The compactor's cap on the rows of one merged object (core/compact.ts). */
+  compactedRows: 500_000,
   detectorMemoryGb: 0.5,
   detectorBatch: 500,
   detectorWindowSeconds: 5,
@@ -88,6 +95,8 @@ export const DEPLOYMENT = {
   dynamoRoundTripMs: 10,
   /** Assumed: one S3 PutObject of a small Parquet object. */
   s3PutMs: 40,
+  /** Assumed: one S3 GetObject of a small Parquet object. */
+  s3GetMs: 20,
   /** DynamoDB: a partition serves about 1,000 write units a second and holds about 10 GB. */
   partitionWriteUnits: 1000,
   partitionGb: 10,
@@ -104,6 +113,8 @@ export type Deployment = { -readonly [K in keyof typeof DEPLOYMENT]: number };
  * Standard-IA class (its storage is most of what it costs once it holds `hotDays`).
  */
 export interface Profile {
+  /** `--profile` */
+  readonly id: 'on-demand' | 'steady';
   readonly name: string;
   readonly billing: 'on-demand' | 'provisioned';
   readonly hotTableClass: 'standard' | 'standard-ia';
@@ -111,8 +122,8 @@ export interface Profile {
   readonly utilization: number;
 }
 export const PROFILES: readonly Profile[] = [
-  { name: 'on-demand (default)', billing: 'on-demand', hotTableClass: 'standard', utilization: 1 },
-  { name: 'steady traffic: `"capacity": {"billing": "provisioned", "hotTableClass": "standard-ia"}`', billing: 'provisioned', hotTableClass: 'standard-ia', utilization: 0.7 },
+  { id: 'on-demand', name: 'on-demand (default)', billing: 'on-demand', hotTableClass: 'standard', utilization: 1 },
+  { id: 'steady', name: 'steady traffic: `"capacity": {"billing": "provisioned", "hotTableClass": "standard-ia"}`', billing: 'provisioned', hotTableClass: 'standard-ia', utilization: 0.7 },
 ];
 
 /** Dollars per million write and read units of a table under a profile (the hot table's class applies to it alone). */
@@ -156,6 +167,7 @@ export const LINE_ITEMS = {
   archiver_state: 'archiver commits (DynamoDB state table)',
   s3_puts: 'S3 PUTs (objects + digests)',
   s3_storage_month: 'S3 storage, first month (Parquet)',
+  compaction: 'compactor (S3 reads and writes + Lambda)',
   detector_lambda: 'detector Lambda (requests + GB-s)',
   detector_state: 'detector state (DynamoDB reads + writes)',
   alerts: 'SNS alerts, alert archive',
@@ -244,6 +256,12 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   const archiverWrites = batches * (2 * (inBatch + 1) + inBatch);
   const archiverReads = batches * (inBatch + 1);
   const archiveGb = (MILLION * f.archive.parquet_bytes_per_event) / GB;
+  // After compaction: a million events' tenant-days, each split by the row cap.
+  const tenantDays = (MILLION / (eventsPerSecond * 86_400)) * tenants;
+  const merged = Math.max(tenantDays, MILLION / d.compactedRows);
+  // Its time: decoding, sorting and encoding as the bench measured it per MB read, plus the GETs
+  // of the small objects (16 in flight).
+  const compactorMs = (f.archive.compaction?.ms_per_mb ?? 0) * archiveGb * 1024 + (objects / 16) * d.s3GetMs;
 
   const detectorBatch = Math.max(1, Math.min(d.detectorBatch, perShard * d.detectorWindowSeconds));
   const detectorInvocations = MILLION / detectorBatch;
@@ -263,6 +281,10 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
     archiver_state: (archiverWrites * state.write + archiverReads * state.read) / MILLION,
     s3_puts: ((objects + digests) * p.s3_put_per_thousand) / 1000,
     s3_storage_month: archiveGb * p.s3_standard_per_gb_month,
+    // Each small object read once and deleted (free); each merged object staged, read back, copied
+    // into place (a PUT) and its digest written; the Lambda's time as the bench measured it.
+    compaction: (objects * p.s3_get_per_thousand) / 1000 + merged * ((3 * p.s3_put_per_thousand + p.s3_get_per_thousand) / 1000)
+      + lambda(merged, compactorMs / merged, d.compactorMemoryGb),
     detector_lambda: lambda(detectorInvocations, detectorMs, d.detectorMemoryGb),
     detector_state: detectorReadUnits * state.read + f.detect.state_write_units_per_event * state.write,
     // One publish and one small object per alert: a few per million events.
@@ -272,7 +294,7 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   // The naive archive: every new event its own archiver invocation and its own object, no digests.
   const naiveArchive = lambda(MILLION, d.s3PutMs + d.dynamoRoundTripMs, d.archiverMemoryGb) + (MILLION * p.s3_put_per_thousand) / 1000;
   const naive = total - line_items.archiver_lambda - line_items.archiver_state - line_items.s3_puts + naiveArchive;
-  const tenantDaysPerMillion = (MILLION / (eventsPerSecond * 86_400)) * tenants;
+  const tenantDaysPerMillion = tenantDays;
   return {
     profile: profile.name,
     tenants,
@@ -339,17 +361,20 @@ export function loadInputs(figuresFile: URL | string = new URL('../bench/figures
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, 'hot-days': { type: 'string' } } });
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, 'hot-days': { type: 'string' }, profile: { type: 'string' } } });
+  const chosen = values.profile === undefined ? undefined : PROFILES.find((p) => p.id === values.profile);
+  if (values.profile !== undefined && !chosen) throw new Error(`--profile takes ${PROFILES.map((p) => p.id).join(' or ')}, not ${values.profile}`);
   const hotDays = values['hot-days'] === undefined ? DEPLOYMENT.hotDays : Number(values['hot-days']);
   if (!Number.isInteger(hotDays) || hotDays < 1) throw new Error(`--hot-days must be a whole number of days ≥ 1, not ${values['hot-days']}`);
   const { figures, prices } = loadInputs();
   const d = { ...DEPLOYMENT, hotDays };
   if (values.json) {
-    for (const profile of PROFILES) for (const k of CASES) {
+    const profile = chosen ?? PROFILES[0]!;
+    for (const k of CASES) {
       const c = costCase(figures, prices, k.tenants, k.events_per_second, d, profile);
-      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.billing === 'on-demand' ? 'on-demand' : 'provisioned-ia', ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
+      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.id, ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
     }
-  } else console.log(renderAll(figures, prices, d));
+  } else console.log(chosen ? renderTable(CASES.map((k) => costCase(figures, prices, k.tenants, k.events_per_second, d, chosen)), prices) : renderAll(figures, prices, d));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

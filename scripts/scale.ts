@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EMPTY_FIELDS, type AuthEvent } from '../lambdas/core/event.ts';
 import { TIME_SHARDS, toItem } from '../lambdas/adapters/hot-store.ts';
+import { DEFAULT_MAX_ROWS, DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
 import { archiverBatch, DEPLOYMENT, hotTableBytes, loadInputs, streamShards, tenantsIn, type Deployment, type Figures } from './cost.ts';
 
 /** The scenario. */
@@ -149,13 +150,15 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
 
   const objectsPerDay = steady.objectsPerHour * 24;
   const tenantDayEvents = S.eventsPerDay / S.tenants;
+  // A closed tenant-day after compaction: split by the row cap and the size cap.
+  const compactedPerTenantDay = Math.max(1, Math.ceil(tenantDayEvents / DEFAULT_MAX_ROWS), Math.ceil((tenantDayEvents * f.archive.parquet_bytes_per_event) / DEFAULT_SIZE_CAP));
   const auditEvents = S.auditDays * tenantDayEvents;
   const audit = {
     events: auditEvents,
     bytesWithoutRaw: auditEvents * f.archive.parquet_bytes_per_event_without_raw,
     bytesWithRaw: auditEvents * f.archive.parquet_bytes_per_event,
     objectsBefore: S.auditDays * (objectsPerDay / S.tenants),
-    objectsAfter: S.auditDays,
+    objectsAfter: S.auditDays * compactedPerTenantDay,
   };
 
   // Where each limit is reached, in total events a second (the burst's tenant mix).
@@ -167,7 +170,7 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
     { limit: `Lambda concurrency for the ingest function (${LIMITS.lambdaConcurrency.toLocaleString('en-US')} per account)`, at: (LIMITS.lambdaConcurrency / (ingestMs / 1000)) * d.webhookBatch },
   ].sort((a, b) => a.at - b.at);
 
-  return { avg, shards, tableGb, ingestMs, keys, steady, burst, backfill, backfillEvents, objectsPerDay, audit, limits, wu, timeEntryUnits, userEntryUnits };
+  return { avg, shards, tableGb, ingestMs, keys, steady, burst, backfill, backfillEvents, objectsPerDay, compactedPerTenantDay, audit, limits, wu, timeEntryUnits, userEntryUnits };
 }
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -248,16 +251,17 @@ and the detector are the stream's ${LIMITS.readersPerShard} readers per shard; t
 
 **S3 objects per day.** Each shard's batch writes one object per tenant-day in it and a digest per
 tenant: ${n0(r.objectsPerDay)} objects a day on a steady day (${n0(S.eventsPerDay / r.objectsPerDay)} events each, ${n0(r.objectsPerDay / S.tenants)} per tenant-day), plus as
-many digests. PUTs per prefix (a tenant's day) stay far below S3's ${n0(LIMITS.s3PutsPerPrefixPerSecond)}/s. Compaction, which would merge a
-closed tenant-day into one object, is not built yet: the backfill alone leaves ${n0(r.backfill.busiestTenantObjectsPerDay)} objects for each
-day of history (each shard's batch spans ${n1(1 + (f.archive.batching.window_seconds * S.backfillEventsPerSecond) / (S.eventsPerDay / S.tenants))} of its days). With compaction a day would end as ${S.tenants} objects
-(${n0(S.eventsPerDay / S.tenants)} events, about ${bytes((S.eventsPerDay / S.tenants) * f.archive.parquet_bytes_per_event)} each, under a 256 MB cap).
+many digests. PUTs per prefix (a tenant's day) stay far below S3's ${n0(LIMITS.s3PutsPerPrefixPerSecond)}/s. The backfill alone leaves ${n0(r.backfill.busiestTenantObjectsPerDay)} objects for each
+day of history (each shard's batch spans ${n1(1 + (f.archive.batching.window_seconds * S.backfillEventsPerSecond) / (S.eventsPerDay / S.tenants))} of its days). Compaction merges each closed tenant-day
+(27 hours after it ends) into objects of at most ${n0(DEFAULT_MAX_ROWS)} rows and ${bytes(DEFAULT_SIZE_CAP)}: a day of ${S.tenants} tenants then
+ends as ${n0(S.tenants * r.compactedPerTenantDay)} objects (${n0(r.compactedPerTenantDay)} per tenant-day of ${n0(S.eventsPerDay / S.tenants)} events, about ${bytes((S.eventsPerDay / S.tenants) * f.archive.parquet_bytes_per_event)} of Parquet),
+plus the digests that record the replacements.
 
 **Athena bytes scanned per audit query.** A tenant's MFA coverage over ${S.auditDays} days reads ${n0(r.audit.events)} events.
 Parquet is read by column: every column but \`raw\` is ${f.archive.parquet_bytes_per_event_without_raw} bytes an event (${f.archive.parquet_codec} in this bench's
 runtime), so such a query scans at most ${bytes(r.audit.bytesWithoutRaw)} ($${(r.audit.bytesWithoutRaw / 1e12 * 5).toFixed(4)} at $5 per TB); one that reads \`raw\` too,
-${bytes(r.audit.bytesWithRaw)} (${f.archive.parquet_bytes_per_event} bytes an event). Before compaction it opens ${n0(r.audit.objectsBefore)} objects; after, ${r.audit.objectsAfter}.
-The object count, not the bytes, is what makes such a query slow today.
+${bytes(r.audit.bytesWithRaw)} (${f.archive.parquet_bytes_per_event} bytes an event). Before compaction it would open ${n0(r.audit.objectsBefore)} objects; compacted, ${n0(r.audit.objectsAfter)}
+(the last day or two, not yet closed, add theirs). The object count, not the bytes, is what makes an uncompacted query slow.
 
 ## Where the first limit is
 
@@ -271,11 +275,11 @@ The first is the **${first.limit}**, at ${n0(first.at)} events/s: the steady loa
 ${Math.round((100 * r.avg) / first.at)} % of it, the burst ${Math.round((100 * r.burst.eventsPerSecond) / first.at)} %${apiFirst ? ' (the backfill reads the vendors\' APIs, not the webhook API)' : ` and the backfill (with the steady traffic) ${Math.round((100 * r.backfill.eventsPerSecond) / first.at)} %`}. ${apiFirst ? 'The burst' : 'Both the burst and\nthe backfill'} would be throttled there (what the intake cannot store after its retries it does not
 acknowledge: a vendor redelivers it, a pull fetches it again), unless ${apiFirst ? 'the stage throttle is raised (the API is shared: a burst of one vendor takes it from all)' : `the quota is raised or the hot item shrinks (${r.wu} write units an event today)`}.
 ${next ? `The next is the ${next.limit}, at ${n0(next.at)} events/s. ` : ''}Beyond throughput, the first
-cost-and-operations limit is the archive's object count: ${n0(r.objectsPerDay)} objects and as many digests a day,
-because the stream has a shard per 10 GB of hot table. The shard count follows the hot table's size:
-at \`hotDays\` ${short.hotDays} the stream would have ${n0(short.r.shards)} shards and a steady day ${n0(short.r.objectsPerDay)} objects (${n0(short.r.objectsPerDay / S.tenants)} per
-tenant-day); a hot item half its size roughly halves both again. Only batching the archive apart from the
-table's partitions (or compaction, for the objects that stay) brings a tenant-day near one object.
+cost-and-operations limit is the archive's object count before compaction: ${n0(r.objectsPerDay)} objects and as many
+digests a day, because the stream has a shard per 10 GB of hot table — PUTs paid, and a day of small objects for queries and
+\`verify\` until the compactor merges it 27 hours after it ends. The shard count follows the hot table's size: at \`hotDays\` ${short.hotDays}
+the stream would have ${n0(short.r.shards)} shards and a steady day ${n0(short.r.objectsPerDay)} objects (${n0(short.r.objectsPerDay / S.tenants)} per tenant-day). Batching the archive
+apart from the table's partitions would cut the PUTs as well; compaction cuts what stays.
 `;
 }
 

@@ -42,8 +42,8 @@ export interface AuthTrailVerifierProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Prefixes the verifier reads; it writes nowhere. */
-const READ_PREFIXES = ['events', 'digests'] as const;
+/** Prefixes the verifier reads (compaction/: the staging copies of a compaction in progress); it writes nowhere. */
+const READ_PREFIXES = ['events', 'digests', 'compaction'] as const;
 
 export class AuthTrailVerifier extends Construct {
   public readonly function: NodejsFunction;

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { EVENTS_PREFIX } from '../core/archive.ts';
-import { DIGESTS_PREFIX, verifyArchive, type Finding } from '../core/digest.ts';
+import { DIGESTS_PREFIX, stagingKeysToCheck, verifyArchive, type Finding } from '../core/digest.ts';
 import type { ArchiveState } from './archive-state.ts';
 
 export interface VerifyRange {
@@ -28,6 +28,8 @@ export interface TenantVerification {
   /** Objects listed in the chain (within the range) that were compared with the archive. */
   readonly checked: number;
   readonly findings: Finding[];
+  /** Compactions committed but not finished (within the range): in progress, not findings. */
+  readonly compacting?: number | undefined;
 }
 
 export interface ArchiveVerifier {
@@ -141,8 +143,16 @@ export function archiveVerifier(o: ArchiveVerifierOptions): ArchiveVerifier {
       const hashes = await mapLimit(objectKeys, concurrency, hashOf);
       const objects = new Map<string, string>();
       objectKeys.forEach((k, i) => { if (hashes[i] !== undefined) objects.set(k, hashes[i]!); });
-      const r = verifyArchive({ tenant, head, digests, objects, from: range.from, to: range.to });
-      return { tenant, digests: r.digests, checked: r.checked, findings: r.findings };
+      // A compaction between deleting its old objects and moving its new ones in: their staging copies.
+      const stagingKeys = stagingKeysToCheck(head, digests, objects).filter((k) => {
+        const dt = dtOf(k);
+        return !((range.from && dt < range.from) || (range.to && dt > range.to));
+      });
+      const stagedHashes = await mapLimit(stagingKeys, concurrency, hashOf);
+      const staged = new Map<string, string>();
+      stagingKeys.forEach((k, i) => { if (stagedHashes[i] !== undefined) staged.set(k, stagedHashes[i]!); });
+      const r = verifyArchive({ tenant, head, digests, objects, staged, from: range.from, to: range.to });
+      return { tenant, digests: r.digests, checked: r.checked, findings: r.findings, ...(r.compacting ? { compacting: r.compacting } : {}) };
     },
   };
 }

@@ -9,7 +9,8 @@ import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws
 import { ALERTS_PREFIX, itemToEvent } from '../core/archive.ts';
 import { readParquetColumns } from '../core/parquet.ts';
 import { backfillSegments, backfillStream, dayBefore, eventKey, planBackfill } from '../core/backfill.ts';
-import { DIGESTS_PREFIX, type Digest } from '../core/digest.ts';
+import { DIGESTS_PREFIX, walkChain } from '../core/digest.ts';
+import { readableByDt } from '../core/compact.ts';
 import type { AuthEvent } from '../core/event.ts';
 import type { Alert } from '../core/detect/engine.ts';
 import type { AlertsConfig } from '../core/detect/settings.ts';
@@ -150,37 +151,35 @@ async function readColumns(s3: S3Client, bucket: string, key: string, columns: s
 /**
  * The archive objects a tenant's digest chain lists, by `dt`. The digests are listed and read in
  * parallel, then the chain is walked in memory from the head; digests it does not reach (and
- * objects none lists) do not count as archived — `verify` reports them.
+ * objects none lists) do not count as archived — `verify` reports them. Objects a compaction
+ * replaced are left out (the merged objects hold their rows); a merged object not yet moved into
+ * `events/` is read from its staging copy (core/compact.ts).
  */
-export async function listedObjects(s3: S3Client, bucket: string, state: ArchiveState, tenant: string): Promise<Map<string, string[]>> {
+export async function listedObjects(s3: S3Client, bucket: string, state: ArchiveState, tenant: string): Promise<Map<string, { key: string; staging?: string }[]>> {
   const head = await state.head(tenant);
-  const byDt = new Map<string, string[]>();
-  if (!head) return byDt;
+  if (!head) return new Map();
   const bodies = new Map<string, string>();
   const keys = await listKeys(s3, bucket, `${DIGESTS_PREFIX}tenant=${tenant}/`);
   await pool(keys, GET_CONCURRENCY, async (key) => { bodies.set(key, Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')); });
   // A committed head not yet published to S3 keeps its body in the state table.
   if (head.body !== undefined && !bodies.has(head.key)) bodies.set(head.key, head.body);
-  const seen = new Set<string>();
-  for (let ref: Digest['previous'] = head; ref && !seen.has(ref.key);) {
-    seen.add(ref.key);
-    const body = bodies.get(ref.key);
-    if (body === undefined) throw new Error(`digest ${ref.key} of tenant ${tenant} is missing: the chain is broken; run authtrail verify --tenant ${tenant} and fix the archive before a backfill`);
-    const d = JSON.parse(body) as Digest;
-    for (const o of d.objects) {
-      const dt = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key)?.[1];
-      if (dt) byDt.set(dt, [...(byDt.get(dt) ?? []), o.key]);
-    }
-    ref = d.previous;
-  }
-  return byDt;
+  const missing = walkChain(head, bodies).findings.find((f) => f.kind === 'digest_missing');
+  if (missing) throw new Error(`digest ${missing.key} of tenant ${tenant} is missing: the chain is broken; run authtrail verify --tenant ${tenant} and fix the archive before a backfill`);
+  return readableByDt(head, bodies);
 }
 
 /** The keys (`source_id#event_uid`) of the events in the given archive objects. */
-export async function archivedEventKeys(s3: S3Client, bucket: string, objects: readonly string[]): Promise<Set<string>> {
+export async function archivedEventKeys(s3: S3Client, bucket: string, objects: readonly { key: string; staging?: string }[]): Promise<Set<string>> {
   const keys = new Set<string>();
-  await pool([...new Set(objects)], GET_CONCURRENCY, async (key) => {
-    for (const r of await readColumns(s3, bucket, key, ['source_id', 'event_uid'])) keys.add(eventKey(r as Pick<AuthEvent, 'source_id' | 'event_uid'>));
+  await pool(objects, GET_CONCURRENCY, async (o) => {
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await readColumns(s3, bucket, o.key, ['source_id', 'event_uid']);
+    } catch (err) {
+      if (!o.staging || (err as { name?: string }).name !== 'NoSuchKey') throw err;
+      rows = await readColumns(s3, bucket, o.staging, ['source_id', 'event_uid']);
+    }
+    for (const r of rows) keys.add(eventKey(r as Pick<AuthEvent, 'source_id' | 'event_uid'>));
   });
   return keys;
 }

@@ -66,6 +66,7 @@ describe('CLI flags (node:util parseArgs, strict)', () => {
     assert.equal(dateFlag('v', '--from', '2024-02-29'), '2024-02-29');
     assert.throws(() => dateFlag('v', '--from', '2023-02-29'), /takes a date YYYY-MM-DD/);
     assert.throws(() => dateFlag('v', '--from', '2023-2-1'), /takes a date/);
+    for (const impossible of ['2026-13-01', '2026-00-10', '2026-11-32', '2026-11-00']) assert.throws(() => dateFlag('v', '--from', impossible), (e: Error) => e.name === 'UsageError' && /takes a date YYYY-MM-DD/.test(e.message), impossible);
   });
   it('verify: --outputs, dates in order', () => {
     assert.deepEqual(parseVerifyArgs(['--tenant', 't', '--outputs', 'o.json']), { tenant: 't', from: undefined, to: undefined, outputs: 'o.json' });

@@ -17,7 +17,7 @@ const prices: Prices = {
   dynamodb_pitr_per_gb_month: 0.2,
   dynamodb_provisioned_write_unit_hour: 0.0036, dynamodb_provisioned_read_unit_hour: 0.0018, dynamodb_ia_provisioned_write_unit_hour: 0.0072, dynamodb_ia_provisioned_read_unit_hour: 0.0036,
   dynamodb_ia_per_million_write_units: 2, dynamodb_ia_per_million_read_units: 1, dynamodb_ia_storage_per_gb_month: 0.1,
-  s3_put_per_thousand: 0.005, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
+  s3_put_per_thousand: 0.005, s3_get_per_thousand: 0.0004, s3_standard_per_gb_month: 0.02, athena_per_tb_scanned: 5, sns_per_million_publishes: 0.5,
 };
 // One day in the hot table, one "month" of one day: storage is priced for exactly one month.
 const short = { ...DEPLOYMENT, hotDays: 1, daysPerMonth: 1 };
@@ -73,6 +73,13 @@ describe('npm run cost: the arithmetic', () => {
     assert.equal(p.profile, steady!.name);
   });
 
+  it('prices the compactor: each small object read once, each merged object staged, read back, copied and recorded, and its time', () => {
+    // 334.5 small objects; max(1.157 tenant-days, 1e6 / 500,000 rows) = 2 merged objects; no bench time here,
+    // so the Lambda's time is the GETs: 334.5 / 16 × 20 ms over 2 invocations at 10 GB.
+    const expected = (334.49 * 0.0004) / 1000 + 2 * ((3 * 0.005 + 0.0004) / 1000) + (2 * 0.2) / 1e6 + ((334.49 / 16) * 20 / 1000) * 10 * 0.00001;
+    assert.ok(Math.abs(c.line_items.compaction - expected) < 0.00006, `${c.line_items.compaction} vs ${expected}`);
+  });
+
   it('adds up: the total is the sum of its line items', () => {
     const total = Object.values(c.line_items).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(c.usd_per_million - total) < 0.001, `${c.usd_per_million} vs ${total}`);
@@ -124,13 +131,24 @@ describe('npm run cost: the output', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(lines.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), ['on-demand', 'provisioned-ia'].flatMap((p) => CASES.map((k) => [p, k.tenants, k.events_per_second])));
+    assert.deepEqual(lines.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), CASES.map((k) => ['on-demand', k.tenants, k.events_per_second]));
+    const steady = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--json', '--profile', 'steady'], { encoding: 'utf8' });
+    assert.equal(steady.status, 0, steady.stderr);
+    const s = steady.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(s.map((l) => [l['profile'], l['tenants'], l['events_per_second']]), CASES.map((k) => ['steady', k.tenants, k.events_per_second]));
+    for (const [i, l] of s.entries()) assert.ok((l['usd_per_million'] as number) < (lines[i]!['usd_per_million'] as number), 'steady traffic costs less provisioned');
     for (const l of lines) {
       assert.equal(typeof l['usd_per_million'], 'number');
       for (const k of Object.keys(LINE_ITEMS)) assert.equal(typeof l[k], 'number', k);
       const items = Object.keys(LINE_ITEMS).reduce((a, k) => a + (l[k] as number), 0);
       assert.ok(Math.abs((l['usd_per_million'] as number) - items) < 0.001);
     }
+  });
+
+  it('an unknown profile is one line that says the fix', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--profile', 'cheap'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim(), 'npm run cost: --profile takes on-demand or steady, not cheap');
   });
 
   it('a wrong flag value is one line that says the fix', () => {

@@ -1,0 +1,317 @@
+/**
+ * The compactor's I/O (the protocol and why it is crash-safe: core/compact.ts): per tenant, finish
+ * every committed compaction that a crash interrupted, delete staging garbage, then merge each
+ * closed tenant-day's small objects — staged under `compaction/`, read back and checked, committed
+ * with a version-2 digest by the archiver's compare-and-set on the chain head, then swapped in.
+ */
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import {
+  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import { ARCHIVE_COLUMNS, EVENTS_PREFIX } from '../core/archive.ts';
+import {
+  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, planDay, rowSet, sortRows, stagingKey, STAGING_PREFIX, type MergeGroup,
+} from '../core/compact.ts';
+import { DIGESTS_PREFIX, encodeDigest, sha256Hex, type DigestObject, type Replacement } from '../core/digest.ts';
+import type { AuthEvent } from '../core/event.ts';
+import { eventsToParquet, readParquetColumns } from '../core/parquet.ts';
+import { encodeCovered } from '../core/stream-commit.ts';
+import type { ArchiveState } from './archive-state.ts';
+import { archiveWriter } from './archive-writer.ts';
+import { mapLimit } from './archive-verify.ts';
+
+/** The steps after which a test may cut the power (`fault`). */
+export type CompactionStep = 'staged' | 'checked' | 'committed' | 'published' | 'deleted' | 'moved';
+
+export interface ArchiveCompactorOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly state: ArchiveState;
+  readonly kmsKeyId?: string | undefined;
+  /** The bucket's Object Lock mode (`retention.objectLock`): staging copies get a one-day retention. */
+  readonly objectLock?: 'governance' | 'compliance' | undefined;
+  /** @default DEFAULT_SIZE_CAP (256 MiB) */
+  readonly sizeCap?: number;
+  /** @default DEFAULT_MAX_ROWS (1,000,000) */
+  readonly maxRows?: number;
+  /** `retention.archiveDays`: days that near their expiry are left alone. */
+  readonly archiveDays?: number | undefined;
+  readonly now?: () => number;
+  /** Called after each step; a test throws here to leave the archive as a crash would. */
+  readonly fault?: (step: CompactionStep, dt: string) => void;
+}
+
+export interface DayResult {
+  readonly dt: string;
+  /** Objects of the day before and after (listed by the chain). */
+  readonly objectsBefore: number;
+  readonly objectsAfter: number;
+  /** Objects merged, and objects they were merged into (one per merge group). */
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly rows: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly ms: number;
+}
+
+export interface TenantResult {
+  readonly tenant: string;
+  readonly days: DayResult[];
+  /** Interrupted compactions finished by this run. */
+  readonly finished: number;
+  /** Staging objects of abandoned runs deleted. */
+  readonly garbage: number;
+}
+
+export class CompactionError extends Error {
+  override name = 'CompactionError';
+}
+
+/** Staging objects younger than this may belong to a compactor still running. */
+const GARBAGE_AFTER_MS = 3_600_000;
+const MAX_CONFLICTS = 10;
+const COLUMNS = ARCHIVE_COLUMNS.map((c) => c.name);
+
+export function archiveCompactor(o: ArchiveCompactorOptions) {
+  const now = o.now ?? Date.now;
+  const cap = o.sizeCap ?? DEFAULT_SIZE_CAP;
+  const sse = o.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: o.kmsKeyId } : {};
+  const writer = archiveWriter({ s3: o.s3, bucket: o.bucket, state: o.state, kmsKeyId: o.kmsKeyId, now: () => new Date(now()) });
+  const fault = o.fault ?? (() => {});
+
+  async function list(prefix: string): Promise<{ key: string; modified: number }[]> {
+    const out: { key: string; modified: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await o.s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const x of page.Contents ?? []) if (x.Key) out.push({ key: x.Key, modified: x.LastModified?.getTime() ?? 0 });
+      token = page.NextContinuationToken;
+    } while (token);
+    return out;
+  }
+
+  const getBytes = async (key: string) => (await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }))).Body!.transformToByteArray();
+
+  async function chain(tenant: string) {
+    const head = await o.state.head(tenant);
+    const keys = (await list(`${DIGESTS_PREFIX}tenant=${tenant}/`)).map((x) => x.key);
+    const bodies = await mapLimit(keys, 32, async (k) => new TextDecoder().decode(await getBytes(k)));
+    const digests = new Map(keys.map((k, i) => [k, bodies[i]!]));
+    if (head && !head.published && head.body !== undefined) digests.set(head.key, head.body);
+    const listing = chainListing(head, digests);
+    if (listing.findings.length) throw new CompactionError(`the digest chain of ${tenant} does not verify (${listing.findings[0]!.kind} ${listing.findings[0]!.key}): run authtrail verify --tenant ${tenant}; nothing was compacted`);
+    return { head, ...listing };
+  }
+
+  async function deleteKeys(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      if (batch.length === 1) { await o.s3.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: batch[0] })); continue; }
+      // Without a version id: in the versioned archive a delete marker, which Object Lock allows.
+      const r = await o.s3.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      if (r.Errors?.length) throw new CompactionError(`deleting ${r.Errors.length} replaced object(s) failed: ${r.Errors[0]!.Key}: ${r.Errors[0]!.Code} ${r.Errors[0]!.Message ?? ''}`);
+    }
+  }
+
+  /** Step 4, idempotent: old set out, staged outputs in, staging copies away. */
+  async function finish(r: Replacement, news: readonly DigestObject[], events: Set<string>, staged: Set<string>): Promise<void> {
+    const missing = news.filter((n) => !events.has(n.key));
+    for (const n of missing) {
+      if (!staged.has(r.staging[n.key] ?? '')) throw new CompactionError(`compaction of ${r.dt}: ${n.key} is neither in place nor staged; run authtrail verify`);
+    }
+    await deleteKeys(r.old.map((x) => x.key).filter((k) => events.has(k)));
+    for (const x of r.old) events.delete(x.key);
+    fault('deleted', r.dt);
+    for (const n of missing) {
+      const source = r.staging[n.key]!;
+      await o.s3.send(new CopyObjectCommand({
+        Bucket: o.bucket, Key: n.key, CopySource: encodeURI(`${o.bucket}/${source}`),
+        ContentType: 'application/vnd.apache.parquet', MetadataDirective: 'REPLACE', ...sse,
+      }));
+      events.add(n.key);
+    }
+    fault('moved', r.dt);
+    await deleteKeys(news.map((n) => r.staging[n.key]).filter((k): k is string => k !== undefined && staged.has(k)));
+    for (const n of news) staged.delete(r.staging[n.key] ?? '');
+  }
+
+  async function readRows(tenant: string, obj: DigestObject): Promise<AuthEvent[]> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await getBytes(obj.key);
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
+      throw new CompactionError(`${obj.key} is gone: the day changed while it was being compacted (another compactor finished it first); run the compactor again`);
+    }
+    if (sha256Hex(bytes) !== obj.sha256) throw new CompactionError(`${obj.key} differs from what its digest recorded: run authtrail verify --tenant ${tenant}; the day was not compacted`);
+    const rows = await readParquetColumns(bytes, COLUMNS);
+    const types = new Map(ARCHIVE_COLUMNS.map((c) => [c.name, c.type]));
+    return rows.map((r) => {
+      const e: Record<string, unknown> = { tenant };
+      for (const c of COLUMNS) {
+        const v = r[c];
+        e[c] = v === undefined ? null : types.get(c) === 'TIMESTAMP' && v instanceof Date ? v.toISOString() : v;
+      }
+      return e as unknown as AuthEvent;
+    });
+  }
+
+  /** Steps 1–4 for one merge group of a tenant-day. */
+  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; bytesIn: number; bytesOut: number }> {
+    const run = randomUUID().slice(0, 8);
+    const rows = (await mapLimit(p.inputs, 16, (obj) => readRows(p.tenant, obj))).flat();
+    const before = rowSet(rows);
+    const expected = p.inputs.reduce((n, x) => n + x.rows, 0);
+    if (before.rows !== expected) throw new CompactionError(`${p.tenant} ${p.dt}: the objects hold ${before.rows} rows, their digests ${expected}; run authtrail verify`);
+    const sorted = sortRows(rows);
+    const body = eventsToParquet(sorted);
+    const key = p.output;
+    const staging = { [key]: stagingKey(key, run) };
+    const lock = o.objectLock ? { ObjectLockMode: o.objectLock === 'compliance' ? 'COMPLIANCE' as const : 'GOVERNANCE' as const, ObjectLockRetainUntilDate: new Date(now() + 86_400_000) } : {};
+    await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: staging[key], Body: body, ContentType: 'application/vnd.apache.parquet', ...sse, ...lock }));
+    staged.add(staging[key]!);
+    const output: DigestObject = { key, sha256: sha256Hex(body), size: body.length, rows: sorted.length, first_event_time: sorted[0]!.event_time, last_event_time: sorted[sorted.length - 1]!.event_time };
+    fault('staged', p.dt);
+    // Read back what S3 holds: the same bytes, and the same rows.
+    const bytes = await getBytes(staging[key]!);
+    if (sha256Hex(bytes) !== output.sha256) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[key]} does not read back as written; nothing was replaced`);
+    const after = rowSet((await readParquetColumns(bytes, ['source_id', 'event_uid'])).map((r) => ({ source_id: String(r['source_id']), event_uid: String(r['event_uid']) })));
+    if (after.rows !== before.rows || after.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${after.rows} rows (${after.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
+    fault('checked', p.dt);
+    const replaces: Replacement = {
+      reason: 'compaction', dt: p.dt, old: p.inputs.map((x) => ({ key: x.key, sha256: x.sha256, size: x.size, rows: x.rows })), rows: before.rows, row_set: before.row_set, staging,
+    };
+    const commitKey = compactionCommitKey(p.tenant, p.id);
+    let committed = false;
+    for (let attempt = 0; attempt < MAX_CONFLICTS && !committed; attempt++) {
+      await writer.repair([p.tenant]);
+      const head = await o.state.head(p.tenant);
+      if (attempt > 0) {
+        // The head moved (an archiver batch, or another compactor): still ours to replace?
+        const { current } = await chain(p.tenant);
+        const keys = new Set(current.map((x) => x.key));
+        if (!p.inputs.every((x) => keys.has(x.key))) {
+          if (await o.state.covered(commitKey)) { committed = true; break; }
+          throw new CompactionError(`${p.tenant} ${p.dt}: another compactor replaced these objects first`);
+        }
+      }
+      const previous = head ? { key: head.key, sha256: head.sha256 } : null;
+      const d = encodeDigest({ version: 2, tenant: p.tenant, created: new Date(now()).toISOString(), previous, objects: [output], replaces });
+      const outcome = await o.state.commitSegment({ key: commitKey, covered: encodeCovered([]), heads: [{ tenant: p.tenant, expected: previous, next: { key: d.key, sha256: d.sha256, body: d.body } }] });
+      if (outcome === 'committed') {
+        committed = true;
+        fault('committed', p.dt);
+        await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: d.key, Body: d.body, ContentType: 'application/json', ...sse }));
+        await o.state.markPublished(p.tenant, d.sha256);
+        fault('published', p.dt);
+        await finish(replaces, [output], events, staged);
+      } else if (await o.state.covered(commitKey)) {
+        // Committed by a concurrent run with its own staging copy: that run finishes it (or the next run does); ours is garbage.
+        committed = true;
+      }
+    }
+    if (!committed) throw new CompactionError(`${p.tenant} ${p.dt}: the digest head kept moving for ${MAX_CONFLICTS} attempts; run the compactor again`);
+    return { rows: before.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: output.size };
+  }
+
+  return {
+    /**
+     * Compacts one tenant: finishes interrupted compactions, removes staging garbage, then merges
+     * each closed day (or only `day`, which may be any day before today) that has small objects.
+     */
+    async compactTenant(tenant: string, opts: { day?: string | undefined; deadline?: number | undefined } = {}): Promise<TenantResult> {
+      if (opts.day && !compactable(opts.day, now(), true)) throw new CompactionError(`${opts.day} is not over yet: a day can be compacted from the day after (UTC)`);
+      await writer.repair([tenant]);
+      const c = await chain(tenant);
+      const events = new Set((await list(`${EVENTS_PREFIX}tenant=${tenant}/`)).map((x) => x.key));
+      const stagingList = await list(`${STAGING_PREFIX}tenant=${tenant}/`);
+      const staged = new Set(stagingList.map((x) => x.key));
+      let finished = 0;
+      // A merged object that a later compaction merged again is that later one's to finish.
+      const replacedLater = new Set(c.replacements.flatMap((x) => x.r.old.map((o) => o.key)));
+      for (const { r, objects: all } of c.replacements) {
+        const objects = all.filter((n) => !replacedLater.has(n.key));
+        const referenced = objects.map((n) => r.staging[n.key]).filter((k): k is string => k !== undefined && staged.has(k));
+        if (objects.every((n) => events.has(n.key)) && !r.old.some((x) => events.has(x.key)) && !referenced.length) continue;
+        await finish(r, objects, events, staged);
+        finished++;
+      }
+      // Staging copies no committed compaction names: a run that stopped before its commit.
+      const garbage = stagingList.filter((x) => staged.has(x.key) && now() - x.modified > GARBAGE_AFTER_MS).map((x) => x.key);
+      await deleteKeys(garbage);
+      const days: DayResult[] = [];
+      const oldest = o.archiveDays ? new Date(now() - (o.archiveDays - 2) * 86_400_000).toISOString().slice(0, 10) : '';
+      for (const [dt, objects] of daysOf(c.current)) {
+        if (opts.day ? dt !== opts.day : !compactable(dt, now(), false) || dt < oldest) continue;
+        if (opts.deadline && now() > opts.deadline) break;
+        const groups = planDay(tenant, dt, objects, cap, o.maxRows);
+        if (!groups.length) continue;
+        const t0 = performance.now();
+        const sum = { rows: 0, bytesIn: 0, bytesOut: 0 };
+        for (const g of groups) {
+          const r = await compactGroup(g, events, staged);
+          sum.rows += r.rows; sum.bytesIn += r.bytesIn; sum.bytesOut += r.bytesOut;
+        }
+        const inputs = groups.reduce((n, g) => n + g.inputs.length, 0);
+        days.push({ dt, objectsBefore: objects.length, objectsAfter: objects.length - inputs + groups.length, inputs, outputs: groups.length, ...sum, ms: performance.now() - t0 });
+      }
+      return { tenant, days, finished, garbage: garbage.length };
+    },
+    /** Tenants with anything under `events/`. */
+    async tenants(): Promise<string[]> {
+      const out = new Set<string>();
+      let token: string | undefined;
+      do {
+        const page = await o.s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: EVENTS_PREFIX, Delimiter: '/', ContinuationToken: token }));
+        for (const p of page.CommonPrefixes ?? []) { const t = /^events\/tenant=([^/]+)\/$/.exec(p.Prefix ?? '')?.[1]; if (t) out.add(t); }
+        token = page.NextContinuationToken;
+      } while (token);
+      return [...out].sort();
+    },
+  };
+}
+
+export type ArchiveCompactor = ReturnType<typeof archiveCompactor>;
+
+export const CompactRequest = z.strictObject({
+  tenant: z.string().min(1).optional(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+});
+export type CompactRequest = z.infer<typeof CompactRequest>;
+
+export interface CompactSummary {
+  readonly tenants: readonly (TenantResult & { objectsBefore: number; objectsAfter: number })[];
+  readonly errors: readonly { tenant: string; message: string }[];
+}
+
+export interface CompactDeps {
+  readonly compactor: Pick<ArchiveCompactor, 'compactTenant' | 'tenants'>;
+  /** Tenants of the deployed config. */
+  readonly configTenants: readonly string[];
+  /** Stop starting new days after this instant (the function's time limit, less a margin). */
+  readonly deadline?: number | undefined;
+}
+
+/** One run: each tenant (or the one asked for), its errors collected. */
+export async function compactAll(input: unknown, deps: CompactDeps): Promise<CompactSummary> {
+  const req = CompactRequest.parse(input ?? {});
+  const { tenant, day } = req;
+  const known = [...new Set([...deps.configTenants, ...await deps.compactor.tenants()])].sort();
+  // A tenant neither configured nor archived is a typo: "nothing to compact" would mislead.
+  if (tenant && !known.includes(tenant)) throw new CompactionError(`unknown tenant "${tenant}": it is not in the config and has nothing in the archive (tenants: ${known.join(', ') || 'none'})`);
+  const tenants = tenant ? [tenant] : known;
+  const results: CompactSummary['tenants'][number][] = [];
+  const errors: { tenant: string; message: string }[] = [];
+  for (const t of tenants) {
+    try {
+      const r = await deps.compactor.compactTenant(t, { day, deadline: deps.deadline });
+      results.push({ ...r, objectsBefore: r.days.reduce((n, d) => n + d.objectsBefore, 0), objectsAfter: r.days.reduce((n, d) => n + d.objectsAfter, 0) });
+    } catch (err) {
+      errors.push({ tenant: t, message: (err as Error).message });
+    }
+  }
+  return { tenants: results, errors };
+}
+
