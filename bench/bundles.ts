@@ -1,23 +1,33 @@
 /**
  * DESIGN targets for the Lambda bundles: each ≤ 1 MB, and its module load ≤ 3× a bare `node`.
  * Measured side by side in one run on the real bundles: the CDK app is synthesized with bundling
- * (as `cdk deploy` builds them), then each function's `index.mjs` is loaded in a fresh Node
- * process (median of 9 alternating rounds against a process that loads nothing), on this
- * machine's Node and on Node 24, the Lambda runtime's.
+ * (as `cdk deploy` builds them), then each function's `index.mjs` is imported the way the Lambda
+ * runtime imports a handler (`await import(file)`) in a fresh Node process, on this machine's Node
+ * and on Node 24, the Lambda runtime's. A bare `node` (the same command importing nothing) is
+ * measured in the same rounds: every round runs each process once — bare and every bundle, both
+ * Nodes — in an order that rotates from round to round, so that the machine's other load falls
+ * on all of them alike. One warm-up round (file cache) is discarded. Printed: the median over the
+ * rounds and its spread (25th–75th percentile) per process, and the ratio of the medians.
  *
- *   node --import tsx bench/bundles.ts [rounds=9]
+ * The processes get a Lambda function's environment: no NODE_OPTIONS, no compile cache (a cold
+ * start has none), no extra CA certificates (Lambda's Node 20+ runtimes load none by default).
+ * Figures go to bench/figures.json (`bundles`).
+ *
+ *   node --import tsx bench/bundles.ts [rounds=21]
  */
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { synth, TEST_CONFIG } from '../test/helpers/cdk.ts';
+import { recordFigures } from './figures.ts';
 // @ts-expect-error a plain .mjs script without types
 import { ensureNode24 } from '../scripts/ensure-node24.mjs';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
-const ROUNDS = Number(process.argv[2] ?? 9);
+const ROUNDS = Number(process.argv[2] ?? 21);
 const MAX_BYTES = 1024 * 1024;
 const MAX_RATIO = 3;
 
@@ -30,46 +40,82 @@ const config = parseConfig({
 const s = synth(config, { bundle: true });
 const outdir = s.app.outdir;
 const template = s.templates.stateless.toJSON() as { Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } }; Metadata?: Record<string, string> }> };
-// Each function's asset directory, named after its description.
-const bundles = new Map<string, string>();
+// Each function's bundle, named after its description.
+const bundles: { name: string; file: string; bytes: number }[] = [];
 for (const r of Object.values(template.Resources)) {
   if (r.Type !== 'AWS::Lambda::Function') continue;
   const key = (r.Properties.Code?.S3Key as unknown as string | undefined);
   if (typeof key !== 'string' || !r.Properties.Description) continue;
-  const asset = `asset.${key.replace(/\.zip$/, '')}`;
-  const name = r.Properties.Description.split(/[:(,]/)[0]!.trim().slice(0, 40);
-  if (![...bundles.values()].includes(asset)) bundles.set(name, asset);
+  const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+  if (bundles.some((b) => b.file === file)) continue;
+  bundles.push({ name: r.Properties.Description.split(/[:(,]/)[0]!.trim().slice(0, 40), file, bytes: statSync(file).size });
 }
+// The floor under the largest bundle's load: a module that imports only the `node:` built-ins it imports.
+const largest = bundles.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+const builtins = [...new Set([...readFileSync(largest.file, 'utf8').matchAll(/\bfrom\s*"(node:[\w/]+)"/g)].map((m) => m[1]!))].sort();
+const builtinsFile = join(outdir, 'bench-builtins-only.mjs');
+writeFileSync(builtinsFile, builtins.map((b) => `import ${JSON.stringify(b)};\n`).join(''));
 
-// A loader that imports the bundle with the environment a Lambda function has (names only: no AWS call at load).
-const env = {
+// A Lambda function's environment (names only: no AWS call happens at load).
+const env: NodeJS.ProcessEnv = {
   ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', AUTHTRAIL_TABLE: 't', AUTHTRAIL_STATE_TABLE: 's', AUTHTRAIL_BUCKET: 'b',
   AUTHTRAIL_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:t', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT',
-  AUTHTRAIL_CONSOLE_SETTINGS: '{"auth":"local"}',
+  AUTHTRAIL_CONSOLE_SETTINGS: '{"auth":"local"}', NODE_DISABLE_COMPILE_CACHE: '1',
 };
+for (const k of ['NODE_OPTIONS', 'NODE_COMPILE_CACHE', 'NODE_EXTRA_CA_CERTS']) delete env[k];
+
 const load = (node: string, file: string | null) => {
   const t = performance.now();
   execFileSync(node, ['--input-type=module', '-e', file ? `await import(${JSON.stringify(file)})` : ''], { env, stdio: 'ignore' });
   return performance.now() - t;
 };
 const NODES: [string, string][] = [[`node ${process.versions.node.split('.')[0]}`, process.execPath], ['node 24', (ensureNode24 as () => string)()]];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-console.log(`Lambda bundles (${bundles.size}, as cdk deploy builds them; module load: median of ${ROUNDS} fresh processes ÷ a bare node's, alternating, on ${NODES.map(([n]) => n).join(' and ')}):`);
-let worstSize = 0;
-let worstRatio = 0;
-for (const [name, asset] of bundles) {
-  const file = join(outdir, asset, 'index.mjs');
-  const size = statSync(file).size;
-  worstSize = Math.max(worstSize, size);
-  const ratios = NODES.map(([label, node]) => {
-    const bare: number[] = [];
-    const loaded: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) { bare.push(load(node, null)); loaded.push(load(node, file)); }
-    const ratio = median(loaded) / median(bare);
-    worstRatio = Math.max(worstRatio, ratio);
-    return `${label} ${median(loaded).toFixed(0).padStart(4)} ms ÷ ${median(bare).toFixed(0).padStart(3)} ms = ${ratio.toFixed(2)}${ratio > MAX_RATIO ? ' OVER' : ''}`;
-  });
-  console.log(`  ${name.padEnd(40)} ${(size / 1024).toFixed(0).padStart(6)} KB${size > MAX_BYTES ? ' OVER' : '     '}  ${ratios.join('; ')}`);
+const targets: (string | null)[] = [null, builtinsFile, ...bundles.map((b) => b.file)];
+const jobs = NODES.flatMap(([, node], n) => targets.map((file, t) => ({ n, t, node, file })));
+const times = jobs.map(() => [] as number[]);
+const loadBefore = loadavg()[0]!;
+for (let round = -1; round < ROUNDS; round++) {
+  for (let i = 0; i < jobs.length; i++) {
+    const j = (i + Math.max(round, 0) * 7) % jobs.length; // rotate the order from round to round
+    const ms = load(jobs[j]!.node, jobs[j]!.file);
+    if (round >= 0) times[j]!.push(ms);
+  }
 }
-console.log(`  largest bundle ${(worstSize / 1024).toFixed(0)} KB (target ≤ ${MAX_BYTES / 1024} KB: ${worstSize <= MAX_BYTES ? 'met' : 'MISSED'}); highest load ratio ${worstRatio.toFixed(2)} (target ≤ ${MAX_RATIO}: ${worstRatio <= MAX_RATIO ? 'met' : 'MISSED'})`);
+const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.round((s.length - 1) * q)]!; };
+const stat = (n: number, t: number) => { const xs = times[n * targets.length + t]!; return { median: quantile(xs, 0.5), p25: quantile(xs, 0.25), p75: quantile(xs, 0.75) }; };
+const fmt = (x: { median: number; p25: number; p75: number }) => `${x.median.toFixed(0).padStart(4)} ms [${x.p25.toFixed(0)}–${x.p75.toFixed(0)}]`.padEnd(19);
+
+// Other processes on the machine slow the loads down, the larger ones more: say how busy it was.
+const load1 = Math.max(loadBefore, loadavg()[0]!);
+const busy = load1 >= availableParallelism();
+console.log(`Lambda bundles (${bundles.length}, as cdk deploy builds them). Module load of a fresh process: median of ${ROUNDS} interleaved rounds [25th–75th percentile], ÷ a bare node's in the same rounds:`);
+const bare = NODES.map((_, n) => stat(n, 0));
+const floor = NODES.map((_, n) => stat(n, 1));
+console.log(`  ${'bare node (imports nothing)'.padEnd(40)} ${''.padStart(6)}        ${NODES.map(([label], n) => `${label} ${fmt(bare[n]!)}`).join('   ')}`);
+console.log(`  ${`only the ${builtins.length} node: built-ins of the largest`.padEnd(40)} ${''.padStart(6)}        ${NODES.map(([label], n) => `${label} ${fmt(floor[n]!)} = ${(floor[n]!.median / bare[n]!.median).toFixed(2)}`).join('  ')}`);
+console.log(`  machine load ${load1.toFixed(1)} on ${availableParallelism()} CPUs during the rounds${busy ? ': BUSY — other processes share the CPUs; these figures are high and spread wide, measure again when it is idle' : ''}`);
+let worstSize = 0;
+const worstRatio = NODES.map(() => 0);
+const perBundle: Record<string, unknown>[] = [];
+bundles.forEach((b, i) => {
+  worstSize = Math.max(worstSize, b.bytes);
+  const cells = NODES.map(([label], n) => {
+    const x = stat(n, i + 2);
+    const ratio = x.median / bare[n]!.median;
+    worstRatio[n] = Math.max(worstRatio[n]!, ratio);
+    return { label, x, ratio };
+  });
+  perBundle.push({ name: b.name, kb: Math.round(b.bytes / 1024), ...Object.fromEntries(cells.flatMap((c) => [[`${c.label.replace(' ', '')}_ms`, Math.round(c.x.median)], [`${c.label.replace(' ', '')}_ratio`, Number(c.ratio.toFixed(2))]])) });
+  console.log(`  ${b.name.padEnd(40)} ${(b.bytes / 1024).toFixed(0).padStart(6)} KB${b.bytes > MAX_BYTES ? ' OVER' : '     '}  ${cells.map((c) => `${c.label} ${fmt(c.x)} = ${c.ratio.toFixed(2)}${c.ratio > MAX_RATIO ? ' OVER' : '     '}`).join('  ')}`);
+});
+console.log(`  largest bundle ${(worstSize / 1024).toFixed(0)} KB (target ≤ ${MAX_BYTES / 1024} KB: ${worstSize <= MAX_BYTES ? 'met' : 'MISSED'}); highest load ratio ${NODES.map(([label], n) => `${label} ${worstRatio[n]!.toFixed(2)}`).join(', ')} (target ≤ ${MAX_RATIO}: ${worstRatio.every((r) => r <= MAX_RATIO) ? 'met' : 'MISSED'})`);
+recordFigures('bundles', {
+  rounds: ROUNDS,
+  load_average: Number(load1.toFixed(1)),
+  largest_kb: Math.round(worstSize / 1024),
+  ...Object.fromEntries(NODES.flatMap(([label], n) => {
+    const k = label.replace(' ', '');
+    return [[`${k}_version`, execFileSync(NODES[n]![1], ['--version'], { encoding: 'utf8' }).trim()], [`${k}_bare_ms`, Math.round(bare[n]!.median)], [`${k}_builtins_only_ms`, Math.round(floor[n]!.median)], [`${k}_highest_ratio`, Number(worstRatio[n]!.toFixed(2))]];
+  })),
+  bundles: perBundle,
+});

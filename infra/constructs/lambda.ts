@@ -3,7 +3,7 @@
  * bundle with the SDK inside (the version the tests ran), X-Ray, its own log group, and the
  * cdk-nag acknowledgements every such function shares. Source maps only when asked
  * (`-c authtrail:sourceMaps=true`): Node reads a bundle's map at every cold start when they are on
- * (`--enable-source-maps`), about 30 ms of a 130 ms module load (bench/bundles.ts).
+ * (`--enable-source-maps`), about 30 ms more module load (bench/bundles.ts measures it without).
  */
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
@@ -11,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { parseConfig } from '../../lambdas/core/config.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface AuthTrailFunctionProps {
@@ -33,6 +34,23 @@ export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambd
 
 /** In Lambda bundles the SDK's default credential chain is the environment only (lambdas/adapters/lambda-credentials.ts). */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../../lambdas/adapters/lambda-credentials.ts', import.meta.url));
+/** …and `node:process` is the global `process`, without the module namespace Node builds for it (lambdas/adapters/lambda-process.ts). */
+const LAMBDA_PROCESS = fileURLToPath(new URL('../../lambdas/adapters/lambda-process.ts', import.meta.url));
+
+/** Where a handler's runtime config is compiled into its bundle (lambdas/handlers/runtime-config.ts). */
+export const RUNTIME_CONFIG_DEFINE = 'process.env.AUTHTRAIL_RUNTIME_CONFIG';
+
+/**
+ * The bundle's defines with its runtime config parsed here, at synth, by the same `parseConfig`
+ * a cold start ran on it before, and `AUTHTRAIL_CONFIG_PARSED` set: the handler then takes the
+ * JSON as it is, and its bundle carries neither the config's zod schemas nor their construction.
+ */
+export function bundleDefines(define: Record<string, string> | undefined): Record<string, string> | undefined {
+  const json = define?.[RUNTIME_CONFIG_DEFINE];
+  if (json === undefined) return define;
+  const parsed = parseConfig(JSON.parse(JSON.parse(json) as string), 'the runtime config of a Lambda bundle');
+  return { ...define, [RUNTIME_CONFIG_DEFINE]: JSON.stringify(JSON.stringify(parsed)), AUTHTRAIL_CONFIG_PARSED: 'true' };
+}
 
 /** The CDK context key that turns source maps on (stack traces with the TypeScript lines). */
 export const SOURCE_MAPS_CONTEXT = 'authtrail:sourceMaps';
@@ -65,8 +83,8 @@ export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunc
       // Bundle the SDK version the tests ran, not whatever the Lambda runtime ships.
       externalModules: [],
       banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-      ...(p.define ? { define: p.define } : {}),
-      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
+      ...(p.define ? { define: bundleDefines(p.define) } : {}),
+      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, '--alias:node:process': LAMBDA_PROCESS },
       forceDockerBundling: false,
     },
   });

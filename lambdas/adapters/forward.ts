@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config, ForwardDestination } from '../core/config.ts';
-import { forwardId } from '../core/config.ts';
+import { forwardId } from '../core/config-lookup.ts';
 import type { AuthEvent } from '../core/event.ts';
 import { batches, forwardRequest, prepare, verdict } from '../core/forward.ts';
 import type { HttpFetch } from '../core/pull.ts';

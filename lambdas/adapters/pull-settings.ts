@@ -3,7 +3,8 @@
  * `<field>SecretName`) is read from Secrets Manager into `<field>`; inline values (local mode)
  * pass through. Then the vendor's schema validates the whole, naming a bad field.
  */
-import { describeIssues, type Source } from '../core/config.ts';
+import type { Source } from '../core/config.ts';
+import { describeIssues } from '../core/config-lookup.ts';
 import type { Puller } from '../core/pull.ts';
 import type { SecretResolver } from '../core/ingest.ts';
 

@@ -9,6 +9,9 @@ import { ConsoleConfig, defaultDomainPrefix, reservedWordIn } from './console-co
 import { SourceKind } from './event.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
+import { describeIssues, findSource, forwardId } from './config-lookup.ts';
+
+export { describeIssues, findSource, forwardId };
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"');
 const SecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'expected a Secrets Manager secret ARN');
@@ -295,10 +298,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Formats zod issues as `path.to.field: message`, one per line (the same line once). */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return [...new Set(issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`))].join('\n');
-}
 
 /** Config order: each source's errors together, format and reference errors side by side. */
 function byPath(a: { path: PropertyKey[] }, b: { path: PropertyKey[] }): number {
@@ -357,8 +356,6 @@ export function runtimeConfig(cfg: Config, generatedSecretName: (sourceId: strin
 /** The config without forward destinations: for every function but the forwarder. */
 export const withoutForward = (cfg: Config): Config => ({ ...cfg, tenants: cfg.tenants.map(({ forward: _forward, ...t }) => t) });
 
-/** A forward destination's id: its `id`, else its type. */
-export const forwardId = (d: Pick<ForwardDestination, 'id' | 'type'>) => d.id ?? d.type;
 
 /** Inline pull credentials of a source (local mode only; replaced by Secrets Manager in AWS). */
 export const inlinePullCredentials = (s: Source, pullCredentials: (kind: Source['kind']) => readonly string[]) =>
@@ -368,7 +365,3 @@ export const inlinePullCredentials = (s: Source, pullCredentials: (kind: Source[
 export const hasInlineSecret = (s: Source) =>
   usesSecret(s.auth) ? s.auth.secret !== undefined
     : s.auth?.type === 'google-channel-token' ? s.auth.token !== undefined : false;
-
-export function findSource(cfg: Config, sourceId: string): Source | undefined {
-  return cfg.sources.find((s) => s.id === sourceId);
-}

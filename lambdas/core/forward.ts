@@ -26,7 +26,7 @@
  */
 import type { AuthEvent } from './event.ts';
 import type { ForwardDestination } from './config.ts';
-import { forwardId } from './config.ts';
+import { forwardId } from './config-lookup.ts';
 import { toOcsf } from './ocsf.ts';
 
 /** Splunk's JSON-event endpoint, appended when a HEC URL names no path. */

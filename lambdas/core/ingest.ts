@@ -37,7 +37,8 @@
 import { createHash } from 'node:crypto';
 import { authenticate as authenticateRequest, type Headers } from './auth.ts';
 import { decodeBody, limitDepth, MAX_DEPTH, stringifyJson, type DepthLimit } from './body.ts';
-import { findSource, type Config, type Source } from './config.ts';
+import type { Config, Source } from './config.ts';
+import { findSource } from './config-lookup.ts';
 import { ISO_MILLIS, type AuthEvent } from './event.ts';
 import { safeNormalize, type Normalizer } from './normalizer.ts';
 import { parseUserAgent } from './fields.ts';

@@ -3,7 +3,7 @@
  * ends in exactly one of: a canonical event, a quarantine reason, or "not an auth event".
  */
 import type * as z from 'zod';
-import { describeIssues } from './config.ts';
+import { describeIssues } from './config-lookup.ts';
 import type { Category, Change, NormalizedFields, SourceKind } from './event.ts';
 
 export type ItemResult =

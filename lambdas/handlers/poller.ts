@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { findSource } from '../core/config.ts';
+import { findSource } from '../core/config-lookup.ts';
 import { runPoll, type PollResult } from '../core/pull.ts';
 import { documentClient } from '../adapters/clients.ts';
 import { dynamoCursors } from '../adapters/cursors.ts';

@@ -2,7 +2,7 @@
  * What every handler builds once per process: config, logger, metrics and the ingest pipeline
  * over the real adapters. Environment is validated here, at cold start, naming the bad variable.
  */
-import { createIngest } from '../core/ingest.ts';
+import { createIngest, type QuarantineSink } from '../core/ingest.ts';
 import { documentClient, s3Client } from '../adapters/clients.ts';
 import { dynamoHotStore } from '../adapters/hot-store.ts';
 import { s3Quarantine } from '../adapters/quarantine.ts';
@@ -16,9 +16,13 @@ import { config, legacyHotTable } from './runtime-config.ts';
 
 export { config };
 
+// The S3 client is made on the first quarantined body, not at every cold start: most never need it.
+const quarantineTo = { bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID };
+let quarantine: QuarantineSink | undefined;
+
 export const ingest = createIngest({
   config,
   store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: config.retention.hotDays }),
-  quarantine: s3Quarantine({ client: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
+  quarantine: { put: (record) => (quarantine ??= s3Quarantine({ client: s3Client(), ...quarantineTo })).put(record) },
   secrets: resolveSecret,
 });

@@ -6,10 +6,12 @@
  * impossible-travel and new-location heuristics of identity threat detection products.
  */
 import * as z from 'zod';
+import { built, lazy } from '../lazy.ts';
 
-const enabled = z.boolean();
-const count = z.number().int().min(1).max(500);
-const minutes = z.number().int().min(1).max(24 * 60);
+// Built on first use (lambdas/core/lazy.ts): the detector's cold start reads the settings, never these schemas.
+const enabled = lazy(() => z.boolean());
+const count = lazy(() => z.number().int().min(1).max(500));
+const minutes = lazy(() => z.number().int().min(1).max(24 * 60));
 
 /** One rule: its fields (all optional in the config) and its defaults. */
 function rule<S extends z.ZodRawShape>(shape: S, defaults: z.output<z.ZodObject<S>>) {
@@ -18,10 +20,11 @@ function rule<S extends z.ZodRawShape>(shape: S, defaults: z.output<z.ZodObject<
 }
 
 const windowed = (threshold: number, windowMinutes: number) =>
-  rule({ enabled, threshold: count, windowMinutes: minutes }, { enabled: true, threshold, windowMinutes });
-const single = () => rule({ enabled }, { enabled: true });
+  rule({ enabled: built(enabled), threshold: built(count), windowMinutes: built(minutes) }, { enabled: true, threshold, windowMinutes });
+const single = () => rule({ enabled: built(enabled) }, { enabled: true });
 
-const RULE_SCHEMAS = {
+/** Each rule's schemas and defaults (exported for the test that holds RULE_NAMES to it). */
+export const RULE_SCHEMAS = lazy(() => ({
   /** ≥ threshold denied or unanswered push prompts for one user within the window. */
   mfa_fatigue: windowed(3, 10),
   /** A push approved after ≥ threshold denied or unanswered ones within the window. */
@@ -37,45 +40,49 @@ const RULE_SCHEMAS = {
   /** A factor enrolled, removed or reset (high when an admin did it for someone else). */
   factor_change: single(),
   /** A factor change followed within the window by a sign-in from an IP the user never used before it. */
-  factor_change_new_ip: rule({ enabled, windowMinutes: minutes }, { enabled: true, windowMinutes: 60 }),
+  factor_change_new_ip: rule({ enabled: built(enabled), windowMinutes: built(minutes) }, { enabled: true, windowMinutes: 60 }),
   /** A sign-in from a country never seen for the user, once the user has `learningDays` of history. */
-  new_country: rule({ enabled, learningDays: z.number().int().min(0).max(365) }, { enabled: true, learningDays: 14 }),
+  new_country: rule({ enabled: built(enabled), learningDays: z.number().int().min(0).max(365) }, { enabled: true, learningDays: 14 }),
   /** Consecutive geolocated sign-ins (within the window) further apart than a plane could fly. */
   impossible_travel: rule(
-    { enabled, speedKmh: z.number().min(1).max(100_000), minDistanceKm: z.number().min(0).max(20_040), windowMinutes: minutes },
+    { enabled: built(enabled), speedKmh: z.number().min(1).max(100_000), minDistanceKm: z.number().min(0).max(20_040), windowMinutes: built(minutes) },
     { enabled: true, speedKmh: 1000, minDistanceKm: 500, windowMinutes: 24 * 60 },
   ),
   /** A successful sign-in without MFA to one of `apps` (app ids or names, case-insensitive). */
-  mfa_required_app: rule({ enabled, apps: z.array(z.string().min(1)) }, { enabled: true, apps: [] as string[] }),
+  mfa_required_app: rule({ enabled: built(enabled), apps: z.array(z.string().min(1)) }, { enabled: true, apps: [] as string[] }),
   /** ≥ threshold distinct users locked out across a tenant within the window (password spraying). */
   lockout_burst: windowed(5, 15),
   /** A source that delivered events is silent for longer than `gapMinutes` (per source in `sources`). */
   feed_silence: rule(
-    { enabled, gapMinutes: z.number().int().min(5).max(7 * 24 * 60), sources: z.record(z.string(), z.number().int().min(5).max(7 * 24 * 60)) },
+    { enabled: built(enabled), gapMinutes: z.number().int().min(5).max(7 * 24 * 60), sources: z.record(z.string(), z.number().int().min(5).max(7 * 24 * 60)) },
     { enabled: true, gapMinutes: 60, sources: {} as Record<string, number> },
   ),
-};
+}));
 
 export type RuleName = keyof typeof RULE_SCHEMAS;
-export const RULE_NAMES = Object.keys(RULE_SCHEMAS) as RuleName[];
+/** The rules, in the order of RULE_SCHEMAS (spelled out so that reading them builds no schema; a unit test holds the two equal). */
+export const RULE_NAMES: RuleName[] = [
+  'mfa_fatigue', 'push_approved_after_denials', 'brute_force', 'success_after_failures', 'bypass_code', 'fraud_report',
+  'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst', 'feed_silence',
+];
 type Full<K extends RuleName> = z.output<(typeof RULE_SCHEMAS)[K]['full']>;
 export type RuleSettings = { [K in RuleName]: Full<K> };
 
 const shapeOf = <V>(pick: (r: (typeof RULE_SCHEMAS)[RuleName]) => V) =>
   Object.fromEntries(RULE_NAMES.map((n) => [n, pick(RULE_SCHEMAS[n])])) as { [K in RuleName]: V };
 
-export const RuleSettings = z.strictObject(shapeOf((r) => r.full)).transform((v) => v as RuleSettings);
-const RuleOverrides = z.strictObject(shapeOf((r) => r.partial.optional())).transform((v) => v as { [K in RuleName]?: Partial<RuleSettings[K]> });
+export const RuleSettings = lazy(() => z.strictObject(shapeOf((r) => r.full)).transform((v) => v as RuleSettings));
+const RuleOverrides = lazy(() => z.strictObject(shapeOf((r) => r.partial.optional())).transform((v) => v as { [K in RuleName]?: Partial<RuleSettings[K]> }));
 
-export const AlertsConfig = z.strictObject({
+export const AlertsConfig = lazy(() => z.strictObject({
   /** One alert per rule, tenant and user per window; later matches update its count. */
   suppressionMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
   /** How long a user's sign-in profile (countries, IPs, places) is kept after their last sign-in. */
   profileDays: z.number().int().min(1).max(3 * 365).default(90),
-  rules: RuleSettings.default(RuleSettings.parse({})),
+  rules: built(RuleSettings).default(built(RuleSettings).parse({})),
   /** Per-tenant overrides of any rule setting. */
-  tenants: z.record(z.string(), z.strictObject({ rules: RuleOverrides.optional() })).default({}),
-});
+  tenants: z.record(z.string(), z.strictObject({ rules: built(RuleOverrides).optional() })).default({}),
+}));
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
 
 /** A tenant's effective settings for one rule. */

@@ -21,29 +21,30 @@
  *   "user_id":"auth0|6543…","user_name":"jo@example.com","ip":"198.51.100.7","client_name":"Payroll"}}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
-const Str = z.string().nullish();
-export const Auth0Log = z.looseObject({
+const Str = lazy(() => z.string().nullish());
+export const Auth0Log = lazy(() => z.looseObject({
   date: z.string().min(1),
   type: z.string().min(1),
-  description: Str,
-  log_id: Str,
-  _id: Str,
-  client_id: Str, client_name: Str,
-  ip: Str, user_agent: Str,
-  user_id: Str, user_name: Str,
-  connection: Str, strategy: Str, strategy_type: Str,
-  hostname: Str,
+  description: built(Str),
+  log_id: built(Str),
+  _id: built(Str),
+  client_id: built(Str), client_name: built(Str),
+  ip: built(Str), user_agent: built(Str),
+  user_id: built(Str), user_name: built(Str),
+  connection: built(Str), strategy: built(Str), strategy_type: built(Str),
+  hostname: built(Str),
   // Read key by key where used: validating every detail (and copying the map) costs more than the mapping.
   details: z.unknown().optional(),
   location_info: z.looseObject({
-    country_code: Str, country_name: Str, city_name: Str, subdivision_name: Str,
+    country_code: built(Str), country_name: built(Str), city_name: built(Str), subdivision_name: built(Str),
     latitude: z.union([z.number(), z.string()]).nullish(), longitude: z.union([z.number(), z.string()]).nullish(),
   }).nullish(),
-});
+}));
 export type Auth0Log = z.infer<typeof Auth0Log>;
 
 type Row = { category: Category; outcome: Outcome; factor?: Factor; mfa?: boolean };

@@ -17,49 +17,50 @@
  *   "onBehalfOf":{"userId":"94d0…","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-1234567890"}}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type NormalizedFields, type Outcome } from '../../core/event.ts';
 import { looksLikeEmail, text } from '../../core/fields.ts';
 
-const Str = z.string().nullish();
-const Obj = z.record(z.string(), z.unknown()).nullish();
+const Str = lazy(() => z.string().nullish());
+const Obj = lazy(() => z.record(z.string(), z.unknown()).nullish());
 
-export const UserIdentity = z.looseObject({
-  type: Str,
-  principalId: Str,
-  arn: Str,
-  accountId: Str,
-  userName: Str,
-  invokedBy: Str,
-  credentialId: Str,
-  onBehalfOf: z.looseObject({ userId: Str, identityStoreArn: Str }).nullish(),
+export const UserIdentity = lazy(() => z.looseObject({
+  type: built(Str),
+  principalId: built(Str),
+  arn: built(Str),
+  accountId: built(Str),
+  userName: built(Str),
+  invokedBy: built(Str),
+  credentialId: built(Str),
+  onBehalfOf: z.looseObject({ userId: built(Str), identityStoreArn: built(Str) }).nullish(),
   sessionContext: z.looseObject({
     // "true"/"false" as text in every documented record; read leniently.
-    attributes: z.looseObject({ mfaAuthenticated: z.unknown().optional(), creationDate: Str }).nullish(),
-    sessionIssuer: z.looseObject({ type: Str, arn: Str, userName: Str }).nullish(),
+    attributes: z.looseObject({ mfaAuthenticated: z.unknown().optional(), creationDate: built(Str) }).nullish(),
+    sessionIssuer: z.looseObject({ type: built(Str), arn: built(Str), userName: built(Str) }).nullish(),
   }).nullish(),
-});
+}));
 export type UserIdentity = z.infer<typeof UserIdentity>;
 
-export const CloudTrailEvent = z.looseObject({
+export const CloudTrailEvent = lazy(() => z.looseObject({
   // Records of the oldest event versions may lack an id: one is derived from the record.
   eventID: z.string().min(1).nullish(),
   eventTime: z.string().min(1),
   eventName: z.string().min(1),
-  eventSource: Str,
-  eventType: Str,
-  sourceIPAddress: Str,
-  userAgent: Str,
-  errorMessage: Str,
-  errorCode: Str,
-  recipientAccountId: Str,
-  requestID: Str,
+  eventSource: built(Str),
+  eventType: built(Str),
+  sourceIPAddress: built(Str),
+  userAgent: built(Str),
+  errorMessage: built(Str),
+  errorCode: built(Str),
+  recipientAccountId: built(Str),
+  requestID: built(Str),
   readOnly: z.unknown().optional(),
-  userIdentity: UserIdentity.nullish(),
-  responseElements: Obj,
-  requestParameters: Obj,
-  additionalEventData: Obj,
-  serviceEventDetails: Obj,
-});
+  userIdentity: built(UserIdentity).nullish(),
+  responseElements: built(Obj),
+  requestParameters: built(Obj),
+  additionalEventData: built(Obj),
+  serviceEventDetails: built(Obj),
+}));
 export type CloudTrailEvent = z.infer<typeof CloudTrailEvent>;
 
 /** An object's field, or undefined when the value is not an object. */

@@ -17,19 +17,20 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 
-const Str = z.string().nullish();
-export const DuoAdminLog = z.looseObject({
+const Str = lazy(() => z.string().nullish());
+export const DuoAdminLog = lazy(() => z.looseObject({
   action: z.string().min(1),
   description: z.union([z.string(), z.looseObject({})]).nullish(),
-  isotimestamp: Str,
+  isotimestamp: built(Str),
   timestamp: z.union([z.number(), z.string()]).nullish(),
-  object: Str,
-  username: Str,
-});
+  object: built(Str),
+  username: built(Str),
+}));
 export type DuoAdminLog = z.infer<typeof DuoAdminLog>;
 
 /** Who the entry is about: the acting admin itself, the `object` as a user, or no user. */

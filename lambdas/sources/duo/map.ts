@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
@@ -28,25 +29,25 @@ import { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 
 export { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 
-const Str = z.string().nullish();
-const Location = z.object({ city: Str, state: Str, country: Str }).nullish();
-export const DuoAuthLog = z.object({
+const Str = lazy(() => z.string().nullish());
+const Location = lazy(() => z.object({ city: built(Str), state: built(Str), country: built(Str) }).nullish());
+export const DuoAuthLog = lazy(() => z.object({
   txid: z.string().min(1),
-  isotimestamp: Str,
+  isotimestamp: built(Str),
   timestamp: z.number().nullish(),
-  event_type: Str,
-  factor: Str,
-  result: Str,
-  reason: Str,
-  email: Str,
-  alias: Str,
-  user: z.object({ key: Str, name: Str }).nullish(),
-  application: z.object({ key: Str, name: Str }).nullish(),
+  event_type: built(Str),
+  factor: built(Str),
+  result: built(Str),
+  reason: built(Str),
+  email: built(Str),
+  alias: built(Str),
+  user: z.object({ key: built(Str), name: built(Str) }).nullish(),
+  application: z.object({ key: built(Str), name: built(Str) }).nullish(),
   access_device: z.object({
-    ip: Str, hostname: Str, browser: Str, browser_version: Str, os: Str, os_version: Str, epkey: Str, location: Location,
+    ip: built(Str), hostname: built(Str), browser: built(Str), browser_version: built(Str), os: built(Str), os_version: built(Str), epkey: built(Str), location: built(Location),
   }).nullish(),
-  auth_device: z.object({ ip: Str, name: Str, key: Str, location: Location }).nullish(),
-});
+  auth_device: z.object({ ip: built(Str), name: built(Str), key: built(Str), location: built(Location) }).nullish(),
+}));
 export type DuoAuthLog = z.infer<typeof DuoAuthLog>;
 
 /** Duo's factor names (and the spelled-out forms some entries carry, e.g. "WebAuthn Security Key"). */
@@ -147,17 +148,17 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
 }
 
 /** Telephony log: an SMS or call Duo placed (v2 `telephony_id`/`ts`; v1 `timestamp` in seconds, no id). */
-export const DuoTelephonyLog = z.looseObject({
-  telephony_id: Str,
-  ts: Str,
+export const DuoTelephonyLog = lazy(() => z.looseObject({
+  telephony_id: built(Str),
+  ts: built(Str),
   timestamp: z.union([z.number(), z.string()]).nullish(),
-  isotimestamp: Str,
-  type: Str,
-  context: Str,
-  phone: Str,
+  isotimestamp: built(Str),
+  type: built(Str),
+  context: built(Str),
+  phone: built(Str),
   credits: z.union([z.number(), z.string()]).nullish(),
-  txid: Str,
-});
+  txid: built(Str),
+}));
 export type DuoTelephonyLog = z.infer<typeof DuoTelephonyLog>;
 
 /** An SMS or call placed to prompt for 2FA — a user's sign-in or an administrator's. */

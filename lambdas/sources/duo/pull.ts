@@ -22,6 +22,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import type { Cursor, PullContext, PullPage, Puller } from '../../core/pull.ts';
 
 // ----- Admin API request signing, as Duo's clients do it (signature version 5) -----
@@ -62,14 +63,14 @@ export function duoSign(o: DuoRequest, version: 2 | 5 = 5): string {
 
 // ----- The poller -----
 
-export const DuoPullSettings = z.object({
+export const DuoPullSettings = lazy(() => z.object({
   baseUrl: z.url(),
   integrationKey: z.string().min(1),
   secretKey: z.string().min(1),
   /** How far back the first run reaches (Duo keeps 180 days). */
   lookbackSeconds: z.number().int().positive().max(180 * 86_400).default(86_400),
   pageSize: z.number().int().min(1).max(1000).default(1000),
-});
+}));
 export type DuoPullSettings = z.infer<typeof DuoPullSettings>;
 
 /** Duo makes events available about two minutes after they happen. */

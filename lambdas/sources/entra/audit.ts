@@ -26,33 +26,34 @@
  *   "modifiedProperties":[{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 import { entraFactor, type Envelope } from './signin.ts';
 
 // As in ./signin.ts: declared fields only (the rest stripped, kept in `raw`); a wrongly typed optional field reads as null.
-const Str = z.string().nullish().catch(null);
-const Modified = z.object({ displayName: Str, oldValue: Str, newValue: Str });
-const Target = z.object({
-  id: Str, displayName: Str, userPrincipalName: Str,
+const Str = lazy(() => z.string().nullish().catch(null));
+const Modified = lazy(() => z.object({ displayName: built(Str), oldValue: built(Str), newValue: built(Str) }));
+const Target = lazy(() => z.object({
+  id: built(Str), displayName: built(Str), userPrincipalName: built(Str),
   // Graph's own example spells it `Type`.
-  type: Str, Type: Str,
-  modifiedProperties: z.array(Modified).nullish().catch(null),
-});
+  type: built(Str), Type: built(Str),
+  modifiedProperties: z.array(built(Modified)).nullish().catch(null),
+}));
 
-export const EntraAudit = z.object({
+export const EntraAudit = lazy(() => z.object({
   id: z.string().min(1),
   activityDateTime: z.string().min(1),
   activityDisplayName: z.string().min(1),
-  category: Str, result: Str, resultReason: Str, correlationId: Str, loggedByService: Str,
+  category: built(Str), result: built(Str), resultReason: built(Str), correlationId: built(Str), loggedByService: built(Str),
   initiatedBy: z.object({
-    user: z.object({ id: Str, userPrincipalName: Str, displayName: Str, ipAddress: Str }).nullish().catch(null),
-    app: z.object({ appId: Str, displayName: Str, servicePrincipalId: Str, servicePrincipalName: Str }).nullish().catch(null),
+    user: z.object({ id: built(Str), userPrincipalName: built(Str), displayName: built(Str), ipAddress: built(Str) }).nullish().catch(null),
+    app: z.object({ appId: built(Str), displayName: built(Str), servicePrincipalId: built(Str), servicePrincipalName: built(Str) }).nullish().catch(null),
   }).nullish().catch(null),
-  targetResources: z.array(Target).nullish().catch(null),
-  additionalDetails: z.array(z.object({ key: Str, value: Str })).nullish().catch(null),
-});
+  targetResources: z.array(built(Target)).nullish().catch(null),
+  additionalDetails: z.array(z.object({ key: built(Str), value: built(Str) })).nullish().catch(null),
+}));
 export type EntraAudit = z.infer<typeof EntraAudit>;
 type TargetResource = z.infer<typeof Target>;
 

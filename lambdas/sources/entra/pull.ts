@@ -29,10 +29,11 @@
  * @example cursor {"phase":"directoryAudits","signIns":{"since":"2026-11-20T11:40:00.000Z"},"directoryAudits":{"since":"2026-11-19T12:00:00.000Z","until":"2026-11-20T11:55:00.000Z","next":"https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=…&$skiptoken=…"}}
  */
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import type { Cursor, PullContext, PullPage, Puller } from '../../core/pull.ts';
 import { oauthToken } from '../oauth-token.ts';
 
-export const EntraPullSettings = z.object({
+export const EntraPullSettings = lazy(() => z.object({
   baseUrl: z.url().default('https://graph.microsoft.com'),
   tenantId: z.string().min(1),
   clientId: z.string().min(1),
@@ -40,7 +41,7 @@ export const EntraPullSettings = z.object({
   tokenUrl: z.url().optional(),
   lookbackSeconds: z.number().int().positive().max(30 * 86_400).default(86_400),
   pageSize: z.number().int().min(1).max(1000).default(1000),
-});
+}));
 export type EntraPullSettings = z.infer<typeof EntraPullSettings>;
 
 /** 99 % of sign-ins and audits are in Graph 5 minutes after they happen; each window ends then and overlaps the last by 15. */

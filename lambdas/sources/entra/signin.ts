@@ -29,6 +29,7 @@
  *   "authenticationStepResultDetail":"First factor requirement satisfied by claim in the token"}]}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
@@ -38,37 +39,37 @@ import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 // faster than `z.looseObject`, which copies every unknown key (bench: 46 % → 66 % of the JSON
 // limit). Optional fields fall back to null when a producer sends another type: a wrong optional
 // field must not send a whole sign-in to the quarantine.
-const Str = z.string().nullish().catch(null);
-const Bool = z.boolean().nullish().catch(null);
-const StrList = z.array(z.string()).nullish().catch(null);
+const Str = lazy(() => z.string().nullish().catch(null));
+const Bool = lazy(() => z.boolean().nullish().catch(null));
+const StrList = lazy(() => z.array(z.string()).nullish().catch(null));
 const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.object(shape).nullish().catch(null);
 
-const AuthDetail = z.object({
-  authenticationMethod: Str, authenticationMethodDetail: Str, succeeded: Bool,
-  authenticationStepResultDetail: Str, authenticationStepRequirement: Str,
-});
+const AuthDetail = lazy(() => z.object({
+  authenticationMethod: built(Str), authenticationMethodDetail: built(Str), succeeded: built(Bool),
+  authenticationStepResultDetail: built(Str), authenticationStepRequirement: built(Str),
+}));
 
-export const EntraSignIn = z.object({
+export const EntraSignIn = lazy(() => z.object({
   id: z.string().min(1),
   createdDateTime: z.string().min(1),
-  userId: Str, userPrincipalName: Str, userDisplayName: Str,
-  appId: Str, appDisplayName: Str, resourceId: Str, resourceDisplayName: Str,
+  userId: built(Str), userPrincipalName: built(Str), userDisplayName: built(Str),
+  appId: built(Str), appDisplayName: built(Str), resourceId: built(Str), resourceDisplayName: built(Str),
   // workload identities (ServicePrincipal / ManagedIdentity sign-ins; beta `clientCredentialType`)
-  servicePrincipalId: Str, servicePrincipalName: Str, clientCredentialType: Str,
-  ipAddress: Str, userAgent: Str, correlationId: Str, sessionId: Str,
-  isInteractive: Bool, signInEventTypes: StrList,
-  authenticationRequirement: Str, tokenIssuerType: Str,
-  status: obj({ errorCode: z.union([z.number(), z.string()]).nullish().catch(null), failureReason: Str, additionalDetails: Str }),
-  deviceDetail: obj({ deviceId: Str, displayName: Str, operatingSystem: Str, browser: Str }),
+  servicePrincipalId: built(Str), servicePrincipalName: built(Str), clientCredentialType: built(Str),
+  ipAddress: built(Str), userAgent: built(Str), correlationId: built(Str), sessionId: built(Str),
+  isInteractive: built(Bool), signInEventTypes: built(StrList),
+  authenticationRequirement: built(Str), tokenIssuerType: built(Str),
+  status: obj({ errorCode: z.union([z.number(), z.string()]).nullish().catch(null), failureReason: built(Str), additionalDetails: built(Str) }),
+  deviceDetail: obj({ deviceId: built(Str), displayName: built(Str), operatingSystem: built(Str), browser: built(Str) }),
   location: obj({
-    city: Str, state: Str, countryOrRegion: Str,
+    city: built(Str), state: built(Str), countryOrRegion: built(Str),
     geoCoordinates: obj({ latitude: z.number().nullish().catch(null), longitude: z.number().nullish().catch(null) }),
   }),
-  authenticationDetails: z.array(AuthDetail).nullish().catch(null),
-  mfaDetail: obj({ authMethod: Str, authDetail: Str }),
-  riskLevelDuringSignIn: Str, riskLevelAggregated: Str,
-  riskEventTypes_v2: StrList, riskEventTypes: StrList,
-});
+  authenticationDetails: z.array(built(AuthDetail)).nullish().catch(null),
+  mfaDetail: obj({ authMethod: built(Str), authDetail: built(Str) }),
+  riskLevelDuringSignIn: built(Str), riskLevelAggregated: built(Str),
+  riskEventTypes_v2: built(StrList), riskEventTypes: built(StrList),
+}));
 export type EntraSignIn = z.infer<typeof EntraSignIn>;
 
 /** What the diagnostic-settings envelope adds to the resource in `properties` (null for Graph). */

@@ -6,11 +6,12 @@
  * @example {"event_uid":"evt-1","event_time":"2026-11-21T08:59:58.123Z","category":"login","outcome":"success","user_login":"jo@example.com"}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { AuthEvent, canonical } from '../../core/event.ts';
 import { cleanIp, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type Normalizer } from '../../core/normalizer.ts';
 
-const Incoming = AuthEvent.omit({ tenant: true, source_id: true, source: true, ingest_time: true, raw: true })
+const Incoming = lazy(() => built(AuthEvent).omit({ tenant: true, source_id: true, source: true, ingest_time: true, raw: true })
   .partial()
   .extend({
     event_uid: z.string().min(1).max(512),
@@ -21,7 +22,7 @@ const Incoming = AuthEvent.omit({ tenant: true, source_id: true, source: true, i
     source: z.unknown().optional(),
     ingest_time: z.unknown().optional(),
     raw: z.unknown().optional(),
-  });
+  }));
 
 export const generic: Normalizer = {
   kind: 'generic',

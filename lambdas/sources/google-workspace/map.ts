@@ -21,22 +21,23 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 import { ADMIN_DEFAULT, ADMIN_EVENTS, SSO_EVENT, TOKEN_EVENTS, type GoogleRow } from './admin-events.ts';
 
-const Str = z.string().nullish();
-const Parameter = z.looseObject({ name: z.string(), value: Str, boolValue: z.boolean().nullish(), intValue: z.union([z.string(), z.number()]).nullish(), multiValue: z.array(z.string()).nullish() });
-export const GoogleActivity = z.looseObject({
+const Str = lazy(() => z.string().nullish());
+const Parameter = lazy(() => z.looseObject({ name: z.string(), value: built(Str), boolValue: z.boolean().nullish(), intValue: z.union([z.string(), z.number()]).nullish(), multiValue: z.array(z.string()).nullish() }));
+export const GoogleActivity = lazy(() => z.looseObject({
   // Parts read field by field are stripped to what is read (cheaper; `raw` keeps the activity). The
   // event keeps every key: its JSON is part of the derived event id.
-  id: z.object({ time: z.string().min(1), uniqueQualifier: z.union([z.string(), z.number()]), applicationName: Str, customerId: Str }),
-  actor: z.object({ email: Str, profileId: z.union([z.string(), z.number()]).nullish(), callerType: Str, key: Str }).nullish(),
-  ipAddress: Str,
-  networkInfo: z.object({ regionCode: Str, subdivisionCode: Str }).nullish(),
-  events: z.array(z.looseObject({ type: Str, name: z.string().min(1), parameters: z.array(Parameter).nullish() })).min(1),
-});
+  id: z.object({ time: z.string().min(1), uniqueQualifier: z.union([z.string(), z.number()]), applicationName: built(Str), customerId: built(Str) }),
+  actor: z.object({ email: built(Str), profileId: z.union([z.string(), z.number()]).nullish(), callerType: built(Str), key: built(Str) }).nullish(),
+  ipAddress: built(Str),
+  networkInfo: z.object({ regionCode: built(Str), subdivisionCode: built(Str) }).nullish(),
+  events: z.array(z.looseObject({ type: built(Str), name: z.string().min(1), parameters: z.array(built(Parameter)).nullish() })).min(1),
+}));
 export type GoogleActivity = z.infer<typeof GoogleActivity>;
 type Params = Map<string, z.infer<typeof Parameter>>;
 

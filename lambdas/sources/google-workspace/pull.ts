@@ -25,10 +25,11 @@
  */
 import { importPKCS8, SignJWT } from 'jose';
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import type { Cursor, PullContext, Puller } from '../../core/pull.ts';
 import { oauthToken } from '../oauth-token.ts';
 
-export const GooglePullSettings = z.object({
+export const GooglePullSettings = lazy(() => z.object({
   baseUrl: z.url().default('https://admin.googleapis.com'),
   serviceAccountKey: z.looseObject({ client_email: z.string().min(1), private_key: z.string().min(1), token_uri: z.url().optional() }),
   /** The admin the service account impersonates. */
@@ -38,7 +39,7 @@ export const GooglePullSettings = z.object({
   /** Login events can surface hours late; each window re-reads this much of the last one. */
   lateArrivalSeconds: z.number().int().min(0).max(86_400).default(3 * 3600),
   pageSize: z.number().int().min(1).max(1000).default(1000),
-});
+}));
 export type GooglePullSettings = z.infer<typeof GooglePullSettings>;
 
 export const REPORTS_SCOPE = 'https://www.googleapis.com/auth/admin.reports.audit.readonly';

@@ -16,6 +16,7 @@
  *   "mfa":true,"mfa_meta":{"type":"totp"},"initiated_by":{"type":"user","username":"jo"},"client_ip":"198.51.100.7"}
  */
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
@@ -25,11 +26,11 @@ import { event, parseItem, reject, type ItemResult, type Normalizer } from '../.
  * documents some loosely: `mfa_meta` as a string, `geoip.latitude` as a string in MTP events,
  * `initiated_by` as a list in alert events), so they are read defensively, never rejected.
  */
-export const JumpCloudEvent = z.looseObject({
+export const JumpCloudEvent = lazy(() => z.looseObject({
   id: z.union([z.string().min(1), z.number()]),
   timestamp: z.union([z.string().min(1), z.number()]),
   event_type: z.string().min(1),
-});
+}));
 /** The fields the mapping reads; every one optional and of any type (see above). */
 type Loose = Partial<Record<'service' | 'success' | 'sso_token_success' | 'mfa' | 'mfa_meta' | 'auth_method' | 'auth_context' | 'auth_meta'
   | 'error_message' | 'message' | 'username' | 'client_ip' | 'src_ip' | 'initiated_by' | 'resource' | 'changes' | 'correlation'

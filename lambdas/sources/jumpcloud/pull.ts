@@ -11,16 +11,17 @@
  *   → 200 [event, …], X-Result-Count: 1000, X-Limit: 1000, X-Search_after: [1763632800000,"DZrPyW8BNsa9iKWoOm7h"]
  */
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import type { Puller } from '../../core/pull.ts';
 
-export const JumpCloudPullSettings = z.object({
+export const JumpCloudPullSettings = lazy(() => z.object({
   baseUrl: z.url().default('https://api.jumpcloud.com'),
   apiKey: z.string().min(1),
   orgId: z.string().min(1).optional(),
   services: z.array(z.string().min(1)).min(1).default(['all']),
   lookbackSeconds: z.number().int().positive().max(90 * 86_400).default(86_400),
   pageSize: z.number().int().min(1).max(10_000).default(1000),
-});
+}));
 export type JumpCloudPullSettings = z.infer<typeof JumpCloudPullSettings>;
 
 /** Directory Insights indexes events within about a minute; windows overlap by five. */

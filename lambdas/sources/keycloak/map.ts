@@ -30,27 +30,28 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
-const Str = z.string().nullish();
+const Str = lazy(() => z.string().nullish());
 /** `auth` (event hooks) and `authDetails` (Admin REST, SPI listeners): who made an admin change. */
-const AuthDetails = z.looseObject({ realmId: Str, clientId: Str, userId: Str, ipAddress: Str, username: Str });
-export const KeycloakEvent = z.looseObject({
-  sourceType: Str,
-  id: Str, uid: Str, eventId: Str,
+const AuthDetails = lazy(() => z.looseObject({ realmId: built(Str), clientId: built(Str), userId: built(Str), ipAddress: built(Str), username: built(Str) }));
+export const KeycloakEvent = lazy(() => z.looseObject({
+  sourceType: built(Str),
+  id: built(Str), uid: built(Str), eventId: built(Str),
   time: z.union([z.number(), z.string()]),
-  type: Str, eventType: Str,
-  realmId: Str, realmName: Str, clientId: Str, userId: Str, sessionId: Str, ipAddress: Str, error: Str,
+  type: built(Str), eventType: built(Str),
+  realmId: built(Str), realmName: built(Str), clientId: built(Str), userId: built(Str), sessionId: built(Str), ipAddress: built(Str), error: built(Str),
   // Read key by key where used: validating every detail (and copying the map) costs more than the mapping.
   details: z.unknown().optional(),
-  operationType: Str, resourceType: Str, resourcePath: Str,
-  authDetails: AuthDetails.nullish(),
-  auth: AuthDetails.nullish(),
+  operationType: built(Str), resourceType: built(Str), resourcePath: built(Str),
+  authDetails: built(AuthDetails).nullish(),
+  auth: built(AuthDetails).nullish(),
   /** A JSON string (Admin REST, SPI listeners) or the parsed JSON (event hooks). */
   representation: z.unknown().optional(),
-});
+}));
 export type KeycloakEvent = z.infer<typeof KeycloakEvent>;
 
 const CREDENTIAL: [RegExp, Factor][] = [[/otp/i, 'totp'], [/webauthn|passkey/i, 'webauthn'], [/password/i, 'password'], [/recovery/i, 'bypass_code']];

@@ -17,47 +17,48 @@
  *   "securityContext":{"isProxy":false},"debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
-const Str = z.string().nullish();
-const Geo = z.object({
-  city: Str, state: Str, country: Str, postalCode: Str,
+const Str = lazy(() => z.string().nullish());
+const Geo = lazy(() => z.object({
+  city: built(Str), state: built(Str), country: built(Str), postalCode: built(Str),
   geolocation: z.object({ lat: z.number().nullish(), lon: z.number().nullish() }).nullish(),
-}).nullish();
-const Entity = z.object({
-  id: Str, type: Str, alternateId: Str, displayName: Str,
+}).nullish());
+const Entity = lazy(() => z.object({
+  id: built(Str), type: built(Str), alternateId: built(Str), displayName: built(Str),
   detailEntry: z.record(z.string(), z.unknown()).nullish(),
-});
+}));
 type Entity = z.infer<typeof Entity>;
 
 /** Only the fields the mapping reads are declared; everything else is kept verbatim in `raw`. */
-export const OktaLogEvent = z.object({
+export const OktaLogEvent = lazy(() => z.object({
   uuid: z.string().min(1),
   published: z.string().min(1),
   eventType: z.string().min(1),
-  displayMessage: Str,
-  legacyEventType: Str,
-  actor: Entity.nullish(),
+  displayMessage: built(Str),
+  legacyEventType: built(Str),
+  actor: built(Entity).nullish(),
   client: z.object({
-    ipAddress: Str, device: Str, id: Str, zone: Str,
-    userAgent: z.object({ rawUserAgent: Str, os: Str, browser: Str }).nullish(),
-    geographicalContext: Geo,
+    ipAddress: built(Str), device: built(Str), id: built(Str), zone: built(Str),
+    userAgent: z.object({ rawUserAgent: built(Str), os: built(Str), browser: built(Str) }).nullish(),
+    geographicalContext: built(Geo),
   }).nullish(),
-  device: z.object({ id: Str, name: Str, os_platform: Str, os_version: Str }).nullish(),
-  outcome: z.object({ result: Str, reason: Str }).nullish(),
+  device: z.object({ id: built(Str), name: built(Str), os_platform: built(Str), os_version: built(Str) }).nullish(),
+  outcome: z.object({ result: built(Str), reason: built(Str) }).nullish(),
   authenticationContext: z.object({
-    credentialType: Str, credentialProvider: Str, externalSessionId: Str, rootSessionId: Str,
-    authenticationProvider: Str,
+    credentialType: built(Str), credentialProvider: built(Str), externalSessionId: built(Str), rootSessionId: built(Str),
+    authenticationProvider: built(Str),
   }).nullish(),
   // Only `isProxy` is read, and only a boolean counts: a malformed context must not cost the event.
   securityContext: z.object({ isProxy: z.unknown().optional() }).nullish().catch(null),
   debugContext: z.object({ debugData: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-  transaction: z.object({ id: Str, type: Str }).nullish(),
-  request: z.object({ ipChain: z.array(z.object({ ip: Str, geographicalContext: Geo })).nullish() }).nullish(),
-  target: z.array(Entity).nullish(),
-});
+  transaction: z.object({ id: built(Str), type: built(Str) }).nullish(),
+  request: z.object({ ipChain: z.array(z.object({ ip: built(Str), geographicalContext: built(Geo) })).nullish() }).nullish(),
+  target: z.array(built(Entity)).nullish(),
+}));
 export type OktaLogEvent = z.infer<typeof OktaLogEvent>;
 
 interface EventTypeInfo {

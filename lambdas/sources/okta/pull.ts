@@ -9,14 +9,15 @@
  *   → 200 [LogEvent, …], Link: <https://example.okta.com/api/v1/logs?after=1700000000000_1&limit=1000>; rel="next"
  */
 import * as z from 'zod';
+import { lazy } from '../../core/lazy.ts';
 import type { Puller } from '../../core/pull.ts';
 
-export const OktaPullSettings = z.object({
+export const OktaPullSettings = lazy(() => z.object({
   baseUrl: z.url(),
   apiToken: z.string().min(1),
   lookbackSeconds: z.number().int().positive().max(90 * 86_400).default(86_400),
   pageSize: z.number().int().min(1).max(1000).default(1000),
-});
+}));
 export type OktaPullSettings = z.infer<typeof OktaPullSettings>;
 
 const NEXT = /<([^>]+)>\s*;\s*rel="?next"?/;

@@ -22,23 +22,24 @@
  *   "result":{"status":"SUCCESS","description":"Passed role access control"}}
  */
 import * as z from 'zod';
+import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
 import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
-const Str = z.string().nullish();
-const Named = z.looseObject({ id: Str, name: Str, type: Str });
-export const PingOneActivity = z.looseObject({
+const Str = lazy(() => z.string().nullish());
+const Named = lazy(() => z.looseObject({ id: built(Str), name: built(Str), type: built(Str) }));
+export const PingOneActivity = lazy(() => z.looseObject({
   id: z.string().min(1),
-  recordedAt: Str,
-  createdAt: Str,
-  correlationId: Str,
-  action: z.looseObject({ type: z.string().min(1), description: Str }),
-  actors: z.looseObject({ user: Named.nullish(), client: Named.nullish() }).nullish(),
-  resources: z.array(Named).nullish(),
-  result: z.looseObject({ status: Str, description: Str }).nullish(),
-  source: z.looseObject({ ipAddress: Str, userAgent: Str }).nullish(),
-});
+  recordedAt: built(Str),
+  createdAt: built(Str),
+  correlationId: built(Str),
+  action: z.looseObject({ type: z.string().min(1), description: built(Str) }),
+  actors: z.looseObject({ user: built(Named).nullish(), client: built(Named).nullish() }).nullish(),
+  resources: z.array(built(Named)).nullish(),
+  result: z.looseObject({ status: built(Str), description: built(Str) }).nullish(),
+  source: z.looseObject({ ipAddress: built(Str), userAgent: built(Str) }).nullish(),
+}));
 export type PingOneActivity = z.infer<typeof PingOneActivity>;
 
 type Row = { category: Category; outcome?: Outcome; factor?: Factor; mfa?: boolean };
