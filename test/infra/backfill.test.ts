@@ -6,11 +6,9 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { StatefulStack } from '../../infra/stacks/stateful.ts';
 import { nagFindings, synth, type Synth } from '../helpers/cdk.ts';
-import { allowed, functionStatements, managedPolicyStatements, REGION, ACCOUNT, resolve, type Request, type Statement } from './policy-eval.ts';
+import { allowed, functionStatements, managedPolicyStatements, REGION, ACCOUNT, resolve, type Request, type Statement, storageArns } from './policy-eval.ts';
 
 const ARCHIVE = `authtrail-archive-${ACCOUNT}-${REGION}`;
 const obj = (key: string) => `arn:aws:s3:::${ARCHIVE}/${key}`;
@@ -32,12 +30,7 @@ describe('infra: the backfill function', () => {
     fnId = fns[0]!;
     stacks = { templates: [s.templates.stateful, s.templates.stateless] };
     ({ statements } = functionStatements(t, fnId, stacks));
-    const storage = (s.stateful as StatefulStack).storage;
-    const arnOf = (c: { node: { defaultChild?: unknown } }) => resolve({ 'Fn::GetAtt': [s.stateful.getLogicalId(c.node.defaultChild as CfnElement), 'Arn'] }, s.templates.stateful, stacks) as string;
-    hotTableArn = arnOf(storage.table);
-    stateTableArn = arnOf(storage.stateTable);
-    keyArn = arnOf(storage.key);
-    secretsKeyArn = arnOf(storage.secretsKey);
+    ({ hotTable: hotTableArn, stateTable: stateTableArn, key: keyArn, secretsKey: secretsKeyArn } = storageArns(s, stacks));
   });
 
   it('Node 24 on arm64 with 15 minutes for a tenant-day; output BackfillFunctionName', () => {

@@ -5,7 +5,9 @@
  * Action/NotAction and Resource/NotResource wildcards (`*`, `?`) and the condition operators the
  * stacks use; anything else throws, so a policy it cannot judge fails the test instead of passing.
  */
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { StatefulStack } from '../../infra/stacks/stateful.ts';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
@@ -164,4 +166,14 @@ export function functionStatements(template: Template, functionLogicalId: string
   }
   const managed = (resolve(role.Properties?.ManagedPolicyArns ?? [], template, stacks) as string[]);
   return { statements, managed };
+}
+
+/**
+ * The ARNs of the stateful stack's tables and keys, resolved as a role's statements name them
+ * (what a test asks `allowed` about).
+ */
+export function storageArns(s: { stateful: Stack; templates: { stateful: Template } }, stacks: Stacks): { hotTable: string; stateTable: string; key: string; secretsKey: string } {
+  const storage = (s.stateful as StatefulStack).storage;
+  const arnOf = (c: { node: { defaultChild?: unknown } }) => resolve({ 'Fn::GetAtt': [s.stateful.getLogicalId(c.node.defaultChild as CfnElement), 'Arn'] }, s.templates.stateful, stacks) as string;
+  return { hotTable: arnOf(storage.table), stateTable: arnOf(storage.stateTable), key: arnOf(storage.key), secretsKey: arnOf(storage.secretsKey) };
 }

@@ -5,12 +5,10 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { StatefulStack } from '../../infra/stacks/stateful.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { nagFindings, synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
-import { allowed, functionStatements, REGION, ACCOUNT, resolve, type Request, type Statement } from './policy-eval.ts';
+import { allowed, functionStatements, REGION, ACCOUNT, type Request, type Statement, storageArns } from './policy-eval.ts';
 
 const ARCHIVE = `authtrail-archive-${ACCOUNT}-${REGION}`;
 const obj = (key: string) => `arn:aws:s3:::${ARCHIVE}/${key}`;
@@ -32,12 +30,7 @@ describe('infra: the scheduled archive verifier', () => {
     fnId = fns[0]!;
     const stacks = { templates: [s.templates.stateful, s.templates.stateless] };
     ({ statements, managed } = functionStatements(t, fnId, stacks));
-    const storage = (s.stateful as StatefulStack).storage;
-    const arnOf = (c: { node: { defaultChild?: unknown } }) => resolve({ 'Fn::GetAtt': [s.stateful.getLogicalId(c.node.defaultChild as CfnElement), 'Arn'] }, s.templates.stateful, stacks) as string;
-    stateTableArn = arnOf(storage.stateTable);
-    hotTableArn = arnOf(storage.table);
-    keyArn = arnOf(storage.key);
-    secretsKeyArn = arnOf(storage.secretsKey);
+    ({ hotTable: hotTableArn, stateTable: stateTableArn, key: keyArn, secretsKey: secretsKeyArn } = storageArns(s, stacks));
   });
 
   it('Node 24 on arm64, the configured tenants, no config secrets compiled in, a 15-minute budget', () => {
