@@ -227,13 +227,14 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
     event: e, uid, at, user, mine, state, learnedSince, within,
     window: (signal, minutes, byUser) => densestWindow(state.occ[signal] ?? [], at, minutes, byUser),
   };
-  const ctx = new Map<Rule, RuleContext>();
-  const ctxOf = (r: Rule) => ctx.get(r) ?? ctx.set(r, { ...base, emit: (severity, evidence, summary) => emit(r.id as RuleName, severity, evidence, summary) }).get(r)!;
+  // One context for the event; `emit` names the rule that is running (no object per rule per event).
+  let current: Rule = rules[0]!;
+  const ctx: RuleContext = { ...base, emit: (severity, evidence, summary) => emit(current.id as RuleName, severity, evidence, summary) };
   const settingsOf = (r: Rule) => ruleSettings(o.settings, e.tenant, r.id as RuleName) as never;
-  for (const r of rules) r.step?.(ctxOf(r), settingsOf(r));
+  for (const r of rules) { current = r; r.step?.(ctx, settingsOf(r)); }
   // A success is kept only where late evidence could still pair with it (a rule says so).
   // Routine sign-ins from known places change nothing, so they cost no state write.
-  if (isSuccess(e) && o.scope === 'user' && rules.some((r) => r.keepSuccess?.(ctxOf(r), settingsOf(r)))) record('success', mine);
+  if (isSuccess(e) && o.scope === 'user' && rules.some((r) => { current = r; return r.keepSuccess?.(ctx, settingsOf(r)); })) record('success', mine);
   return finish(o, state, out, before, at);
 }
 
