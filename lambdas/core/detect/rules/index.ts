@@ -1,0 +1,33 @@
+/**
+ * The detection rules, in the order they are evaluated (an event's alerts come out in this
+ * order). A new rule is its own file beside these and one line here.
+ */
+import mfa_fatigue from './mfa_fatigue.ts';
+import push_approved_after_denials from './push_approved_after_denials.ts';
+import brute_force from './brute_force.ts';
+import success_after_failures from './success_after_failures.ts';
+import bypass_code from './bypass_code.ts';
+import fraud_report from './fraud_report.ts';
+import factor_change from './factor_change.ts';
+import factor_change_new_ip from './factor_change_new_ip.ts';
+import new_country from './new_country.ts';
+import impossible_travel from './impossible_travel.ts';
+import mfa_required_app from './mfa_required_app.ts';
+import lockout_burst from './lockout_burst.ts';
+import feed_silence from './feed_silence.ts';
+
+export const RULES = [
+  mfa_fatigue,
+  push_approved_after_denials,
+  brute_force,
+  success_after_failures,
+  bypass_code,
+  fraud_report,
+  factor_change,
+  factor_change_new_ip,
+  new_country,
+  impossible_travel,
+  mfa_required_app,
+  lockout_burst,
+  feed_silence,
+] as const;
