@@ -29,5 +29,8 @@ if (tiers.includes('browser')) {
   const { ensureChromium } = await import('./ensure-chromium.mjs');
   try { ensureChromium(); } catch (err) { console.error(`browser tests: ${err.message}`); process.exit(1); }
 }
-const files = tiers.flatMap((t) => readdirSync(join('test', t)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', t, f)));
+// Each detection rule's tests sit beside it (lambdas/core/detect/rules/<rule>/<rule>.test.ts): unit tier.
+const RULES_DIR = join('lambdas', 'core', 'detect', 'rules');
+const ruleTests = () => readdirSync(RULES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(RULES_DIR, d.name)).filter((f) => f.endsWith('.test.ts')).map((f) => join(RULES_DIR, d.name, f))).sort();
+const files = tiers.flatMap((t) => [...readdirSync(join('test', t)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', t, f)), ...(t === 'unit' ? ruleTests() : [])]);
 process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]));

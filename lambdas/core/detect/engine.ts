@@ -6,7 +6,7 @@
  * the order of arrival does not matter. An event already seen (a retried stream batch) changes
  * nothing. Storage of the state is the caller's (`adapters/detect-state.ts`).
  *
- * The rules themselves are one file each in `rules/`, listed by `rules/index.ts` in the order
+ * The rules themselves are one folder each in `rules/`, listed by `rules/index.ts` in the order
  * they run; the engine keeps what they share: evidence windows, the profile, suppression,
  * evidence caps and the bounding of the state.
  */
@@ -17,8 +17,8 @@ import { RULES } from './rules/index.ts';
 import { isSuccess, minutesMs, TENANT_WIDE, userOf, type Rule, type RuleContext } from './rules/kit.ts';
 
 export { TENANT_WIDE, userOf, withoutMfa } from './rules/kit.ts';
-export { distanceKm } from './rules/impossible_travel.ts';
-export { feedSilence } from './rules/feed_silence.ts';
+export { distanceKm } from './rules/impossible_travel/index.ts';
+export { feedSilence } from './rules/feed_silence/index.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };

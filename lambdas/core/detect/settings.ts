@@ -13,7 +13,7 @@ type Rules = (typeof RULES)[number];
 type Schemas = { [R in Rules as R['id']]: ReturnType<R['settings']> };
 
 /**
- * Each rule's schemas and defaults, from its file in `rules/` (built on first use,
+ * Each rule's schemas and defaults, from its folder in `rules/` (built on first use,
  * lambdas/core/lazy.ts: the detector's cold start reads the settings, never these schemas).
  */
 export const RULE_SCHEMAS = lazy(() => Object.fromEntries(RULES.map((r) => [r.id, r.settings()])) as Schemas);

@@ -1,20 +1,20 @@
 /**
  * The detection rules, in the order they are evaluated (an event's alerts come out in this
- * order). A new rule is its own file beside these and one line here.
+ * order). A new rule is its own folder beside these (`<rule>/index.ts`, its tests in `<rule>/<rule>.test.ts`) and one line here.
  */
-import mfa_fatigue from './mfa_fatigue.ts';
-import push_approved_after_denials from './push_approved_after_denials.ts';
-import brute_force from './brute_force.ts';
-import success_after_failures from './success_after_failures.ts';
-import bypass_code from './bypass_code.ts';
-import fraud_report from './fraud_report.ts';
-import factor_change from './factor_change.ts';
-import factor_change_new_ip from './factor_change_new_ip.ts';
-import new_country from './new_country.ts';
-import impossible_travel from './impossible_travel.ts';
-import mfa_required_app from './mfa_required_app.ts';
-import lockout_burst from './lockout_burst.ts';
-import feed_silence from './feed_silence.ts';
+import mfa_fatigue from './mfa_fatigue/index.ts';
+import push_approved_after_denials from './push_approved_after_denials/index.ts';
+import brute_force from './brute_force/index.ts';
+import success_after_failures from './success_after_failures/index.ts';
+import bypass_code from './bypass_code/index.ts';
+import fraud_report from './fraud_report/index.ts';
+import factor_change from './factor_change/index.ts';
+import factor_change_new_ip from './factor_change_new_ip/index.ts';
+import new_country from './new_country/index.ts';
+import impossible_travel from './impossible_travel/index.ts';
+import mfa_required_app from './mfa_required_app/index.ts';
+import lockout_burst from './lockout_burst/index.ts';
+import feed_silence from './feed_silence/index.ts';
 
 export const RULES = [
   mfa_fatigue,

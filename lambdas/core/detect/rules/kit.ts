@@ -1,5 +1,5 @@
 /**
- * What a detection rule is made of (`rules/<rule>.ts`): its id, its settings (schema and
+ * What a detection rule is made of (`rules/<rule>/index.ts`): its id, its settings (schema and
  * documented defaults, built on first use), which events concern it, the evidence it records, and
  * its step over the shared context the engine gives it. The engine (`../engine.ts`) keeps the
  * windows, suppression, evidence caps and state bounding; the registry (`./index.ts`) lists the

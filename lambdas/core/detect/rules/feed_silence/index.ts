@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { built } from '../../lazy.ts';
-import type { Alert } from '../engine.ts';
-import { defineRule, enabled, minutesMs, settingsOf, TENANT_WIDE } from './kit.ts';
+import { built } from '../../../lazy.ts';
+import type { Alert } from '../../engine.ts';
+import { defineRule, enabled, minutesMs, settingsOf, TENANT_WIDE } from '../kit.ts';
 
 export default defineRule({
   id: 'feed_silence',

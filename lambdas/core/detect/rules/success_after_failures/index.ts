@@ -1,5 +1,5 @@
 /** A successful sign-in after ≥ threshold failures within the window. */
-import { afterRun, defineRule, isFailure, isSuccess, minutesMs, windowed } from './kit.ts';
+import { afterRun, defineRule, isFailure, isSuccess, minutesMs, windowed } from '../kit.ts';
 
 export default defineRule({
   id: 'success_after_failures',

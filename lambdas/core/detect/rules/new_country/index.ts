@@ -1,7 +1,7 @@
 /** A sign-in from a country never seen for the user, once the user has `learningDays` of history. */
 import * as z from 'zod';
-import { built } from '../../lazy.ts';
-import { defineRule, enabled, isSuccess, settingsOf } from './kit.ts';
+import { built } from '../../../lazy.ts';
+import { defineRule, enabled, isSuccess, settingsOf } from '../kit.ts';
 
 export default defineRule({
   id: 'new_country',

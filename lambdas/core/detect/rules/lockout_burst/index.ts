@@ -1,5 +1,5 @@
 /** ≥ threshold distinct users locked out across a tenant within the window (password spraying). */
-import { defineRule, isLockout, windowed } from './kit.ts';
+import { defineRule, isLockout, windowed } from '../kit.ts';
 
 export default defineRule({
   id: 'lockout_burst',

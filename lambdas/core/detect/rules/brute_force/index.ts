@@ -1,5 +1,5 @@
 /** ≥ threshold failed sign-ins or MFA verifications for one user within the window. */
-import { defineRule, isFailure, windowed } from './kit.ts';
+import { defineRule, isFailure, windowed } from '../kit.ts';
 
 export default defineRule({
   id: 'brute_force',

@@ -1,5 +1,5 @@
 /** A push approved after ≥ threshold denied or unanswered ones within the window. */
-import { afterRun, defineRule, isPushDenial, isSuccess, minutesMs, windowed } from './kit.ts';
+import { afterRun, defineRule, isPushDenial, isSuccess, minutesMs, windowed } from '../kit.ts';
 
 export default defineRule({
   id: 'push_approved_after_denials',

@@ -1,7 +1,7 @@
 /** Consecutive geolocated sign-ins (within the window) further apart than a plane could fly. */
 import * as z from 'zod';
-import { built } from '../../lazy.ts';
-import { defineRule, enabled, isSuccess, minutes, minutesMs, settingsOf } from './kit.ts';
+import { built } from '../../../lazy.ts';
+import { defineRule, enabled, isSuccess, minutes, minutesMs, settingsOf } from '../kit.ts';
 
 /** Great-circle distance in km (haversine, mean Earth radius). */
 export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {

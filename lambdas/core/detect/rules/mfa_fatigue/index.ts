@@ -1,5 +1,5 @@
 /** ≥ threshold denied or unanswered push prompts for one user within the window. */
-import { defineRule, isPushDenial, windowed } from './kit.ts';
+import { defineRule, isPushDenial, windowed } from '../kit.ts';
 
 export default defineRule({
   id: 'mfa_fatigue',

@@ -1,5 +1,5 @@
 /** A user reported a prompt or sign-in as fraud: one is enough. */
-import { defineRule, isFraud, single } from './kit.ts';
+import { defineRule, isFraud, single } from '../kit.ts';
 
 export default defineRule({
   id: 'fraud_report',

@@ -1,6 +1,6 @@
 /** A factor enrolled, removed or reset (high when an admin did it for someone else). */
-import type { AuthEvent } from '../../event.ts';
-import { defineRule, isFactorChange, single } from './kit.ts';
+import type { AuthEvent } from '../../../event.ts';
+import { defineRule, isFactorChange, single } from '../kit.ts';
 
 const verb = (e: AuthEvent) => (e.category === 'factor_enroll' ? 'enrolled' : e.category === 'factor_remove' ? 'removed' : 'reset');
 

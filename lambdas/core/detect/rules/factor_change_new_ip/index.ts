@@ -1,7 +1,7 @@
 /** A factor change followed within the window by a sign-in from an IP the user never used before it. */
-import type { Occurrence } from '../engine.ts';
-import { built } from '../../lazy.ts';
-import { defineRule, enabled, isFactorChange, isSuccess, minutes, minutesMs, settingsOf, type RuleContext } from './kit.ts';
+import type { Occurrence } from '../../engine.ts';
+import { built } from '../../../lazy.ts';
+import { defineRule, enabled, isFactorChange, isSuccess, minutes, minutesMs, settingsOf, type RuleContext } from '../kit.ts';
 
 export default defineRule({
   id: 'factor_change_new_ip',

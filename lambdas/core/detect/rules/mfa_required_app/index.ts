@@ -1,7 +1,7 @@
 /** A successful sign-in without MFA to one of `apps` (app ids or names, case-insensitive). */
 import * as z from 'zod';
-import { built } from '../../lazy.ts';
-import { defineRule, enabled, isSuccess, settingsOf, withoutMfa } from './kit.ts';
+import { built } from '../../../lazy.ts';
+import { defineRule, enabled, isSuccess, settingsOf, withoutMfa } from '../kit.ts';
 
 export default defineRule({
   id: 'mfa_required_app',

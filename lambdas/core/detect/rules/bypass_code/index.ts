@@ -1,5 +1,5 @@
 /** A bypass (recovery) code used: one is enough. */
-import { defineRule, isBypass, single } from './kit.ts';
+import { defineRule, isBypass, single } from '../kit.ts';
 
 export default defineRule({
   id: 'bypass_code',

@@ -1,0 +1,42 @@
+/**
+ * The detector's test kit: event builders on a fixed clock and `play`, which runs events through
+ * the engine the way the stream consumer does (one state per key). Used by the engine's tests
+ * (test/unit/detect.test.ts) and by each rule's tests beside it (lambdas/core/detect/rules/<rule>/).
+ */
+import { concernsTenant, concernsUser, emptyState, step, userOf, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
+import type { AuthEvent } from '../../lambdas/core/event.ts';
+import { ev } from './events.ts';
+
+export const T0 = Date.parse('2026-11-20T10:00:00.000Z');
+export const DAY = 24 * 60;
+/** `T0` plus `minutes`, as an event time. */
+export const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+export const denial = (uid: string, minutes: number, user = 'bob@example.com') =>
+  ev({ event_uid: uid, event_time: at(minutes), category: 'mfa_verify', outcome: 'denied', factor: 'push', is_mfa: true, user_email: user });
+export const signIn = (uid: string, minutes: number, over: Partial<AuthEvent> = {}) =>
+  ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'success', is_mfa: true, factor: 'push', user_email: 'erin@example.com', src_ip: '192.0.2.10', ...over });
+export const failed = (uid: string, minutes: number, user = 'erin@example.com') =>
+  ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'failure', factor: 'password', user_email: user });
+
+/** Plays events through the engine the way the stream consumer does: one state per key. */
+export function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
+  const states = new Map<string, KeyState>();
+  const raised: Alert[] = [];
+  const updated: Alert[] = [];
+  let writes = 0;
+  for (const e of events) {
+    const keys: ['user' | 'tenant', string][] = [];
+    if (concernsUser(e)) keys.push(['user', `${e.tenant}#${userOf(e)}`]);
+    if (concernsTenant(e)) keys.push(['tenant', `${e.tenant}#*`]);
+    for (const [scope, key] of keys) {
+      const r = step({ event: e, settings, state: states.get(key) ?? emptyState(), scope });
+      raised.push(...r.raise);
+      updated.push(...r.update);
+      if (r.changed) writes++;
+      states.set(key, r.state);
+    }
+  }
+  return { raised, updated, states, writes };
+}
