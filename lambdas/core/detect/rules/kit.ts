@@ -104,17 +104,30 @@ export interface Rule<Id extends string = string, Sch extends Schema = Schema> {
 export const defineRule = <Id extends string, Sch extends Schema>(r: Rule<Id, Sch>) => r;
 
 /**
+ * A signal by name. The engine keeps and windows any signal alike; its `Signal` type does not
+ * list the signals of rules added since (`otp_failure`, `password_reset`) yet: this is the one cast.
+ */
+export const signal = (name: Signal | 'otp_failure' | 'password_reset') => name as Signal;
+
+/** Keeps this event under `signal` (once), for a rule that records only part of the events it concerns. */
+export function keep(c: RuleContext, sig: Signal, withUser = false): void {
+  const list = (c.state.occ[sig] ??= []);
+  if (!list.some((x) => x.uid === c.uid)) list.push({ uid: c.uid, time: c.at, ...(withUser ? { user: c.user } : {}) });
+}
+
+/**
  * "A run, then a success": the success (this event, or, when this event is a late member of
  * the run, a recorded success up to a window after it) preceded within the window by at least
  * `threshold` run events: one alert, for the first such success.
  */
 export function afterRun(
   c: RuleContext, run: Signal, r: { enabled: boolean; threshold: number; windowMinutes: number },
-  onlyPush: boolean, alert: (before: number) => [Severity, string],
+  onlyPush: boolean | ((success: Occurrence) => boolean), alert: (before: number) => [Severity, string],
 ): void {
   if (!r.enabled) return;
   const W = minutesMs(r.windowMinutes);
-  const successes = (isSuccess(c.event) ? [c.mine] : c.within('success', c.at, c.at + W)).filter((x) => !onlyPush || x.factor === 'push');
+  const which = typeof onlyPush === 'function' ? onlyPush : (x: Occurrence) => !onlyPush || x.factor === 'push';
+  const successes = (isSuccess(c.event) ? [c.mine] : c.within('success', c.at, c.at + W)).filter(which);
   for (const ok of successes) {
     const before = c.within(run, ok.time - W, ok.time).filter((x) => x.uid !== ok.uid);
     if (before.length < r.threshold) continue;
@@ -122,4 +135,69 @@ export function afterRun(
     c.emit(severity, [...before, ok], summary);
     return;
   }
+}
+
+/** What `countRule` builds a rule from. */
+export interface CountSpec<Id extends string> {
+  readonly id: Id;
+  /** `user`: per affected user; `tenant`: tenant-wide (the alert's `user` is `*`). */
+  readonly scope: 'user' | 'tenant';
+  /** The events counted. */
+  readonly counts: (e: AuthEvent) => boolean;
+  /** The signal they are kept under (one signal per kind of event: rules counting the same kind share it). */
+  readonly signal: Signal;
+  /** Count distinct users instead of events (a user locked five times is one). */
+  readonly distinctUsers?: boolean;
+  /** The documented defaults of `threshold` and `windowMinutes`. */
+  readonly defaults: { readonly threshold: number; readonly windowMinutes: number };
+  readonly severity: Severity;
+  /** The alert's summary for `n` counted within the window. */
+  readonly wording: (n: number, windowMinutes: number) => string;
+  /**
+   * A successful sign-in or verification after the run (the run's events within the window before
+   * it, at least `threshold`) raises the run's alert to `severity` (or raises it so, if none is open).
+   * `success` says which successes count (e.g. only with a second factor). Arrival order does not
+   * matter: a success seen while a run is under way is kept for late events of the run.
+   */
+  readonly escalate?: {
+    readonly success: (o: Occurrence) => boolean;
+    readonly severity: Severity;
+    readonly wording: (n: number, windowMinutes: number) => string;
+  };
+}
+
+/**
+ * "n events of one kind for this key in the window": at least `threshold` counted events (or
+ * distinct users) within `windowMinutes` of the new one raise one alert (later ones update it:
+ * suppression), with per-tenant `enabled` / `threshold` / `windowMinutes`. Optionally a success
+ * after the run raises its severity (`escalate`).
+ */
+export function countRule<Id extends string>(s: CountSpec<Id>) {
+  const withUser = !!s.distinctUsers;
+  const count = (c: RuleContext, r: { enabled: boolean; threshold: number; windowMinutes: number }) => {
+    const w = c.window(s.signal, r.windowMinutes, withUser);
+    const n = withUser ? new Set(w.map((o) => o.user)).size : w.length;
+    if (r.enabled && w.some((x) => x.uid === c.uid) && n >= r.threshold) c.emit(s.severity, w, s.wording(n, r.windowMinutes));
+  };
+  const esc = s.escalate;
+  if (!esc) {
+    return defineRule({
+      id: s.id, scope: s.scope, settings: () => windowed(s.defaults.threshold, s.defaults.windowMinutes),
+      concerns: s.counts, records: { signal: s.signal, ...(withUser ? { withUser } : {}) }, step: count,
+    });
+  }
+  // Successes concern it too, so the engine cannot record all it concerns: it keeps the counted ones itself.
+  return defineRule({
+    id: s.id, scope: s.scope, settings: () => windowed(s.defaults.threshold, s.defaults.windowMinutes),
+    concerns: (e) => s.counts(e) || isSuccess(e),
+    step(c, r) {
+      const counted = s.counts(c.event);
+      if (counted) keep(c, s.signal, withUser);
+      // A success after the run (this one, or a kept one for a late event of the run) first: the
+      // event then belongs to the escalated alert, and counting it again changes nothing.
+      afterRun(c, s.signal, r, esc.success, (n) => [esc.severity, esc.wording(n, r.windowMinutes)]);
+      if (counted) count(c, r);
+    },
+    keepSuccess: (c, r) => c.within(s.signal, c.at - minutesMs(r.windowMinutes), c.at).length > 0,
+  });
 }

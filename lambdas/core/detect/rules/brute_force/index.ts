@@ -1,16 +1,12 @@
 /** ≥ threshold failed sign-ins or MFA verifications for one user within the window. */
-import { defineRule, isFailure, windowed } from '../kit.ts';
+import { countRule, isFailure } from '../kit.ts';
 
-export default defineRule({
+export default countRule({
   id: 'brute_force',
   scope: 'user',
-  settings: () => windowed(10, 15),
-  concerns: isFailure,
-  records: { signal: 'failure' },
-  step(c, r) {
-    const w = c.window('failure', r.windowMinutes);
-    if (r.enabled && w.some((x) => x.uid === c.uid) && w.length >= r.threshold) {
-      c.emit('medium', w, `${w.length} failed sign-ins or MFA verifications within ${r.windowMinutes} min`);
-    }
-  },
+  counts: isFailure,
+  signal: 'failure',
+  defaults: { threshold: 10, windowMinutes: 15 },
+  severity: 'medium',
+  wording: (n, m) => `${n} failed sign-ins or MFA verifications within ${m} min`,
 });
