@@ -14,6 +14,8 @@ import new_country from './new_country/index.ts';
 import impossible_travel from './impossible_travel/index.ts';
 import mfa_required_app from './mfa_required_app/index.ts';
 import lockout_burst from './lockout_burst/index.ts';
+import otp_brute_force from './otp_brute_force/index.ts';
+import password_reset_burst from './password_reset_burst/index.ts';
 import feed_silence from './feed_silence/index.ts';
 
 export const RULES = [
@@ -29,5 +31,7 @@ export const RULES = [
   impossible_travel,
   mfa_required_app,
   lockout_burst,
+  otp_brute_force,
+  password_reset_burst,
   feed_silence,
 ] as const;
