@@ -7,6 +7,7 @@
  */
 import type { Severity } from '../../lambdas/core/detect/engine.ts';
 import type { RuleName } from '../../lambdas/core/detect/settings.ts';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AuthEvent, SourceKind } from '../../lambdas/core/event.ts';
 import { normalizerFor } from '../../lambdas/sources/index.ts';
 
@@ -50,6 +51,36 @@ export function normalized(kind: SourceKind, vendorEvents: readonly unknown[], w
     if (r.kind !== 'event') throw new Error(`${kind} event not normalized: ${JSON.stringify(r).slice(0, 300)}`);
     return { ...r.event, tenant: where.tenant, source_id: where.sourceId, source: kind, ingest_time: where.ingestTime };
   });
+}
+
+/**
+ * For each vendor with fixtures (test/fixtures/<kind>/), the first fixture event that its real
+ * normalizer turns into an event matching `which`, with the file it came from: what a rule's
+ * tests use to show that every vendor whose mapping produces the rule's events reaches it.
+ */
+export function vendorEvents(which: (e: AuthEvent) => boolean, where = { tenant: 'acme', ingestTime: '2026-11-22T12:00:00.000Z' }): { kind: SourceKind; file: string; event: AuthEvent }[] {
+  const root = new URL('../fixtures/', import.meta.url);
+  const out: { kind: SourceKind; file: string; event: AuthEvent }[] = [];
+  for (const dir of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    const n = normalizerFor(dir as SourceKind);
+    if (!n) continue;
+    const files = readdirSync(new URL(`${dir}/`, root)).filter((f) => f.endsWith('.json') && f !== 'expected.json' && f !== 'truth.json').sort();
+    found: for (const file of files) {
+      let items: unknown[];
+      try {
+        items = n.unwrap(JSON.parse(readFileSync(new URL(`${dir}/${file}`, root), 'utf8')));
+      } catch {
+        continue; // not a body this vendor delivers (e.g. an API page of another shape)
+      }
+      for (const item of items) {
+        const r = n.normalize(item);
+        if (r.kind !== 'event') continue;
+        const event: AuthEvent = { ...r.event, tenant: where.tenant, source_id: `${where.tenant}-${dir}`, source: n.kind, ingest_time: where.ingestTime };
+        if (which(event)) { out.push({ kind: n.kind, file: `${dir}/${file}`, event }); break found; }
+      }
+    }
+  }
+  return out;
 }
 
 // ---- vendor-shaped events for scenarios -----------------------------------------------------

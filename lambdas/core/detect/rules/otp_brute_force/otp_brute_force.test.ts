@@ -7,6 +7,8 @@ import { fixture } from '../../../../../test/helpers/fixtures.ts';
 import { normalizerFor } from '../../../../sources/index.ts';
 import type { AuthEvent, Factor, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
+import { userOf } from '../kit.ts';
+import { vendorEvents } from '../../../../../test/helpers/rule-scenario.ts';
 import { isOtpFailure } from './index.ts';
 
 const USER = 'otto@example.com';
@@ -77,6 +79,21 @@ describe('OTP brute force', () => {
       assert.ok(events.every(isOtpFailure), `${kind}: ${JSON.stringify(events[0]).slice(0, 300)}`);
       assert.deepEqual(only(play(events).raised).map((a) => [a.rule, a.count]), [['otp_brute_force', 10]], kind);
     };
+    // Every vendor whose fixtures hold a failed one-time code: that event, after nine others of its user, raises the alert.
+    const found = vendorEvents(isOtpFailure);
+    it('every vendor mapping failed one-time codes has one in its fixtures', () => {
+      const kinds: string[] = found.map((f) => f.kind);
+      for (const k of ['auth0', 'aws_signin', 'duo', 'keycloak', 'onelogin', 'pingone']) assert.ok(kinds.includes(k), k);
+    });
+    for (const { kind, file, event } of found) {
+      it(`${kind}: the failed ${event.factor} code of ${file} (${event.raw_event_type}) reaches it`, () => {
+        const t = Date.parse(event.event_time);
+        const before = Array.from({ length: 9 }, (_, i) => ev({ event_uid: `${kind}-${i}`, event_time: new Date(t - (i + 1) * 30_000).toISOString(), category: 'mfa_verify', outcome: 'failure', factor: 'totp', is_mfa: true, user_email: userOf(event) }));
+        const r = only(play([...before, event]).raised);
+        assert.deepEqual(r.map((a) => [a.rule, a.user, a.count]), [['otp_brute_force', userOf(event), 10]]);
+        assert.ok(r[0]!.event_uids.includes(`${event.source_id}#${event.event_uid}`));
+      });
+    }
     const time = (i: number) => new Date(Date.parse('2026-11-20T10:00:00Z') + i * 30_000).toISOString();
     it('Okta: auth_via_mfa failures with Google Authenticator, SMS, voice, e-mail and token factors', () => {
       const base = fixture<{ data: { events: Record<string, any>[] } }>('okta/event-hook.json').data.events[0]!;

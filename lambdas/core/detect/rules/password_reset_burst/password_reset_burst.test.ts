@@ -7,6 +7,8 @@ import { fixture } from '../../../../../test/helpers/fixtures.ts';
 import { normalizerFor } from '../../../../sources/index.ts';
 import type { AuthEvent, Category, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
+import { userOf } from '../kit.ts';
+import { vendorEvents } from '../../../../../test/helpers/rule-scenario.ts';
 import { isResetOrUnlock } from './index.ts';
 
 const reset = (uid: string, minutes: number, user: string, o: { tenant?: string; category?: Category } = {}) =>
@@ -65,6 +67,21 @@ describe('password reset bursts across a tenant', () => {
       assert.ok(events.every(isResetOrUnlock), `${kind}: ${events.map((e) => e.category).join(',')}`);
       assert.deepEqual(only(play(events).raised).map((a) => [a.rule, a.user, a.count]), [['password_reset_burst', '*', 5]], kind);
     };
+    // Every vendor whose fixtures hold a reset or unlock: that event, after four other users' resets, raises the alert.
+    const found = vendorEvents(isResetOrUnlock);
+    it('every vendor mapping resets or unlocks has one in its fixtures', () => {
+      const kinds: string[] = found.map((f) => f.kind);
+      for (const k of ['auth0', 'aws_signin', 'duo', 'entra', 'google_workspace', 'jumpcloud', 'keycloak', 'okta', 'onelogin', 'pingone']) assert.ok(kinds.includes(k), k);
+    });
+    for (const { kind, file, event } of found) {
+      it(`${kind}: the ${event.category} of ${file} (${event.raw_event_type}) reaches it`, () => {
+        const t = Date.parse(event.event_time);
+        const before = Array.from({ length: 4 }, (_, i) => ({ ...reset(`${kind}-${i}`, 0, `other${i}@example.com`), event_time: new Date(t - (i + 1) * 600_000).toISOString() }));
+        const r = only(play([...before, event]).raised);
+        assert.deepEqual(r.map((a) => [a.rule, a.user, a.count]), [['password_reset_burst', '*', 5]], `${kind}: user ${userOf(event)}`);
+        assert.ok(r[0]!.event_uids.includes(`${event.source_id}#${event.event_uid}`));
+      });
+    }
     const time = (i: number) => new Date(Date.parse('2026-11-20T10:00:00Z') + i * 300_000).toISOString();
     it('Okta: admin resets, self-service recovery e-mails and an admin unlock', () => {
       const page = fixture<Record<string, any>[]>('okta/api-page-classic.json');
