@@ -186,6 +186,8 @@ export function countRule<Id extends string>(s: CountSpec<Id>) {
       concerns: s.counts, records: { signal: s.signal, ...(withUser ? { withUser } : {}) }, step: count,
     });
   }
+  // Successes are a user's: a tenant-wide rule concerned with them would read the tenant's state on every sign-in.
+  if (s.scope !== 'user') throw new Error(`${s.id}: escalate is for user-scoped rules`);
   // Successes concern it too, so the engine cannot record all it concerns: it keeps the counted ones itself.
   return defineRule({
     id: s.id, scope: s.scope, settings: () => windowed(s.defaults.threshold, s.defaults.windowMinutes),
