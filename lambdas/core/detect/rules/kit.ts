@@ -154,7 +154,7 @@ export const isImpersonation = (e: AuthEvent) => e.category === 'impersonation' 
   && e.change !== 'deactivate' && e.change !== 'revoke' && e.change !== 'delete';
 
 /** Vendor verdicts that mean "high risk" (lower case): levels, Google's warnings, breached-password and anomaly flags. */
-const HIGH_RISK = new Set(['high', 'very_high', 'critical', 'severe', 'suspicious', 'government_backed_attack', 'leaked_password', 'anomalous_push']);
+const HIGH_RISK = new Set(['high', 'very_high', 'critical', 'severe', 'suspicious', 'government_backed_attack', 'leaked_password', 'hijacked', 'anomalous_push']);
 /** Numeric risk scores (OneLogin, 0–100) above this are high. */
 export const HIGH_RISK_SCORE = 50;
 const NUMBER = /^\d+(\.\d+)?$/;
