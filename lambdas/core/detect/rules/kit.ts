@@ -141,11 +141,12 @@ export const isPolicyWeakened = (e: AuthEvent) => e.category === 'policy_change'
 export const isRoleGrant = (e: AuthEvent) => e.category === 'role_change' && e.change === 'grant' && tookEffect(e);
 /**
  * An API credential created: a token, key, client secret or certificate (`create`), or API access
- * granted to an integration by an admin (`grant` with an actor: Okta API scopes or an API service
- * integration, Google domain-wide delegation). A user's own OAuth consent to an app has no actor.
+ * granted to an integration by an admin (`grant` by an actor, no user affected: Okta API scopes or
+ * an API service integration, Google domain-wide delegation). A user's own OAuth consent to an
+ * app names the user and is not one.
  */
 export const isCredentialCreated = (e: AuthEvent) => e.category === 'credential_change' && tookEffect(e)
-  && (e.change === 'create' || (e.change === 'grant' && !!(e.actor_id ?? e.actor_login)));
+  && (e.change === 'create' || (e.change === 'grant' && !!(e.actor_id ?? e.actor_login) && !userOf(e)));
 /** An identity provider or federation trust added, changed or switched on (removing one is not a new trust). */
 export const isIdpTrustChange = (e: AuthEvent) => e.category === 'idp_change' && tookEffect(e)
   && (e.change === null || e.change === 'create' || e.change === 'update' || e.change === 'activate' || e.change === 'grant');

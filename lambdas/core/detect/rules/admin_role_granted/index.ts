@@ -13,7 +13,7 @@ import { defineRule, enabled, isRoleGrant, settingsOf } from '../kit.ts';
 export const TOP_ROLES: Record<string, string[]> = {
   okta: ['Super administrator', 'SUPER_ADMIN'],
   entra: ['Global Administrator', 'Company Administrator', 'Privileged Role Administrator', 'User Access Administrator'],
-  google_workspace: ['Super Admin', '_SEED_ADMIN_ROLE', 'super_admin'],
+  google_workspace: ['Super Admin', '_SEED_ADMIN_ROLE', '_DOMAINLESS_SUPER_ADMIN_ROLE'],
   duo: ['Owner'],
   onelogin: ['Super user', 'Account Owner'],
   jumpcloud: ['Administrator with Billing'],
