@@ -1,10 +1,11 @@
 /** `impersonation`: its alerts over event sequences, with the exact alerts expected, and each mapped vendor's events reaching it. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, play } from '../../../../../test/helpers/detect.ts';
+import { at, play, T0 } from '../../../../../test/helpers/detect.ts';
 import { ev } from '../../../../../test/helpers/events.ts';
 import { fixture } from '../../../../../test/helpers/fixtures.ts';
 import { normalizerFor } from '../../../../sources/index.ts';
+import scenario from './scenario.ts';
 import type { AuthEvent, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
 
@@ -65,5 +66,20 @@ describe('impersonation', () => {
       const e = vendorEvent(kind, file, uid);
       assert.deepEqual(play([e]).raised.filter((a) => a.rule === 'impersonation').map((a) => [a.severity, a.user, a.event_uids]), [['high', user, [`acme-${kind}#${e.event_uid}`]]], `${kind} ${uid}`);
     }
+  });
+});
+
+describe('impersonation scenario', () => {
+  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => {
+    const n = normalizerFor(scenario.kind)!;
+    const events = (vendor: readonly unknown[]): AuthEvent[] => vendor.flatMap((v) => n.unwrap(v)).map((item) => {
+      const r = n.normalize(item);
+      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+      return { ...r.event, tenant: 'acme', source_id: `acme-${scenario.kind}`, source: scenario.kind, ingest_time: at(24 * 60) };
+    });
+    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { [scenario.rule]: scenario.settings ?? {} } } } });
+    const alerts = (vendor: readonly unknown[]) => [...new Map(play(events(vendor), settings).raised.filter((a) => a.rule === scenario.rule).map((a) => [a.alert_id, a])).values()];
+    assert.deepEqual(alerts(scenario.attack(T0)).map((a) => [a.user, a.severity]), [[scenario.expect.user, scenario.expect.severity]]);
+    assert.deepEqual(alerts(scenario.nearMiss(T0)), []);
   });
 });

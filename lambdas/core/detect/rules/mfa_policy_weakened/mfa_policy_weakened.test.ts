@@ -1,10 +1,11 @@
 /** `mfa_policy_weakened`: its alerts over event sequences, with the exact alerts expected, and each mapped vendor's events reaching it. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, failed, play } from '../../../../../test/helpers/detect.ts';
+import { at, failed, play, T0 } from '../../../../../test/helpers/detect.ts';
 import { ev } from '../../../../../test/helpers/events.ts';
 import { fixture } from '../../../../../test/helpers/fixtures.ts';
 import { normalizerFor } from '../../../../sources/index.ts';
+import scenario from './scenario.ts';
 import type { AuthEvent, Change, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
 import { concernsTenant, concernsUser } from '../../engine.ts';
@@ -95,5 +96,20 @@ describe('MFA policy weakened', () => {
     for (const [kind, file, uid] of [['okta', 'event-hook-admin.json', 'd4c3b2a1-4444-11f1-8e2f-000000000043'], ['auth0', 'management-api-page.json', '90020261121090000000000000000000000000000000000000000009']] as const) {
       assert.equal(play([vendorEvent(kind, file, uid)]).raised.filter((a) => a.rule === 'mfa_policy_weakened').length, 0, uid);
     }
+  });
+});
+
+describe('mfa_policy_weakened scenario', () => {
+  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => {
+    const n = normalizerFor(scenario.kind)!;
+    const events = (vendor: readonly unknown[]): AuthEvent[] => vendor.flatMap((v) => n.unwrap(v)).map((item) => {
+      const r = n.normalize(item);
+      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+      return { ...r.event, tenant: 'acme', source_id: `acme-${scenario.kind}`, source: scenario.kind, ingest_time: at(24 * 60) };
+    });
+    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { [scenario.rule]: scenario.settings ?? {} } } } });
+    const alerts = (vendor: readonly unknown[]) => [...new Map(play(events(vendor), settings).raised.filter((a) => a.rule === scenario.rule).map((a) => [a.alert_id, a])).values()];
+    assert.deepEqual(alerts(scenario.attack(T0)).map((a) => [a.user, a.severity]), [[scenario.expect.user, scenario.expect.severity]]);
+    assert.deepEqual(alerts(scenario.nearMiss(T0)), []);
   });
 });

@@ -1,9 +1,10 @@
 /** `vendor_risk`: its alerts over event sequences, with the exact alerts expected, and each mapped vendor's verdicts reaching it. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, play, signIn } from '../../../../../test/helpers/detect.ts';
+import { at, play, signIn, T0 } from '../../../../../test/helpers/detect.ts';
 import { fixture } from '../../../../../test/helpers/fixtures.ts';
 import { normalizerFor } from '../../../../sources/index.ts';
+import scenario from './scenario.ts';
 import type { AuthEvent, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
 import { concernsTenant, concernsUser, type Alert } from '../../engine.ts';
@@ -73,5 +74,20 @@ describe('vendor risk', () => {
       assert.deepEqual(only(play([e])).map((a) => [a.severity, a.user]), [['high', user]], `${kind} ${uid}`);
     }
     assert.equal(only(play([vendorEvent('entra', 'SignInLogs.json', 'e1a10020-0000-4000-8000-000000000020')])).length, 0, 'dismissed by an admin');
+  });
+});
+
+describe('vendor_risk scenario', () => {
+  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => {
+    const n = normalizerFor(scenario.kind)!;
+    const events = (vendor: readonly unknown[]): AuthEvent[] => vendor.flatMap((v) => n.unwrap(v)).map((item) => {
+      const r = n.normalize(item);
+      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+      return { ...r.event, tenant: 'acme', source_id: `acme-${scenario.kind}`, source: scenario.kind, ingest_time: at(24 * 60) };
+    });
+    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { [scenario.rule]: scenario.settings ?? {} } } } });
+    const alerts = (vendor: readonly unknown[]) => [...new Map(play(events(vendor), settings).raised.filter((a) => a.rule === scenario.rule).map((a) => [a.alert_id, a])).values()];
+    assert.deepEqual(alerts(scenario.attack(T0)).map((a) => [a.user, a.severity]), [[scenario.expect.user, scenario.expect.severity]]);
+    assert.deepEqual(alerts(scenario.nearMiss(T0)), []);
   });
 });
