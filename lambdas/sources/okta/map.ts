@@ -261,7 +261,8 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   const targetUser = targets.find((t) => t.type === 'User' && t.id && t.id !== actor?.id);
   let category: Category = type?.category ?? (e.eventType.startsWith('user.lifecycle.') || e.eventType.startsWith('group.') ? 'admin' : 'other');
   if (type?.selfCategory && !targetUser) category = type.selfCategory;
-  const isChange = CHANGE_CATEGORIES.has(category);
+  // Support access granted with no user named (`user.session.impersonation.grant`) is given to the org: the actor is the admin, no user is affected.
+  const isChange = CHANGE_CATEGORIES.has(category) || (category === 'impersonation' && !targetUser);
   const subject = isChange ? ofType(targets, 'User') : targetUser ?? (actorIsUser ? actor : ofType(targets, 'User'));
   const admin = isChange ? actor : subject && actor && subject.id !== actor.id ? actor : null;
 
