@@ -76,6 +76,7 @@ describe('admin role granted', () => {
       ['google_workspace', 'admin-page.json', '-4000000000000000004', 'dana@example.com', 'high'], // GRANT_ADMIN_PRIVILEGE (super admin)
       ['google_workspace', 'watch-admin.json', '-4000000000000000020', 'frank@example.com', 'high'], // ASSIGN_ROLE _SEED_ADMIN_ROLE
       ['duo', 'administrator-log.json', 'duo-admin:2026-11-20T16:04:00.000Z', 'nora.admin@example.com', 'high'], // new Owner admin
+      ['duo', 'administrator-log.json', 'duo-admin:2026-11-20T16:05:00.000Z', 'nora admin', 'medium'], // an admin's role set to Help Desk (the admin by name)
       ['auth0', 'management-api-page.json', '90020261121010000000000000000000000000000000000000000001', 'auth0|110000000000000000000011', 'medium'],
       ['onelogin', 'webhook-json-array.json', '0e1c1000-0010-4000-8000-000000000010', 'tess@example.com', 'high'], // Super user
       ['pingone', 'activities-page.json', '9a100004-0000-4000-8000-000000000004', 'olga@example.com', 'medium'],
