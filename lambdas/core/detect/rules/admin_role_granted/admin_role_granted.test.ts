@@ -81,6 +81,7 @@ describe('admin role granted', () => {
       ['onelogin', 'webhook-json-array.json', '0e1c1000-0010-4000-8000-000000000010', 'tess@example.com', 'high'], // Super user
       ['pingone', 'activities-page.json', '9a100004-0000-4000-8000-000000000004', 'olga@example.com', 'medium'],
       ['jumpcloud', 'directory-page.json', '6560aa00000000000000001a', 'bob@example.com', 'medium'],
+      ['jumpcloud', 'directory-page.json', '6560aa000000000000000014', 'helpdesk@example.com', 'medium'], // admin_update: role set to Administrator
       ['keycloak', 'hook-bulk.json', '7d1e0000-0008-4000-8000-000000000008', '5c100017-0000-4000-8000-000000000017', 'medium'],
       ['aws_signin', 'iam-changes.json', 'e3c00004-0000-4000-8000-000000000004', 'bob', 'high'], // AttachUserPolicy AdministratorAccess
     ];
