@@ -85,6 +85,10 @@ describe('MFA policy weakened', () => {
       ['auth0', 'management-api-page.json', '90020261121080000000000000000000000000000000000000000008', '*'], // SMS factor disabled
       ['duo', 'administrator-log.json', 'duo-admin:2026-11-20T16:09:00.000Z', 'hank'], // user put in bypass status
       ['duo', 'administrator-log.json', 'duo-admin:2026-11-20T16:13:00.000Z', '*'], // policy deleted
+      ['pingone', 'activities-page.json', '9a10000f-0000-4000-8000-00000000000f', '*'], // POLICY.DELETED (sign-on policy)
+      ['onelogin', 'webhook-json-array.json', '0e1c1000-0016-4000-8000-000000000016', '*'], // 158 POLICY_DELETED
+      ['jumpcloud', 'directory-page.json', '6560aa0000000000000000d1', '*'], // authnpolicy_delete
+      ['keycloak', 'hook-bulk.json', '7d1e0000-0012-4000-8000-000000000012', '*'], // OTP form set to DISABLED in the browser flow
     ];
     for (const [kind, file, uid, user] of cases) {
       const e = vendorEvent(kind, file, uid);
