@@ -6,10 +6,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RULES } from '../../lambdas/core/detect/rules/index.ts';
 import { AlertsConfig, RULE_NAMES } from '../../lambdas/core/detect/settings.ts';
+import { TOP_ROLES } from '../../lambdas/core/detect/rules/admin_role_granted/index.ts';
 
 const SHIPPED = [
   'mfa_fatigue', 'push_approved_after_denials', 'brute_force', 'success_after_failures', 'bypass_code', 'fraud_report',
-  'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst', 'feed_silence',
+  'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst',
+  'mfa_policy_weakened', 'admin_role_granted', 'api_credential_created', 'idp_trust_changed', 'impersonation', 'vendor_risk',
+  'anonymizer_sign_in',
+  'feed_silence',
 ];
 
 /** The defaults as they were when the rules lived in settings.ts. */
@@ -26,6 +30,13 @@ const DEFAULTS: Record<string, object> = {
   impossible_travel: { enabled: true, speedKmh: 1000, minDistanceKm: 500, windowMinutes: 24 * 60 },
   mfa_required_app: { enabled: true, apps: [] },
   lockout_burst: { enabled: true, threshold: 5, windowMinutes: 15 },
+  mfa_policy_weakened: { enabled: true },
+  admin_role_granted: { enabled: true, topRoles: TOP_ROLES },
+  api_credential_created: { enabled: true },
+  idp_trust_changed: { enabled: true },
+  impersonation: { enabled: true },
+  vendor_risk: { enabled: true },
+  anonymizer_sign_in: { enabled: true, windowMinutes: 360 },
   feed_silence: { enabled: true, gapMinutes: 60, sources: {} },
 };
 

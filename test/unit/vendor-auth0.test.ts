@@ -30,7 +30,7 @@ describe('auth0 deliveries', () => {
   it('log stream JSON Object (one {log_id, data}) and a flat Management API log are read', () => {
     const one = fixture<unknown[]>('auth0/log-stream-mfa.json')[0];
     assert.deepEqual(eventsOf(one), [s(21)]);
-    assert.equal(api.size, 16);
+    assert.equal(api.size, 17);
   });
   it('EventBridge: the log is the event\'s detail', () => {
     assert.equal(eventsOf(fixture('auth0/eventbridge.json'))[0]!.category, 'factor_reset');
@@ -58,7 +58,7 @@ describe('auth0 MFA labels', () => {
   });
   it('password changes and change requests are password resets; a leaked password is a failed sign-in', () => {
     assert.deepEqual([s(33).category, s(34).category], ['password_reset', 'password_reset']);
-    assert.deepEqual([s(36).category, s(36).outcome, s(36).factor], ['login', 'failure', 'password']);
+    assert.deepEqual([s(36).category, s(36).outcome, s(36).factor, s(36).risk_level], ['login', 'failure', 'password', 'leaked_password']);
   });
 });
 
@@ -80,7 +80,10 @@ describe('auth0 Management API operations (sapi / fapi) as schema version 2', ()
   it('connections, Guardian factors and policies, attack protection', () => {
     assert.deepEqual(v2(a(7)), ['idp_change', 'update', 'idp', 'con_PartnerSaml000007', null, ADMIN]);
     assert.deepEqual(v2(a(8)), ['policy_change', 'deactivate', 'policy', 'factors/sms', null, ADMIN]);
-    assert.deepEqual(v2(a(9)), ['policy_change', 'update', 'policy', 'policies', null, ADMIN]);
+    // MFA required for every application, then "never" (an empty policy list): MFA enforcement turned off.
+    assert.deepEqual(v2(a(9)), ['policy_change', 'activate', 'policy', 'policies', null, ADMIN]);
+    assert.deepEqual(v2(a(17)), ['policy_change', 'deactivate', 'policy', 'policies', null, ADMIN]);
+    assert.equal(managementApiChange('put', '/api/v2/guardian/policies', {}, {}, [], ['confidence-score']).change, 'activate');
     assert.deepEqual(v2(a(10)), ['policy_change', 'deactivate', 'policy', 'attack-protection/brute-force-protection', null, ADMIN]);
   });
   it('password-change tickets and admin-set passwords, removed authenticators, unblocks', () => {

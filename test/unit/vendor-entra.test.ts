@@ -402,3 +402,38 @@ describe('Entra Graph puller (pull.ts)', () => {
     await assert.rejects(entraPuller.fetchPage(ctx, { phase: 'directoryAudits' }), /auditLogs\/directoryAudits: HTTP 403/);
   });
 });
+
+describe('Entra changes the detection rules read (weakened policies, self-elevation, external MFA, withdrawn risk)', () => {
+  const caUpdate = (before: object, after: object) => {
+    const r = recordOf('AuditLogs.json', 'Directory_aud1024');
+    const t = ((r['properties'] as Record<string, unknown>)['targetResources'] as Record<string, unknown>[])[0]!;
+    t['modifiedProperties'] = [{ displayName: 'ConditionalAccessPolicy', oldValue: JSON.stringify(before), newValue: JSON.stringify(after) }];
+    return normalized(r).change;
+  };
+  it('a Conditional Access policy switched off, to report-only, or losing its MFA grant is deactivated; adding MFA or other edits stay updates', () => {
+    const mfaOn = { state: 'enabled', grantControls: { operator: 'OR', builtInControls: ['mfa'] } };
+    assert.equal(caUpdate(mfaOn, { ...mfaOn, state: 'disabled' }), 'deactivate');
+    assert.equal(caUpdate(mfaOn, { ...mfaOn, state: 'enabledForReportingButNotEnforced' }), 'deactivate');
+    assert.equal(caUpdate(mfaOn, { ...mfaOn, grantControls: null }), 'deactivate');
+    assert.equal(caUpdate({ state: 'enabled', grantControls: { authenticationStrength: { id: '00000000-0000-0000-0000-000000000002' } } }, { state: 'enabled', grantControls: { builtInControls: ['compliantDevice'] } }), 'deactivate');
+    assert.equal(caUpdate({ ...mfaOn, grantControls: null }, mfaOn), 'update');
+    assert.equal(caUpdate({ ...mfaOn, state: 'disabled' }, mfaOn), 'update');
+    assert.equal(caUpdate(mfaOn, { ...mfaOn, displayName: 'renamed' }), 'update');
+  });
+  it('a self-elevation to User Access Administrator is a role granted to the initiator; Core Directory policy deletes are policy changes', () => {
+    const e = pick('AuditLogs.json', 'Directory_aud1025');
+    assert.deepEqual([e.category, e.change, e.target_name, e.user_login, e.actor_login], ['role_change', 'grant', 'User Access Administrator', 'helpdesk.admin@example.com', 'helpdesk.admin@example.com']);
+    assert.deepEqual([pick('AuditLogs.json', 'Directory_aud1027').category, pick('AuditLogs.json', 'Directory_aud1027').change], ['policy_change', 'delete']);
+  });
+  it('an external authentication method (OpenID Connect) in the authentication methods policy is a trust change; other method edits are policy updates', () => {
+    assert.deepEqual([pick('AuditLogs.json', 'Directory_aud1026').category, pick('AuditLogs.json', 'Directory_aud1026').change], ['idp_change', 'update']);
+    const r = recordOf('AuditLogs.json', 'Directory_aud1026');
+    const t = ((r['properties'] as Record<string, unknown>)['targetResources'] as Record<string, unknown>[])[0]!;
+    t['modifiedProperties'] = [{ displayName: 'PasswordlessMfaEnabled', oldValue: 'false', newValue: 'true' }];
+    assert.deepEqual([normalized(r).category, normalized(r).change], ['policy_change', 'update']);
+  });
+  it('a high sign-in risk an admin dismissed is no verdict (risk_level none); the anonymizer detection stays', () => {
+    assert.deepEqual([pick('SignInLogs.json', 'e1a10019-0000-4000-8000-000000000019').risk_level, pick('SignInLogs.json', 'e1a10019-0000-4000-8000-000000000019').anonymizer], ['high', true]);
+    assert.deepEqual([pick('SignInLogs.json', 'e1a10020-0000-4000-8000-000000000020').risk_level, pick('SignInLogs.json', 'e1a10020-0000-4000-8000-000000000020').anonymizer], ['none', true]);
+  });
+});

@@ -87,7 +87,7 @@ describe('jumpcloud: schema version 2', () => {
   const rows: [string, string, string | null, string | null, string | null, string | null, string | null][] = [
     // id suffix, category, change, target_type, target_name, user_login, actor_login
     ['0013', 'role_change', 'grant', 'admin', 'new.admin@example.com', 'new.admin@example.com', 'it.admin@example.com'],
-    ['0014', 'role_change', 'update', 'role', 'Administrator', 'helpdesk@example.com', 'it.admin@example.com'],
+    ['0014', 'role_change', 'grant', 'role', 'Administrator', 'helpdesk@example.com', 'it.admin@example.com'],
     ['0015', 'admin', 'update', 'admin', 'helpdesk@example.com', 'helpdesk@example.com', 'it.admin@example.com'],
     ['0016', 'policy_change', 'update', 'policy', 'Disable guest account', null, 'it.admin@example.com'],
     ['0017', 'policy_change', 'create', 'policy', 'Require MFA for the User Portal', null, 'it.admin@example.com'],

@@ -80,7 +80,7 @@ describe('keycloak schema version 2', () => {
   });
   it('identity providers, authentication flows, client secrets and initial access tokens affect no user', () => {
     assert.deepEqual(v2('7d1e0000-0011-4000-8000-000000000011'), ['idp_change', 'update', 'idp', null, 'admin']);
-    assert.deepEqual(v2('7d1e0000-0012-4000-8000-000000000012'), ['policy_change', 'update', 'policy', null, 'admin']);
+    assert.deepEqual(v2('7d1e0000-0012-4000-8000-000000000012'), ['policy_change', 'deactivate', 'policy', null, 'admin']);
     assert.deepEqual(v2('7d1e0000-0013-4000-8000-000000000013'), ['credential_change', 'create', 'app', null, 'admin']);
     assert.deepEqual(v2('7d1e0000-0017-4000-8000-000000000017'), ['credential_change', 'create', 'token', null, 'admin']);
   });

@@ -53,7 +53,7 @@ describe('onelogin event times', () => {
 describe('onelogin webhook formats', () => {
   it('the JSON Array webhook (doc shape: create._id, uuid, nulls, "… UTC") is read whole', () => {
     const items = onelogin.unwrap(fixture('onelogin/webhook-json-array.json'));
-    assert.deepEqual(items.map((i) => onelogin.normalize(i).kind), Array(15).fill('event'));
+    assert.deepEqual(items.map((i) => onelogin.normalize(i).kind), Array(16).fill('event'));
     const e = byUid('webhook-json-array.json').get('0e1c1000-0001-4000-8000-000000000001')!;
     assert.deepEqual([e.event_time, e.category, e.is_mfa, e.factor], ['2026-11-18T07:55:12.000Z', 'login', true, 'push']);
   });

@@ -19,7 +19,7 @@ const v2 = (n: number) => { const e = get(n); return [e.category, e.change, e.ta
 
 describe('pingone deliveries', () => {
   it('the Audit Activities API page (_embedded.activities) and a webhook array are read whole', () => {
-    assert.equal(page.size, 13);
+    assert.equal(page.size, 14);
     assert.equal(eventsOf(fixture('pingone/webhook-activities.json')).length, 6);
   });
   it('a single activity (not in an array) is read too', () => {

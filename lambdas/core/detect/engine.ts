@@ -76,13 +76,20 @@ export const emptyState = (): KeyState => ({ occ: {}, open: {} });
 // ---- which rules an event concerns --------------------------------------------------------
 
 const ALL = RULES as readonly Rule[];
-const BY_SCOPE = { user: ALL.filter((r) => r.scope === 'user'), tenant: ALL.filter((r) => r.scope === 'tenant') };
-const concerned = (scope: 'user' | 'tenant', e: AuthEvent) => BY_SCOPE[scope].filter((r) => r.concerns?.(e));
+const BY_SCOPE = {
+  user: ALL.filter((r) => r.scope === 'user'),
+  tenant: ALL.filter((r) => r.scope === 'tenant'),
+  /** The user rules that run on the tenant's key for an event without a user. */
+  userless: ALL.filter((r) => r.scope === 'user' && r.tenantWhenNoUser),
+};
+/** The rules an event concerns on a key: on the tenant's key, an event without a user concerns only the `userless` ones. */
+const concerned = (scope: 'user' | 'tenant', e: AuthEvent, hasUser: boolean) =>
+  (scope === 'tenant' && !hasUser ? BY_SCOPE.userless : BY_SCOPE[scope]).filter((r) => r.concerns?.(e));
 
 /** Whether the event can matter to its user's rules (others are skipped without a state read). */
 export const concernsUser = (e: AuthEvent) => !!userOf(e) && BY_SCOPE.user.some((r) => r.concerns?.(e));
-/** Whether the event can matter to its tenant's tenant-wide rules. */
-export const concernsTenant = (e: AuthEvent) => !!userOf(e) && BY_SCOPE.tenant.some((r) => r.concerns?.(e));
+/** Whether the event can matter to its tenant's tenant-wide rules, or (naming no user) to a user rule that then runs tenant-wide. */
+export const concernsTenant = (e: AuthEvent) => (userOf(e) ? BY_SCOPE.tenant : BY_SCOPE.userless).some((r) => r.concerns?.(e));
 
 // ---- windows ----------------------------------------------------------------------------
 
@@ -148,7 +155,9 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   const e = o.event;
   const before = JSON.stringify(o.state);
   const state: KeyState = structuredClone(o.state);
-  const user = userOf(e);
+  const named = userOf(e);
+  // An event naming no user reaches only the tenant's key (`concernsTenant`): its user is the tenant's.
+  const user = named ?? (o.scope === 'tenant' ? TENANT_WIDE : null);
   const out: StepResult = { state, raise: [], update: [], changed: false };
   if (!user) return out;
   const at = Date.parse(e.event_time);
@@ -201,7 +210,7 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   };
   const within = (signal: Signal, from: number, to: number) => (state.occ[signal] ?? []).filter((x) => x.time >= from && x.time <= to);
 
-  const rules = concerned(o.scope, e);
+  const rules = concerned(o.scope, e, !!named);
   // The event's evidence: under each signal a rule it concerns keeps (once).
   for (const r of rules) if (r.records) record(r.records.signal, r.records.withUser ? { user } : {});
   const mine: Occurrence = isSuccess(e) && o.scope === 'user'

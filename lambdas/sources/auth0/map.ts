@@ -191,8 +191,9 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
     correlation_id: text((details['request'] as Record<string, unknown> | undefined)?.['id']) ?? null,
     app_id: text(l.client_id),
     app_name: text(l.client_name),
-    // Adaptive MFA's overall confidence (low / medium / high / neutral) in the sign-in.
-    risk_level: risk ? text(risk['confidence']) : null,
+    // Adaptive MFA's overall confidence (low / medium / high / neutral) in the sign-in; a sign-in
+    // attempt with a password Auth0 knows from a breach is `leaked_password`.
+    risk_level: l.type === 'pwd_leak' ? 'leaked_password' : risk ? text(risk['confidence']) : null,
     target_type: byAdmin ? 'policy' : null,
     target_name: byAdmin ? 'guardian' : null,
     change: byAdmin ? 'update' : null,
@@ -212,7 +213,7 @@ const joinedIds = (v: unknown) => { const l = asList(v); return l.length ? l.joi
 const pathId = (s: string | undefined) => { if (!s) return null; try { return text(decodeURIComponent(s)); } catch { return text(s); } };
 
 /** What a Management API call changed, from its method, path and body. */
-export function managementApiChange(method: string, path: string, body: Record<string, unknown>, response: Record<string, unknown>, accessedSecrets: string[]): ApiChange {
+export function managementApiChange(method: string, path: string, body: Record<string, unknown>, response: Record<string, unknown>, accessedSecrets: string[], list?: readonly unknown[]): ApiChange {
   const seg = path.replace(API_PREFIX, '').split('?')[0]!.split('/');
   const [root, id, sub, subId, subSub] = seg;
   const verb = WRITE_VERBS[method] ?? null;
@@ -253,6 +254,8 @@ export function managementApiChange(method: string, path: string, body: Record<s
       return { category: 'idp_change', change: verb, target_type: 'idp', target_id: pathId(id) ?? text(response['id']), target_name: text(body['name']) ?? text(response['name']) };
     case 'guardian':
       if (id === 'enrollments' && method === 'delete') return { category: 'factor_remove' };
+      // `PUT /guardian/policies` with `[]` is "never require MFA"; `["all-applications"]` or `["confidence-score"]` require it.
+      if (id === 'policies' && method === 'put' && list) return { category: 'policy_change', change: list.length ? 'activate' : 'deactivate', target_type: 'policy', target_id: 'policies', target_name: 'policies' };
       return { category: 'policy_change', change: toggled(body) ?? verb, target_type: 'policy', target_id: [id, sub].filter(Boolean).join('/') || null, target_name: text(sub) ?? text(id) };
     case 'attack-protection':
       return { category: 'policy_change', change: toggled(body) ?? verb, target_type: 'policy', target_id: id ? `attack-protection/${id}` : 'attack-protection', target_name: text(id) };
@@ -274,7 +277,7 @@ function mapManagementApi(l: Auth0Log, uid: string, time: string, original: unkn
   const response = isObject(details['response']) ? details['response'] : {};
   const body = isObject(request['body']) ? request['body'] : {};
   const c = managementApiChange(String(request['method'] ?? '').toLowerCase(), String(request['path'] ?? ''), body,
-    isObject(response['body']) ? response['body'] : {}, asList(details['accessedSecrets']));
+    isObject(response['body']) ? response['body'] : {}, asList(details['accessedSecrets']), Array.isArray(request['body']) ? request['body'] : undefined);
   // The caller: a dashboard or API user, else the machine-to-machine client that called.
   const caller = isObject(request['auth']) && isObject(request['auth']['user']) ? request['auth']['user'] : {};
   const failed = l.type === 'fapi';

@@ -146,8 +146,8 @@ function rowFor(action: string, info: Record<string, unknown> | null): AdminRow 
     const status = text(info?.['status'])?.toLowerCase();
     if (status && USER_STATUS[status]) return USER_STATUS[status];
   }
-  // An admin update that sets a role changes what the admin may do.
-  if (action === 'admin_update' && text(info?.['role'])) return { category: 'role_change', change: 'update', target: 'role', subject: 'object' };
+  // An admin update that sets a role grants the admin that role (the description names only the new one).
+  if (action === 'admin_update' && text(info?.['role'])) return { category: 'role_change', change: 'grant', target: 'role', subject: 'object' };
   return ADMIN_ACTIONS[action] ?? DEFAULT_ADMIN_ROW;
 }
 

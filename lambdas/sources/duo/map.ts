@@ -141,6 +141,8 @@ export function mapDuo(l: DuoAuthLog, original: unknown): ItemResult {
     correlation_id: l.txid,
     app_id: text(l.application?.key),
     app_name: text(l.application?.name),
+    // Duo's own risk verdict: a push it judged anomalous (Risk-Based Authentication) and denied.
+    risk_level: reason === 'anomalous_push' ? 'anomalous_push' : null,
     // Duo denies sign-ins from anonymous networks (Tor, proxies, VPNs) with this reason.
     anonymizer: reason === 'anonymous_ip' ? true : null,
     raw: JSON.stringify(original),

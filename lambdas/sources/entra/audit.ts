@@ -57,7 +57,8 @@ export const EntraAudit = lazy(() => z.object({
 export type EntraAudit = z.infer<typeof EntraAudit>;
 type TargetResource = z.infer<typeof Target>;
 
-type TargetKind = 'policy' | 'role' | 'app' | 'user' | 'domain' | 'tenant' | 'idp';
+/** `self`: the initiator acted on themselves (the role is in the activity's name). */
+type TargetKind = 'policy' | 'role' | 'app' | 'user' | 'domain' | 'tenant' | 'idp' | 'self';
 interface AuditRule { readonly category: Category; readonly change?: Change; readonly target?: TargetKind }
 
 const rules = (category: Category, change: Change | undefined, target: TargetKind | undefined, names: string[]) =>
@@ -65,14 +66,16 @@ const rules = (category: Category, change: Change | undefined, target: TargetKin
 
 /** Activity display names (lower case) from reference-audit-activities. */
 const RULES = new Map<string, AuditRule>([
-  ...rules('policy_change', 'create', 'policy', ['add conditional access policy', 'add named location', 'authentication strength policy create']),
+  ...rules('policy_change', 'create', 'policy', ['add conditional access policy', 'add named location', 'authentication strength policy create', 'add policy']),
   ...rules('policy_change', 'update', 'policy', [
     'update conditional access policy', 'update named location', 'update security defaults',
-    'authentication methods policy update', 'authentication methods policy reset', 'authentication strength policy update',
+    'authentication methods policy update', 'update authentication methods policy', 'authentication methods policy reset', 'authentication strength policy update',
+    'update policy',
     'set password policy', 'update sign-in risk policy', 'update user risk and mfa registration policy',
     'update identityprotectionpolicy', 'update role setting in pim',
   ]),
-  ...rules('policy_change', 'delete', 'policy', ['delete conditional access policy', 'delete named location', 'authentication strength policy delete']),
+  // Core Directory's "… policy" activities act on the directory's policy objects (Conditional Access, token lifetime, home realm discovery, …).
+  ...rules('policy_change', 'delete', 'policy', ['delete conditional access policy', 'delete named location', 'authentication strength policy delete', 'delete policy']),
   ...rules('policy_change', 'activate', 'user', ['enable strong authentication']),
   ...rules('policy_change', 'deactivate', 'user', ['disable strong authentication']),
   ...rules('role_change', 'grant', 'role', [
@@ -85,6 +88,8 @@ const RULES = new Map<string, AuditRule>([
     'remove permanent direct role assignment', 'remove permanent eligible role assignment',
   ]),
   ...rules('role_change', 'grant', 'app', ['add app role assignment to service principal']),
+  // A Global Administrator elevating themselves to User Access Administrator over every Azure subscription.
+  ...rules('role_change', 'grant', 'self', ['user has elevated their access to user access administrator for their azure resources']),
   ...rules('role_change', 'revoke', 'app', ['remove app role assignment from service principal']),
   ...rules('credential_change', 'create', 'app', ['add service principal credentials']),
   ...rules('credential_change', 'revoke', 'app', ['remove service principal credentials']),
@@ -144,10 +149,42 @@ function pimRule(key: string): AuditRule | undefined {
   return undefined;
 }
 
+const MFA_CONTROLS = new Set(['mfa']);
+/** Whether a Conditional Access policy (its JSON in `modifiedProperties`) is on and requires MFA or an authentication strength. */
+function caPolicy(json: string | null | undefined): { on: boolean; mfa: boolean } | null {
+  if (!json) return null;
+  try {
+    const p = JSON.parse(json) as { state?: unknown; grantControls?: { builtInControls?: unknown; authenticationStrength?: unknown } | null };
+    const controls = Array.isArray(p.grantControls?.builtInControls) ? p.grantControls.builtInControls.map((c) => String(c).toLowerCase()) : [];
+    return { on: p.state === 'enabled', mfa: controls.some((c) => MFA_CONTROLS.has(c)) || !!p.grantControls?.authenticationStrength };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refines an update by what it changed: a Conditional Access policy switched off (or to report
+ * only) or no longer requiring MFA is `deactivate`; an authentication methods policy change to an
+ * OpenID Connect configuration (external authentication methods, a third party's MFA) is a trust change.
+ */
+function refine(key: string, rule: AuditRule, a: EntraAudit): AuditRule {
+  const props = (a.targetResources ?? []).flatMap((t) => t.modifiedProperties ?? []);
+  if (key === 'update conditional access policy') {
+    const p = props.find((m) => m.displayName === 'ConditionalAccessPolicy');
+    const before = caPolicy(p?.oldValue);
+    const after = caPolicy(p?.newValue);
+    if (before && after && ((before.on && !after.on) || (before.mfa && !after.mfa))) return { ...rule, change: 'deactivate' };
+  }
+  if ((key === 'authentication methods policy update' || key === 'update authentication methods policy') && props.some((m) => /openidconnect|externalauthenticationmethod/i.test(m.displayName ?? ''))) {
+    return { category: 'idp_change', change: 'update', target: 'policy' };
+  }
+  return rule;
+}
+
 function ruleOf(a: EntraAudit): AuditRule {
   const key = activityKey(a.activityDisplayName);
   const known = RULES.get(key) ?? pimRule(key);
-  if (known) return known;
+  if (known) return refine(key, known, a);
   const factor = FACTOR_FALLBACK.find(([re]) => re.test(key))?.[1];
   if (factor) return { category: factor };
   return { category: ADMIN_CATEGORIES.has(a.category ?? '') ? 'admin' : 'other' };
@@ -184,6 +221,7 @@ function targetOf(kind: TargetKind | undefined, targets: TargetResource[], user:
     case 'app': return fields('app', byType('serviceprincipal', 'application') ?? targets[0]);
     case 'policy': return fields('policy', byType('policy') ?? targets[0]);
     case 'domain': return fields('domain', byType('domain') ?? targets[0]);
+    case 'self': return { target_type: 'role', target_id: null, target_name: 'User Access Administrator' };
     default: return fields(kind, targets[0]);
   }
 }
@@ -217,13 +255,13 @@ const sameUser = (a: Party, b: Party) => {
  * fraud reports, …): the affected user is the user, the initiator the actor only when it is someone
  * else; with no affected user, an initiating user is the subject of their own action.
  */
-function whoOf(a: EntraAudit, category: Category, userTarget: TargetResource | undefined): Who {
+function whoOf(a: EntraAudit, category: Category, userTarget: TargetResource | undefined, self = false): Who {
   const u = a.initiatedBy?.user;
   const app = a.initiatedBy?.app;
   const initiatorUser = u && (text(u.id) || text(u.userPrincipalName)) ? u : undefined;
   const actorId = initiatorUser ? text(initiatorUser.id) : text(app?.servicePrincipalId) ?? text(app?.appId);
   const actorLogin = initiatorUser ? text(initiatorUser.userPrincipalName) ?? text(initiatorUser.displayName) : text(app?.displayName) ?? text(app?.servicePrincipalName);
-  if (ADMIN_KINDS.has(category)) return { user: userTarget, actorId, actorLogin };
+  if (ADMIN_KINDS.has(category)) return { user: userTarget ?? (self ? initiatorUser : undefined), actorId, actorLogin };
   if (!userTarget) return initiatorUser ? { user: initiatorUser, actorId: null, actorLogin: null } : { user: undefined, actorId, actorLogin };
   return initiatorUser && sameUser(initiatorUser, userTarget) ? { user: userTarget, actorId: null, actorLogin: null } : { user: userTarget, actorId, actorLogin };
 }
@@ -236,7 +274,7 @@ export function mapEntraAudit(a: EntraAudit, raw: string, env: Envelope): ItemRe
   const rule = ruleOf(a);
   const targets = a.targetResources ?? [];
   const userTarget = targets.find((t) => typeOf(t) === 'user') ?? targets.find((t) => text(t.userPrincipalName));
-  const who = whoOf(a, rule.category, userTarget);
+  const who = whoOf(a, rule.category, userTarget, rule.target === 'self');
   const login = text(who.user?.userPrincipalName);
   const result = text(a.result)?.toLowerCase();
   const isFactor = rule.category.startsWith('factor_');

@@ -67,7 +67,7 @@ export const EntraSignIn = lazy(() => z.object({
   }),
   authenticationDetails: z.array(built(AuthDetail)).nullish().catch(null),
   mfaDetail: obj({ authMethod: built(Str), authDetail: built(Str) }),
-  riskLevelDuringSignIn: built(Str), riskLevelAggregated: built(Str),
+  riskLevelDuringSignIn: built(Str), riskLevelAggregated: built(Str), riskState: built(Str),
   riskEventTypes_v2: built(StrList), riskEventTypes: built(StrList),
 }));
 export type EntraSignIn = z.infer<typeof EntraSignIn>;
@@ -223,8 +223,14 @@ function signInType(s: EntraSignIn, env: Envelope): string {
 }
 
 const RISK = ['none', 'low', 'medium', 'high'];
-/** The higher of the real-time and the aggregated risk level ("hidden" without an ID Protection licence: no verdict). */
+/** Risk an admin dismissed or confirmed safe: ID Protection's verdict was withdrawn. */
+const WITHDRAWN = new Set(['dismissed', 'confirmedsafe']);
+/**
+ * The higher of the real-time and the aggregated risk level ("hidden" without an ID Protection
+ * licence: no verdict); `none` when the risk was dismissed or confirmed safe (`riskState`).
+ */
 function riskOf(s: EntraSignIn): string | null {
+  if (WITHDRAWN.has(s.riskState?.toLowerCase() ?? '')) return 'none';
   const a = RISK.indexOf(s.riskLevelDuringSignIn ?? '');
   const b = RISK.indexOf(s.riskLevelAggregated ?? '');
   return a < 0 && b < 0 ? null : RISK[Math.max(a, b)]!;

@@ -48,8 +48,9 @@ export const ADMIN_EVENTS: Record<string, GoogleRow> = {
   ADD_PRIVILEGE: role('update'),
   REMOVE_PRIVILEGE: role('update'),
   // User settings.
-  GRANT_ADMIN_PRIVILEGE: { category: 'role_change', change: 'grant', target: 'role' },
-  REVOKE_ADMIN_PRIVILEGE: { category: 'role_change', change: 'revoke', target: 'role' },
+  // The user-level admin switch (Directory API `users.makeAdmin`): super admin, named by no parameter.
+  GRANT_ADMIN_PRIVILEGE: { category: 'role_change', change: 'grant', target: 'role', label: 'Super Admin' },
+  REVOKE_ADMIN_PRIVILEGE: { category: 'role_change', change: 'revoke', target: 'role', label: 'Super Admin' },
   GRANT_DELEGATED_ADMIN_PRIVILEGES: { category: 'role_change', change: 'grant', target: 'role', targetName: 'NEW_VALUE' },
   CHANGE_PASSWORD: userFactor('password_reset', 'update', 'password'),
   CHANGE_PASSWORD_ON_NEXT_LOGIN: userFactor('password_reset', 'update', 'password'),

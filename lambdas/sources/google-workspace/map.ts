@@ -78,6 +78,8 @@ const LOGIN_EVENTS: Record<string, GoogleRow> = {
   risky_sensitive_action_allowed: { category: 'other', outcome: 'success' },
   risky_sensitive_action_blocked: { category: 'other', outcome: 'failure' },
 };
+/** Accounts Google disabled for what it found: a password known from a leak, a hijacked account. */
+const ACCOUNT_RISK: Record<string, string> = { account_disabled_password_leak: 'leaked_password', account_disabled_hijacked: 'hijacked' };
 const SUSPICIOUS_LOGINS = new Set(['suspicious_login', 'suspicious_login_less_secure_app', 'suspicious_programmatic_login']);
 
 /** What one event becomes, before the fields every event shares. */
@@ -128,7 +130,7 @@ function loginVerdict(name: string, p: Params): Verdict {
     else if (factor === 'bypass_code') category = 'mfa_bypass';
     isMfa = category !== 'login';
   }
-  const risk = suspiciousParam || name === 'user_signed_out_due_to_suspicious_session_cookie' ? 'suspicious' : null;
+  const risk = suspiciousParam || name === 'user_signed_out_due_to_suspicious_session_cookie' ? 'suspicious' : ACCOUNT_RISK[name] ?? null;
   const reason = str(p, 'login_failure_type') ?? str(p, 'sensitive_action_name') ?? (outcome === 'failure' ? status : null);
   return { row: category === row.category ? row : { ...row, category }, outcome, isMfa, factor, factorRaw, reason, risk };
 }

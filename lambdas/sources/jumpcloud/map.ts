@@ -210,7 +210,7 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
   const byOther = !!(affected && initiator && !sameAccount(initiator, affected));
   let category = categoryOf(type, info, initiatorIsAdmin);
   if (info?.selfCategory && !byOther) category = info.selfCategory;
-  // An admin account updated: a role change when the role is among the changes.
+  // An admin account updated: a role change when the role is among the changes (the new role granted).
   const roleChanged = type === 'admin_update' && Array.isArray(e.changes) && e.changes.some((c) => ROLE_FIELD.test(String(rec(c)?.['field'])));
   if (roleChanged) category = 'role_change';
 
@@ -280,7 +280,7 @@ export function mapJumpCloud(e: JumpCloudEvent, original: unknown): ItemResult {
     target_type: target?.type ?? null,
     target_id: target?.id ?? null,
     target_name: target?.name ?? null,
-    change: actorCategory ? info?.change ?? (roleChanged ? 'update' : VERB_CHANGES[verb] ?? null) : null,
+    change: actorCategory ? info?.change ?? (roleChanged ? 'grant' : VERB_CHANGES[verb] ?? null) : null,
     raw: JSON.stringify(original),
   }));
 }

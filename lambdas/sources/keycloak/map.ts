@@ -198,8 +198,10 @@ function adminChange(op: string, resource: string, path: string[], e: KeycloakEv
   }
   if (POLICY_RESOURCES.has(resource)) {
     const p = representationObject(e.representation);
+    // An execution set to DISABLED (an OTP or WebAuthn step taken out of a flow) or a required action switched off.
+    const off = op === 'UPDATE' && (p?.['requirement'] === 'DISABLED' || p?.['enabled'] === false);
     return {
-      category: 'policy_change', change: VERB[op] ?? 'update', target_type: 'policy', target_id: text(p?.['id']) ?? text(path[path.length - 1]),
+      category: 'policy_change', change: off ? 'deactivate' : VERB[op] ?? 'update', target_type: 'policy', target_id: text(p?.['id']) ?? text(path[path.length - 1]),
       target_name: text(p?.['alias']) ?? text(p?.['displayName']) ?? text(p?.['name']) ?? text(p?.['providerId']), user_id: null,
     };
   }

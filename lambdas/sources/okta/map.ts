@@ -119,6 +119,9 @@ const EVENT_TYPES: Record<string, EventTypeInfo> = {
   'system.sms.send_password_reset_message': { category: 'password_reset' },
   ...lifecycle('policy_change', 'policy.lifecycle', CRUD),
   ...lifecycle('policy_change', 'policy.rule', { add: 'create', update: 'update', activate: 'activate', deactivate: 'deactivate', delete: 'delete' }),
+  // A factor (Classic) or authenticator (Identity Engine) switched on or off for the whole org: what MFA can require.
+  ...lifecycle('policy_change', 'system.mfa.factor', { activate: 'activate', deactivate: 'deactivate' }),
+  ...lifecycle('policy_change', 'security.authenticator.lifecycle', { create: 'create', update: 'update', activate: 'activate', deactivate: 'deactivate' }),
   ...lifecycle('role_change', 'user.account.privilege', { grant: 'grant', revoke: 'revoke' }),
   ...lifecycle('role_change', 'group.privilege', { grant: 'grant', revoke: 'revoke' }),
   ...lifecycle('credential_change', 'system.api_token', { create: 'create', revoke: 'revoke' }),
@@ -172,6 +175,24 @@ function debugString(d: Record<string, unknown> | null | undefined, key: string)
   return d ? text(d[key]) : null;
 }
 
+const THREAT_LEVELS = ['LOW', 'MEDIUM', 'HIGH'];
+/**
+ * ThreatInsight's `security.threat.detected` ("request from suspicious actor"): `threatDetections`
+ * is JSON, detection → level; the event's level is the highest. ThreatInsight logs only requests
+ * it judged malicious, so one without levels is HIGH.
+ */
+function threatLevel(d: Record<string, unknown> | null | undefined): string {
+  const raw = debugString(d, 'threatDetections');
+  let best = -1;
+  if (raw) {
+    try {
+      const v = JSON.parse(raw) as unknown;
+      if (v && typeof v === 'object') for (const l of Object.values(v)) best = Math.max(best, THREAT_LEVELS.indexOf(String(l).toUpperCase()));
+    } catch { /* not JSON: no levels */ }
+  }
+  return best < 0 ? 'HIGH' : THREAT_LEVELS[best]!;
+}
+
 /** `risk` is `{level=HIGH, reasons=…}`; `logOnlySecurityData` is JSON with `risk.level`. */
 function riskLevel(d: Record<string, unknown> | null | undefined): string | null {
   const risk = debugString(d, 'risk');
@@ -196,6 +217,9 @@ const ofType = (targets: Entity[], ...types: string[]) => targets.find((t) => !!
 function changeTarget(category: Category, eventType: string, targets: Entity[], debug: Record<string, unknown> | null | undefined): Target | null {
   switch (category) {
     case 'policy_change': {
+      if (eventType.startsWith('system.mfa.factor.') || eventType.startsWith('security.authenticator.')) {
+        return entity('authenticator', ofType(targets, 'Authenticator', 'AuthenticatorEntity') ?? targets.find((t) => t.type !== 'User')) ?? { type: 'authenticator', id: null, name: debugString(debug, 'factor') };
+      }
       const rule = ofType(targets, 'PolicyRule');
       const policy = ofType(targets, 'PolicyEntity', 'Policy');
       return eventType.startsWith('policy.rule.') && rule ? entity('policy_rule', rule) : entity('policy', policy) ?? entity('policy_rule', rule);
@@ -237,7 +261,8 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
   const targetUser = targets.find((t) => t.type === 'User' && t.id && t.id !== actor?.id);
   let category: Category = type?.category ?? (e.eventType.startsWith('user.lifecycle.') || e.eventType.startsWith('group.') ? 'admin' : 'other');
   if (type?.selfCategory && !targetUser) category = type.selfCategory;
-  const isChange = CHANGE_CATEGORIES.has(category);
+  // Support access granted with no user named (`user.session.impersonation.grant`) is given to the org: the actor is the admin, no user is affected.
+  const isChange = CHANGE_CATEGORIES.has(category) || (category === 'impersonation' && !targetUser);
   const subject = isChange ? ofType(targets, 'User') : targetUser ?? (actorIsUser ? actor : ofType(targets, 'User'));
   const admin = isChange ? actor : subject && actor && subject.id !== actor.id ? actor : null;
 
@@ -309,7 +334,7 @@ export function mapOktaEvent(e: OktaLogEvent, original: unknown = e): ItemResult
     correlation_id: text(e.transaction?.id),
     app_id: text(app?.id),
     app_name: text(app?.displayName) ?? text(app?.alternateId),
-    risk_level: riskLevel(debug),
+    risk_level: e.eventType === 'security.threat.detected' ? threatLevel(debug) : riskLevel(debug),
     target_type: target?.type ?? null,
     target_id: target?.id ?? null,
     target_name: target?.name ?? null,

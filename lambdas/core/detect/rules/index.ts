@@ -16,6 +16,13 @@ import mfa_required_app from './mfa_required_app/index.ts';
 import lockout_burst from './lockout_burst/index.ts';
 import otp_brute_force from './otp_brute_force/index.ts';
 import password_reset_burst from './password_reset_burst/index.ts';
+import mfa_policy_weakened from './mfa_policy_weakened/index.ts';
+import admin_role_granted from './admin_role_granted/index.ts';
+import api_credential_created from './api_credential_created/index.ts';
+import idp_trust_changed from './idp_trust_changed/index.ts';
+import impersonation from './impersonation/index.ts';
+import vendor_risk from './vendor_risk/index.ts';
+import anonymizer_sign_in from './anonymizer_sign_in/index.ts';
 import feed_silence from './feed_silence/index.ts';
 
 export const RULES = [
@@ -33,5 +40,12 @@ export const RULES = [
   lockout_burst,
   otp_brute_force,
   password_reset_burst,
+  mfa_policy_weakened,
+  admin_role_granted,
+  api_credential_created,
+  idp_trust_changed,
+  impersonation,
+  vendor_risk,
+  anonymizer_sign_in,
   feed_silence,
 ] as const;

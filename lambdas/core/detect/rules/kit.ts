@@ -93,6 +93,11 @@ export interface Rule<Id extends string = string, Sch extends Schema = Schema> {
   readonly concerns?: (e: AuthEvent) => boolean;
   /** The signal under which the events that concern it are kept as evidence (`withUser`: with who). */
   readonly records?: { readonly signal: Signal; readonly withUser?: boolean };
+  /**
+   * For a `user` rule: an event it concerns that names no user (a policy change, a federation
+   * trust) runs it on the tenant's key instead, and its alert's `user` is `*`.
+   */
+  readonly tenantWhenNoUser?: boolean;
   /** Whether its `windowMinutes` bounds how long evidence is kept (default true). */
   readonly windowKeepsEvidence?: boolean;
   /** Its step, for an event that concerns it (whether or not it is enabled: it may keep state). */
@@ -203,3 +208,47 @@ export function countRule<Id extends string>(s: CountSpec<Id>) {
     keepSuccess: (c, r) => c.within(s.signal, c.at - minutesMs(r.windowMinutes), c.at).length > 0,
   });
 }
+// ---- schema version 2: admin, policy and vendor-verdict events -----------------------------
+
+/** A change that took effect: not failed, denied or errored (some vendors log changes without a result). */
+const tookEffect = (e: AuthEvent) => e.outcome !== 'failure' && e.outcome !== 'denied' && e.outcome !== 'error' && e.outcome !== 'fraud';
+/**
+ * A sign-on / MFA policy switched off, deleted, or (where the vendor's event shows it) changed to
+ * drop its MFA requirement: the mappings write all three as `deactivate` or `delete`.
+ */
+export const isPolicyWeakened = (e: AuthEvent) => e.category === 'policy_change' && (e.change === 'deactivate' || e.change === 'delete') && tookEffect(e);
+export const isRoleGrant = (e: AuthEvent) => e.category === 'role_change' && e.change === 'grant' && tookEffect(e);
+/**
+ * An API credential created: a token, key, client secret or certificate (`create`), or API access
+ * granted to an integration by an admin (`grant` by an actor, no user affected: Okta API scopes or
+ * an API service integration, Google domain-wide delegation). A user's own OAuth consent to an
+ * app names the user and is not one.
+ */
+export const isCredentialCreated = (e: AuthEvent) => e.category === 'credential_change' && tookEffect(e)
+  && (e.change === 'create' || (e.change === 'grant' && !!(e.actor_id ?? e.actor_login) && !userOf(e)));
+/** An identity provider or federation trust added, changed or switched on (removing one is not a new trust). */
+export const isIdpTrustChange = (e: AuthEvent) => e.category === 'idp_change' && tookEffect(e)
+  && (e.change === null || e.change === 'create' || e.change === 'update' || e.change === 'activate' || e.change === 'grant');
+/** A user's session assumed, or support access granted or extended (its end or revocation is not). */
+export const isImpersonation = (e: AuthEvent) => e.category === 'impersonation' && tookEffect(e)
+  && e.change !== 'deactivate' && e.change !== 'revoke' && e.change !== 'delete';
+
+/** Vendor verdicts that mean "high risk" (lower case): levels, Google's warnings, breached-password and anomaly flags. */
+const HIGH_RISK = new Set(['high', 'very_high', 'critical', 'severe', 'suspicious', 'government_backed_attack', 'leaked_password', 'hijacked', 'anomalous_push']);
+/** Numeric risk scores (OneLogin, 0–100) above this are high. */
+export const HIGH_RISK_SCORE = 50;
+const NUMBER = /^\d+(\.\d+)?$/;
+/**
+ * The identity provider rated the event high risk (`risk_level`). Auth0's Adaptive MFA reports its
+ * confidence in the sign-in instead, so there `low` confidence is the high risk.
+ */
+export function isHighRisk(e: AuthEvent): boolean {
+  const r = e.risk_level?.toLowerCase();
+  if (!r) return false;
+  if (NUMBER.test(r)) return Number(r) > HIGH_RISK_SCORE;
+  if (e.source === 'auth0' && r === 'low') return true;
+  if (e.source === 'auth0' && r === 'high') return false;
+  return HIGH_RISK.has(r);
+}
+/** A successful sign-in the vendor flagged as coming through a proxy, Tor exit or anonymizing VPN. */
+export const isAnonymizedSignIn = (e: AuthEvent) => e.anonymizer === true && isSuccess(e);
