@@ -3,7 +3,7 @@
  * the engine the way the stream consumer does (one state per key). Used by the engine's tests
  * (test/unit/detect.test.ts) and by each rule's tests beside it (lambdas/core/detect/rules/<rule>/).
  */
-import { concernsTenant, concernsUser, emptyState, step, userOf, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { emptyState, stateKeys, step, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 import type { AuthEvent } from '../../lambdas/core/event.ts';
 import { ev } from './events.ts';
@@ -20,22 +20,20 @@ export const signIn = (uid: string, minutes: number, over: Partial<AuthEvent> = 
 export const failed = (uid: string, minutes: number, user = 'erin@example.com') =>
   ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'failure', factor: 'password', user_email: user });
 
-/** Plays events through the engine the way the stream consumer does: one state per key. */
+/** Plays events through the engine the way the stream consumer does: one state per key (`stateKeys`), named `<tenant>#<key>`. */
 export function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
   const states = new Map<string, KeyState>();
   const raised: Alert[] = [];
   const updated: Alert[] = [];
   let writes = 0;
   for (const e of events) {
-    const keys: ['user' | 'tenant', string][] = [];
-    if (concernsUser(e)) keys.push(['user', `${e.tenant}#${userOf(e)}`]);
-    if (concernsTenant(e)) keys.push(['tenant', `${e.tenant}#*`]);
-    for (const [scope, key] of keys) {
-      const r = step({ event: e, settings, state: states.get(key) ?? emptyState(), scope });
+    for (const { scope, key } of stateKeys(e)) {
+      const id = `${e.tenant}#${key}`;
+      const r = step({ event: e, settings, state: states.get(id) ?? emptyState(), scope, key });
       raised.push(...r.raise);
       updated.push(...r.update);
       if (r.changed) writes++;
-      states.set(key, r.state);
+      states.set(id, r.state);
     }
   }
   return { raised, updated, states, writes };

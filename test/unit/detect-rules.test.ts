@@ -9,7 +9,7 @@ import { AlertsConfig, RULE_NAMES } from '../../lambdas/core/detect/settings.ts'
 
 const SHIPPED = [
   'mfa_fatigue', 'push_approved_after_denials', 'brute_force', 'success_after_failures', 'bypass_code', 'fraud_report',
-  'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst', 'feed_silence',
+  'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst', 'password_spray', 'session_anomaly', 'feed_silence',
 ];
 
 /** The defaults as they were when the rules lived in settings.ts. */
@@ -26,6 +26,8 @@ const DEFAULTS: Record<string, object> = {
   impossible_travel: { enabled: true, speedKmh: 1000, minDistanceKm: 500, windowMinutes: 24 * 60 },
   mfa_required_app: { enabled: true, apps: [] },
   lockout_burst: { enabled: true, threshold: 5, windowMinutes: 15 },
+  password_spray: { enabled: true, threshold: 10, minFailures: 15, maxPerUser: 8, windowMinutes: 60 },
+  session_anomaly: { enabled: true, windowMinutes: 60, userAgent: true },
   feed_silence: { enabled: true, gapMinutes: 60, sources: {} },
 };
 
@@ -50,7 +52,7 @@ describe('detection rules registry', () => {
       if (r.id === 'feed_silence') { assert.equal(r.scope, 'feed'); assert.equal('step' in r, false); continue; }
       assert.equal(typeof (r as { step?: unknown }).step, 'function', r.id);
       assert.equal(typeof (r as { concerns?: unknown }).concerns, 'function', r.id);
-      assert.equal(r.scope, r.id === 'lockout_burst' ? 'tenant' : 'user', r.id);
+      assert.equal(r.scope, ({ lockout_burst: 'tenant', password_spray: 'ip' } as Record<string, string>)[r.id] ?? 'user', r.id);
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The detector's pure core. `step()` takes one new event and the state of its key (one user of
- * one tenant, or the whole tenant for tenant-wide rules) and returns the alerts to raise or
+ * The detector's pure core. `step()` takes one new event and the state of one of its keys (see
+ * `stateKeys`: the user, the whole tenant, or the source IP, each within one tenant) and returns the alerts to raise or
  * update and the next state. Windows are over `event_time`, so a late event counts in the window
  * it belongs to, and pair rules ("denials, then an approval") are checked from either end, so
  * the order of arrival does not matter. An event already seen (a retried stream batch) changes
@@ -65,24 +65,74 @@ export type Signal = 'push_denial' | 'failure' | 'success' | 'factor_change' | '
 
 export interface OpenAlert { readonly alert: Alert; readonly until: number }
 
+/** One vendor session of a user (`session_anomaly`): the contexts it was used in. */
+export interface SessionSeen {
+  /**
+   * Each distinct context: network (`n`, see `networkOf`) and user agent digest (`a`), either
+   * null when the event had none; first use (`f`, with its event `u`) and last use (`l`, moved
+   * only when it is a quarter of the rule's window old, so a routine session costs few writes).
+   */
+  c: { n: string | null; a: string | null; f: number; l: number; u: string }[];
+  /** The severity already alerted for the session (1 medium, 2 high): one alert per session. */
+  x?: number;
+}
+
 export interface KeyState {
   occ: Partial<Record<Signal, Occurrence[]>>;
   open: Partial<Record<RuleName, OpenAlert>>;
   profile?: Profile;
+  /** A user's recent vendor sessions (`<source_id>#<session_id>`), newest 32. */
+  sessions?: Record<string, SessionSeen>;
 }
 
 export const emptyState = (): KeyState => ({ occ: {}, open: {} });
 
-// ---- which rules an event concerns --------------------------------------------------------
+// ---- which rules an event concerns, and under which keys ----------------------------------
+
+/** The keys state is kept under (each within one tenant); `feed` rules run on the schedule instead. */
+export type Scope = 'user' | 'tenant' | 'ip';
+const SCOPES: readonly Scope[] = ['user', 'tenant', 'ip'];
 
 const ALL = RULES as readonly Rule[];
-const BY_SCOPE = { user: ALL.filter((r) => r.scope === 'user'), tenant: ALL.filter((r) => r.scope === 'tenant') };
-const concerned = (scope: 'user' | 'tenant', e: AuthEvent) => BY_SCOPE[scope].filter((r) => r.concerns?.(e));
+const BY_SCOPE = Object.fromEntries(SCOPES.map((s) => [s, ALL.filter((r) => r.scope === s)])) as Record<Scope, Rule[]>;
+/** The rules of a scope an event concerns (an event without a user only those that take one). */
+const concerned = (scope: Scope, e: AuthEvent) => {
+  const anyone = !!userOf(e);
+  return BY_SCOPE[scope].filter((r) => (anyone || r.withoutUser) && r.concerns?.(e));
+};
+
+/**
+ * The state key of a scope for an event, or null when it has none: the user (`userOf`), `*` for
+ * the tenant, `ip:<src_ip>` for the source IP (also the alert's `user`). Stored as
+ * `detect#<tenant>#<key>` (adapters/detect-state.ts).
+ */
+export function keyOf(scope: Scope, e: AuthEvent): string | null {
+  if (scope === 'user') return userOf(e);
+  if (scope === 'tenant') return TENANT_WIDE;
+  return e.src_ip ? `ip:${e.src_ip.toLowerCase()}` : null;
+}
+
+export interface StateKey { readonly scope: Scope; readonly key: string }
+
+/**
+ * The keys whose state an event is stepped on: each scope with a rule the event concerns and a
+ * key for it (the others are skipped without a state read). The stream consumer and the test kit
+ * both group by it.
+ */
+export function stateKeys(e: AuthEvent): StateKey[] {
+  const out: StateKey[] = [];
+  for (const scope of SCOPES) {
+    if (!concerned(scope, e).length) continue;
+    const key = keyOf(scope, e);
+    if (key !== null) out.push({ scope, key });
+  }
+  return out;
+}
 
 /** Whether the event can matter to its user's rules (others are skipped without a state read). */
 export const concernsUser = (e: AuthEvent) => !!userOf(e) && BY_SCOPE.user.some((r) => r.concerns?.(e));
 /** Whether the event can matter to its tenant's tenant-wide rules. */
-export const concernsTenant = (e: AuthEvent) => !!userOf(e) && BY_SCOPE.tenant.some((r) => r.concerns?.(e));
+export const concernsTenant = (e: AuthEvent) => concerned('tenant', e).length > 0;
 
 // ---- windows ----------------------------------------------------------------------------
 
@@ -119,6 +169,8 @@ export function densestWindow(occ: readonly Occurrence[], at: number, minutes: n
 export const MAX_EVIDENCE = 100;
 /** Evidence kept per signal and key (the newest): bounds the state item and the work per event. */
 export const MAX_OCCURRENCES = 500;
+/** Vendor sessions kept per user (the most recently used). */
+export const MAX_SESSIONS = 32;
 
 // ---- the step -----------------------------------------------------------------------------
 
@@ -144,16 +196,19 @@ export function keepMs(settings: AlertsConfig, tenant: string): number {
 /** How long a raised alert suppresses the next one of its rule and key (by event time). */
 export const suppressUntil = (a: Alert, settings: AlertsConfig) => Date.parse(a.last_event_time) + minutesMs(settings.suppressionMinutes);
 
-export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeyState; scope: 'user' | 'tenant' }): StepResult {
+/** Steps one event on the state of one of its keys (`key`: as `keyOf(scope, event)`, the default). */
+export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeyState; scope: Scope; key?: string }): StepResult {
   const e = o.event;
   const before = JSON.stringify(o.state);
   const state: KeyState = structuredClone(o.state);
-  const user = userOf(e);
   const out: StepResult = { state, raise: [], update: [], changed: false };
-  if (!user) return out;
+  const rules = concerned(o.scope, e);
+  // An event without a user reaches only the rules that take one ('' is then its user).
+  const user = userOf(e) ?? '';
+  const key = o.key ?? keyOf(o.scope, e);
+  if ((!user && !rules.length) || key === null) return out;
   const at = Date.parse(e.event_time);
   const uid = `${e.source_id}#${e.event_uid}`;
-  const key = o.scope === 'tenant' ? TENANT_WIDE : user;
   // A retried batch replays events: one already recorded has raised all it could.
   if (Object.values(o.state.occ).some((l) => l?.some((x) => x.uid === uid))) return out;
 
@@ -201,9 +256,8 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   };
   const within = (signal: Signal, from: number, to: number) => (state.occ[signal] ?? []).filter((x) => x.time >= from && x.time <= to);
 
-  const rules = concerned(o.scope, e);
   // The event's evidence: under each signal a rule it concerns keeps (once).
-  for (const r of rules) if (r.records) record(r.records.signal, r.records.withUser ? { user } : {});
+  for (const r of rules) if (r.records && (!r.records.when || r.records.when(e))) record(r.records.signal, r.records.withUser ? { user } : {});
   const mine: Occurrence = isSuccess(e) && o.scope === 'user'
     ? { uid, time: at, ...(e.src_ip ? { ip: e.src_ip } : {}), ...(e.factor ? { factor: e.factor } : {}) }
     : { uid, time: at };
@@ -223,9 +277,12 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
       if (ips.length > 64) p.ips = Object.fromEntries(ips.sort((a, b) => b[1][1] - a[1][1]).slice(0, 64));
     }
   }
+  const deferred: (() => void)[] = [];
   const base: Omit<RuleContext, 'emit'> = {
-    event: e, uid, at, user, mine, state, learnedSince, within,
-    window: (signal, minutes, byUser) => densestWindow(state.occ[signal] ?? [], at, minutes, byUser),
+    event: e, uid, at, user, key, mine, state, learnedSince, within,
+    window: (signal, minutes, byUser, around = at) => densestWindow(state.occ[signal] ?? [], around, minutes, byUser),
+    record: (signal, extra) => record(signal, extra),
+    ifWritten: (fn) => { deferred.push(fn); },
   };
   // One context for the event; `emit` names the rule that is running (no object per rule per event).
   let current: Rule = rules[0]!;
@@ -235,11 +292,18 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   // A success is kept only where late evidence could still pair with it (a rule says so).
   // Routine sign-ins from known places change nothing, so they cost no state write.
   if (isSuccess(e) && o.scope === 'user' && rules.some((r) => { current = r; return r.keepSuccess?.(ctx, settingsOf(r)); })) record('success', mine);
-  return finish(o, state, out, before, at);
+  return finish(o, state, out, before, at, deferred);
 }
 
-/** Prunes evidence no window can reach any more and open alerts long expired. */
-function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState, out: StepResult, before: string, at: number): StepResult {
+/**
+ * Prunes evidence no window can reach any more, open alerts long expired and idle sessions. A
+ * step that only pruned reports no change: the stale entries are out of every window, and the
+ * next write drops them (so an event that adds nothing, e.g. a routine sign-in on an IP's state,
+ * costs no write).
+ */
+function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState, out: StepResult, before: string, at: number, deferred: readonly (() => void)[] = []): StepResult {
+  const added = JSON.stringify(state) !== before;
+  if (added) for (const fn of deferred) fn();
   const keep = keepMs(o.settings, o.event.tenant);
   let horizon = at;
   for (const list of Object.values(state.occ)) for (const x of list ?? []) horizon = Math.max(horizon, x.time);
@@ -249,6 +313,12 @@ function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState
     else delete state.occ[k];
   }
   for (const [k, a] of Object.entries(state.open) as [RuleName, OpenAlert][]) if (a.until < horizon - keep) delete state.open[k];
-  out.changed = JSON.stringify(state) !== before;
+  if (state.sessions) {
+    const last = (s: SessionSeen) => Math.max(...s.c.map((x) => x.l));
+    const kept = Object.entries(state.sessions).filter(([, s]) => last(s) >= horizon - keep).sort((a, b) => last(b[1]) - last(a[1])).slice(0, MAX_SESSIONS);
+    if (kept.length) state.sessions = Object.fromEntries(kept);
+    else delete state.sessions;
+  }
+  out.changed = added && JSON.stringify(state) !== before;
   return out;
 }

@@ -14,6 +14,8 @@ import new_country from './new_country/index.ts';
 import impossible_travel from './impossible_travel/index.ts';
 import mfa_required_app from './mfa_required_app/index.ts';
 import lockout_burst from './lockout_burst/index.ts';
+import password_spray from './password_spray/index.ts';
+import session_anomaly from './session_anomaly/index.ts';
 import feed_silence from './feed_silence/index.ts';
 
 export const RULES = [
@@ -29,5 +31,7 @@ export const RULES = [
   impossible_travel,
   mfa_required_app,
   lockout_burst,
+  password_spray,
+  session_anomaly,
   feed_silence,
 ] as const;
