@@ -3,9 +3,11 @@
  * the engine the way the stream consumer does (one state per key). Used by the engine's tests
  * (test/unit/detect.test.ts) and by each rule's tests beside it (lambdas/core/detect/rules/<rule>/).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { emptyState, stateKeys, step, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
-import type { AuthEvent } from '../../lambdas/core/event.ts';
+import type { AuthEvent, SourceKind } from '../../lambdas/core/event.ts';
+import { normalizerFor } from '../../lambdas/sources/index.ts';
 import { ev } from './events.ts';
 
 export const T0 = Date.parse('2026-11-20T10:00:00.000Z');
@@ -37,4 +39,26 @@ export function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
     }
   }
   return { raised, updated, states, writes };
+}
+
+/**
+ * Every event a vendor's fixtures (test/fixtures/<kind>/*.json) normalize to that `pick` keeps,
+ * as the pipeline stores it (tenant `acme`, source `acme-<kind>`): vendor-shaped events for the
+ * rules' end-to-end tests through the real normalizer.
+ */
+export function vendorEvents(kind: SourceKind, pick: (e: AuthEvent) => boolean = () => true): AuthEvent[] {
+  const n = normalizerFor(kind)!;
+  const dir = new URL(`../fixtures/${kind}/`, import.meta.url);
+  const out: AuthEvent[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json') && !/^(expected|truth)/.test(x)).sort()) {
+    let items: unknown[];
+    try { items = n.unwrap(JSON.parse(readFileSync(new URL(f, dir), 'utf8'))); } catch { continue; } // not this vendor's delivery shape
+    for (const item of items) {
+      const r = n.normalize(item);
+      if (r.kind !== 'event') continue;
+      const e: AuthEvent = { ...r.event, tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: at(600) };
+      if (pick(e)) out.push(e);
+    }
+  }
+  return out;
 }
