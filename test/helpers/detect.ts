@@ -9,6 +9,7 @@ import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 import type { AuthEvent, SourceKind } from '../../lambdas/core/event.ts';
 import { normalizerFor } from '../../lambdas/sources/index.ts';
 import { ev } from './events.ts';
+import type { RuleScenario } from './rule-scenario.ts';
 
 export const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 export const DAY = 24 * 60;
@@ -61,4 +62,15 @@ export function vendorEvents(kind: SourceKind, pick: (e: AuthEvent) => boolean =
     }
   }
   return out;
+}
+
+/** A rule's scenario (its `scenario.ts`), normalized by the vendor's real normalizer and played: the alerts raised. */
+export function playScenario(s: RuleScenario, which: 'attack' | 'nearMiss', t0 = T0): Alert[] {
+  const n = normalizerFor(s.kind)!;
+  const events = s[which](t0).flatMap((item) => {
+    const r = n.normalize(item);
+    return r.kind === 'event' ? [{ ...r.event, tenant: 'acme', source_id: `acme-${s.kind}`, source: s.kind, ingest_time: at(600) } as AuthEvent] : [];
+  });
+  const settings = AlertsConfig.parse(s.settings ? { tenants: { acme: { rules: { [s.rule]: s.settings } } } } : {});
+  return play(events, settings).raised;
 }

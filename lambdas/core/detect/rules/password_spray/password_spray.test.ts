@@ -1,7 +1,8 @@
 /** `password_spray`: its alerts over event sequences, with the exact alerts expected. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, play, signIn, vendorEvents } from '../../../../../test/helpers/detect.ts';
+import { at, play, signIn, vendorEvents, playScenario } from '../../../../../test/helpers/detect.ts';
+import scenario from './scenario.ts';
 import { ev } from '../../../../../test/helpers/events.ts';
 import { AlertsConfig } from '../../settings.ts';
 import { isSignInFailure } from '../kit.ts';
@@ -99,4 +100,8 @@ describe('password spraying from one IP', () => {
       assert.deepEqual(play(seq).raised.map((a) => [a.rule, a.severity, a.user]), [['password_spray', 'high', `ip:${base.src_ip!.toLowerCase()}`]]);
     });
   }
+  it('its scenario, as the vendor sends it through the real normalizer: the attack raises exactly its alert, the near miss none', () => {
+    assert.deepEqual(playScenario(scenario, 'attack').map((a) => [a.rule, a.user, a.severity]), [[scenario.rule, scenario.expect.user, scenario.expect.severity]]);
+    assert.deepEqual(playScenario(scenario, 'nearMiss'), []);
+  });
 });

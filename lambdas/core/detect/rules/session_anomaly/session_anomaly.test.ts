@@ -1,7 +1,8 @@
 /** `session_anomaly`: its alerts over event sequences, with the exact alerts expected. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { play, signIn, vendorEvents } from '../../../../../test/helpers/detect.ts';
+import { play, signIn, vendorEvents, playScenario } from '../../../../../test/helpers/detect.ts';
+import scenario from './scenario.ts';
 import { AlertsConfig } from '../../settings.ts';
 import { userOf } from '../kit.ts';
 import type { AuthEvent, SourceKind } from '../../../event.ts';
@@ -90,4 +91,8 @@ describe('one vendor session used from two networks or two browsers', () => {
       assert.deepEqual(play([base, moved]).raised.map((a) => [a.rule, a.severity, a.user]), [['session_anomaly', 'medium', userOf(base)]]);
     });
   }
+  it('its scenario, as the vendor sends it through the real normalizer: the attack raises exactly its alert, the near miss none', () => {
+    assert.deepEqual(playScenario(scenario, 'attack').map((a) => [a.rule, a.user, a.severity]), [[scenario.rule, scenario.expect.user, scenario.expect.severity]]);
+    assert.deepEqual(playScenario(scenario, 'nearMiss'), []);
+  });
 });
