@@ -70,7 +70,7 @@ export interface SessionSeen {
   /**
    * Each distinct context: network (`n`, see `networkOf`) and user agent digest (`a`), either
    * null when the event had none; first use (`f`, with its event `u`) and last use (`l`, moved
-   * only when it is a quarter of the rule's window old, so a routine session costs few writes).
+   * only when it is a window old or the state is written anyway, so a routine session costs few writes).
    */
   c: { n: string | null; a: string | null; f: number; l: number; u: string }[];
   /** The severity already alerted for the session (1 medium, 2 high): one alert per session. */

@@ -6,9 +6,10 @@
  *
  * Kept in the user's state (already read for the user's sign-ins: no extra read): per session,
  * each distinct context once, with its first and last use; the last use moves only when it is a
- * quarter of the window old. A routine session costs one state write when first seen and then at
- * most one per quarter window of use (uses are compared to that recorded last use, so a change
- * up to a quarter window inside the window's edge may go unseen).
+ * window old, or for free when the step writes the state anyway. A routine session costs one
+ * state write when first seen, then at most one per window of use. A use in another context
+ * counts within two windows of the recorded last use: every change within the window of the true
+ * last use is caught, and changes up to two windows after it may count.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
