@@ -200,7 +200,7 @@ export const suppressUntil = (a: Alert, settings: AlertsConfig) => Date.parse(a.
 export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeyState; scope: Scope; key?: string }): StepResult {
   const e = o.event;
   const before = JSON.stringify(o.state);
-  const state: KeyState = structuredClone(o.state);
+  const state = JSON.parse(before) as KeyState;
   const out: StepResult = { state, raise: [], update: [], changed: false };
   const rules = concerned(o.scope, e);
   // An event without a user reaches only the rules that take one ('' is then its user).

@@ -3,7 +3,8 @@
  * minFailures failures (at most maxPerUser counted per user: more on one account is brute force,
  * `brute_force`'s case), within the window. State is keyed by tenant and IP (`ip:<addr>`, also
  * the alert's `user`). Critical when a sprayed user then signs in successfully from that IP
- * within the window: a success is kept on the IP's state only when its user, and another user,
+ * within the window: a primary sign-in (`login`; app sign-ins within a session are not read for
+ * it) is kept on the IP's state only when its user, and another user,
  * already failed from that IP within the window before it (routine sign-ins and a user's own
  * typo cost no state write; a success that arrives before the failures it follows is not kept,
  * so it cannot escalate).
@@ -38,7 +39,7 @@ export default defineRule({
     { enabled: built(enabled), threshold: count(), minFailures: count(), maxPerUser: count(), windowMinutes: built(minutes) },
     { enabled: true, threshold: 10, minFailures: 15, maxPerUser: 8, windowMinutes: 60 },
   ),
-  concerns: (e) => !!e.src_ip && (isSignInFailure(e) || isSuccess(e)),
+  concerns: (e) => !!e.src_ip && (isSignInFailure(e) || (isSuccess(e) && e.category === 'login')),
   records: { signal: 'failure', withUser: true, when: isSignInFailure },
   step(c, r) {
     const W = minutesMs(r.windowMinutes);
