@@ -1,7 +1,7 @@
 /**
  * The detector's pure core. `step()` takes one new event and the state of one of its keys (see
- * `stateKeys`: the user, the whole tenant, or the source IP, each within one tenant) and returns the alerts to raise or
- * update and the next state. Windows are over `event_time`, so a late event counts in the window
+ * `stateKeys`: the user, the whole tenant, or the source IP, each within one tenant) and returns
+ * the alerts to raise or update and the next state. Windows are over `event_time`, so a late event counts in the window
  * it belongs to, and pair rules ("denials, then an approval") are checked from either end, so
  * the order of arrival does not matter. An event already seen (a retried stream batch) changes
  * nothing. Storage of the state is the caller's (`adapters/detect-state.ts`).
@@ -70,7 +70,8 @@ export interface SessionSeen {
   /**
    * Each distinct context: network (`n`, see `networkOf`) and user agent digest (`a`), either
    * null when the event had none; first use (`f`, with its event `u`) and last use (`l`, moved
-   * only when it is a window old or the state is written anyway, so a routine session costs few writes).
+   * only when it is a window old or the state is written anyway: a routine session costs few
+   * writes).
    */
   c: { n: string | null; a: string | null; f: number; l: number; u: string }[];
   /** The severity already alerted for the session (1 medium, 2 high): one alert per session. */

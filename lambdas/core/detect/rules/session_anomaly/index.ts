@@ -2,7 +2,8 @@
  * One vendor session (`session_id`) used from two networks (IPv4 /24, IPv6 /48; an IPv4 and an
  * IPv6 address are not compared: dual-stack clients alternate between them) or with two user
  * agents within the window: one alert per session, for the session's user; medium, high when
- * both the network and the user agent changed.
+ * both the network and the user agent changed. Only events of the session's own user count: an
+ * admin's action on a user (`actor_*` set) is in the admin's session.
  *
  * Kept in the user's state (already read for the user's sign-ins: no extra read): per session,
  * each distinct context once, with its first and last use; the last use moves only when it is a
@@ -40,7 +41,8 @@ export default defineRule({
   id: 'session_anomaly',
   scope: 'user',
   settings: () => settingsOf({ enabled: built(enabled), windowMinutes: built(minutes), userAgent: z.boolean() }, { enabled: true, windowMinutes: 60, userAgent: true }),
-  concerns: (e) => !!e.session_id && (!!networkOf(e.src_ip) || !!e.user_agent),
+  // The subject's own use of the session: an admin acting on a user (actor set) uses the admin's session.
+  concerns: (e) => !!e.session_id && !e.actor_id && !e.actor_login && (!!networkOf(e.src_ip) || !!e.user_agent),
   step(c, r) {
     if (!r.enabled) return;
     const e = c.event;

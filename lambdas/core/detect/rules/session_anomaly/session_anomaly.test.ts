@@ -43,6 +43,12 @@ describe('one vendor session used from two networks or two browsers', () => {
     for (const seq of quiet) assert.equal(play(seq).raised.length, 0, seq.map((e) => `${e.src_ip} ${e.session_id}`).join(' → '));
     assert.deepEqual(play([use('a', 0, { src_ip: '2001:db8:abcd:1::10' }), use('b', 10, { src_ip: '2001:db8:beef::1' })]).raised.map((a) => a.rule), ['session_anomaly']);
   });
+  it('an admin acting on the user (actor set) is the admin\'s session, not the user\'s', () => {
+    assert.equal(play([use('a', 0), use('b', 10, { src_ip: '203.0.113.50', actor_login: 'helpdesk@example.com' })]).raised.length, 0);
+    const admin = vendorEvents('okta', (e) => e.session_id === '102sessAdmin0009');
+    assert.ok(admin.length >= 5 && new Set(admin.map((e) => e.src_ip)).size >= 2, 'one admin session, several IPs, several affected users');
+    assert.deepEqual(play(admin).raised.filter((a) => a.rule === 'session_anomaly'), []);
+  });
   it('outside the window: a use three hours after the session\'s last use elsewhere is silent', () => {
     assert.equal(play([use('a', 0), use('b', 180, { src_ip: '203.0.113.50' })]).raised.length, 0);
     const short = AlertsConfig.parse({ tenants: { acme: { rules: { session_anomaly: { windowMinutes: 10 } } } } });
