@@ -45,12 +45,14 @@ export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps
     for (let attempt = 0; ; attempt++) {
       const s = attempt === 0 && read ? read : await d.state.get(g.tenant, g.key);
       let state = s.state;
+      let json: string | undefined;
       let changed = false;
       const latest = new Map<string, Alert>();
       const raisedIds = new Set<string>();
       for (const e of g.events) {
-        const r = step({ event: e, settings: d.settings, state, scope: g.scope, key: g.key });
+        const r = step({ event: e, settings: d.settings, state, scope: g.scope, key: g.key, ...(json === undefined ? {} : { json }) });
         state = r.state;
+        json = r.json;
         changed ||= r.changed;
         for (const a of r.raise) { latest.set(a.alert_id, a); raisedIds.add(a.alert_id); }
         for (const a of r.update) latest.set(a.alert_id, a);

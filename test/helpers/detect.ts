@@ -26,13 +26,15 @@ export const failed = (uid: string, minutes: number, user = 'erin@example.com') 
 /** Plays events through the engine the way the stream consumer does: one state per key (`stateKeys`), named `<tenant>#<key>`. */
 export function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
   const states = new Map<string, KeyState>();
+  const jsons = new Map<string, string>();
   const raised: Alert[] = [];
   const updated: Alert[] = [];
   let writes = 0;
   for (const e of events) {
     for (const { scope, key } of stateKeys(e)) {
       const id = `${e.tenant}#${key}`;
-      const r = step({ event: e, settings, state: states.get(id) ?? emptyState(), scope, key });
+      const r = step({ event: e, settings, state: states.get(id) ?? emptyState(), scope, key, ...(jsons.has(id) ? { json: jsons.get(id)! } : {}) });
+      jsons.set(id, r.json);
       raised.push(...r.raise);
       updated.push(...r.update);
       if (r.changed) writes++;
