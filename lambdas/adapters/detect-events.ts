@@ -1,10 +1,10 @@
 /**
  * Runs new events through the detection rules against stored state (the detector's core loop,
- * shared by the stream handler and the backfill). Per key (the user; the tenant for tenant-wide
- * rules): read the state, step the key's events through the rules, publish new alerts, store the
+ * shared by the stream handler and the backfill). Per key (`stateKeys` in core/detect/engine.ts:
+ * the user; the tenant for tenant-wide rules; the source IP for IP-keyed rules): read the state, step the key's events through the rules, publish new alerts, store the
  * newest version of every raised or updated alert, then write the state under its version.
  */
-import { concernsTenant, concernsUser, step, TENANT_WIDE, userOf, type Alert } from '../core/detect/engine.ts';
+import { stateKeys, step, type Alert, type Scope } from '../core/detect/engine.ts';
 import type { AlertsConfig } from '../core/detect/settings.ts';
 import type { AuthEvent } from '../core/event.ts';
 import type { AlertSink, AlertStore } from './alert-sink.ts';
@@ -29,16 +29,14 @@ export interface DetectResult { raised: Alert[]; updated: Alert[]; writes: numbe
 export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps): Promise<DetectResult> {
   const out: DetectResult = { raised: [], updated: [], writes: 0 };
   const now = d.now ?? Date.now;
-  const groups = new Map<string, { tenant: string; key: string; scope: 'user' | 'tenant'; events: AuthEvent[] }>();
-  const add = (tenant: string, key: string, scope: 'user' | 'tenant', e: AuthEvent) => {
-    const id = `${tenant}#${key}`;
-    const g = groups.get(id) ?? { tenant, key, scope, events: [] };
-    g.events.push(e);
-    groups.set(id, g);
-  };
+  const groups = new Map<string, { tenant: string; key: string; scope: Scope; events: AuthEvent[] }>();
   for (const e of events) {
-    if (concernsUser(e)) add(e.tenant, userOf(e)!, 'user', e);
-    if (concernsTenant(e)) add(e.tenant, TENANT_WIDE, 'tenant', e);
+    for (const { scope, key } of stateKeys(e)) {
+      const id = `${e.tenant}#${key}`;
+      const g = groups.get(id) ?? { tenant: e.tenant, key, scope, events: [] };
+      g.events.push(e);
+      groups.set(id, g);
+    }
   }
   const list = [...groups.values()];
   // Every key's state in a few batched reads; a key re-read after a conflict is read alone.
@@ -47,12 +45,14 @@ export async function detectEvents(events: readonly AuthEvent[], d: DetectorDeps
     for (let attempt = 0; ; attempt++) {
       const s = attempt === 0 && read ? read : await d.state.get(g.tenant, g.key);
       let state = s.state;
+      let json: string | undefined;
       let changed = false;
       const latest = new Map<string, Alert>();
       const raisedIds = new Set<string>();
       for (const e of g.events) {
-        const r = step({ event: e, settings: d.settings, state, scope: g.scope });
+        const r = step({ event: e, settings: d.settings, state, scope: g.scope, key: g.key, ...(json === undefined ? {} : { json }) });
         state = r.state;
+        json = r.json;
         changed ||= r.changed;
         for (const a of r.raise) { latest.set(a.alert_id, a); raisedIds.add(a.alert_id); }
         for (const a of r.update) latest.set(a.alert_id, a);

@@ -1,9 +1,11 @@
 /**
  * Detector state in the state table.
  *
- * - `detect#<tenant>#<user>` (and `detect#<tenant>#*` for tenant-wide rules): the evidence in
- *   the windows, the open alerts and the user's sign-in profile, under optimistic concurrency (a
- *   version number), expiring by TTL once no window, suppression or profile can need them.
+ * - `detect#<tenant>#<key>`, the key from `keyOf` in core/detect/engine.ts: `<user>` (lower
+ *   case), `*` for tenant-wide rules, `ip:<address>` for IP-keyed rules: the evidence in the
+ *   windows, the open alerts, and for a user the sign-in profile and recent vendor sessions,
+ *   under optimistic concurrency (a version number), expiring by TTL once no window, suppression
+ *   or profile can need them.
  * - `feed#<source>`: when the source last delivered a new event, for feed-silence checks.
  */
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +23,7 @@ function fromItem(item: Record<string, unknown> | undefined): StoredState {
   if (!item) return { state: { occ: {}, open: {} }, version: 0 };
   const state: KeyState = { occ: (item['occ'] ?? {}) as KeyState['occ'], open: (item['open'] ?? {}) as KeyState['open'] };
   if (item['profile']) state.profile = item['profile'] as KeyState['profile'] & object;
+  if (item['sessions']) state.sessions = item['sessions'] as KeyState['sessions'] & object;
   return { state, version: Number(item['version'] ?? 0) };
 }
 
@@ -58,7 +61,7 @@ export function dynamoDetectState(o: { client: DynamoDBDocumentClient; table: st
       try {
         await o.client.send(new PutCommand({
           TableName: o.table,
-          Item: { pk: pk(tenant, key), occ: s.state.occ, open: s.state.open, ...(s.state.profile ? { profile: s.state.profile } : {}), version: s.version + 1, expires_at: expiresAt },
+          Item: { pk: pk(tenant, key), occ: s.state.occ, open: s.state.open, ...(s.state.profile ? { profile: s.state.profile } : {}), ...(s.state.sessions ? { sessions: s.state.sessions } : {}), version: s.version + 1, expires_at: expiresAt },
           ...(s.version ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.version } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }));
       } catch (err) {

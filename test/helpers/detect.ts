@@ -3,10 +3,13 @@
  * the engine the way the stream consumer does (one state per key). Used by the engine's tests
  * (test/unit/detect.test.ts) and by each rule's tests beside it (lambdas/core/detect/rules/<rule>/).
  */
-import { concernsTenant, concernsUser, emptyState, step, userOf, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { emptyState, stateKeys, step, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
-import type { AuthEvent } from '../../lambdas/core/event.ts';
+import type { AuthEvent, SourceKind } from '../../lambdas/core/event.ts';
+import { normalizerFor } from '../../lambdas/sources/index.ts';
 import { ev } from './events.ts';
+import type { RuleScenario } from './rule-scenario.ts';
 
 export const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 export const DAY = 24 * 60;
@@ -20,23 +23,56 @@ export const signIn = (uid: string, minutes: number, over: Partial<AuthEvent> = 
 export const failed = (uid: string, minutes: number, user = 'erin@example.com') =>
   ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'failure', factor: 'password', user_email: user });
 
-/** Plays events through the engine the way the stream consumer does: one state per key. */
+/** Plays events through the engine the way the stream consumer does: one state per key (`stateKeys`), named `<tenant>#<key>`. */
 export function play(events: AuthEvent[], settings = AlertsConfig.parse({})) {
   const states = new Map<string, KeyState>();
+  const jsons = new Map<string, string>();
   const raised: Alert[] = [];
   const updated: Alert[] = [];
   let writes = 0;
   for (const e of events) {
-    const keys: ['user' | 'tenant', string][] = [];
-    if (concernsUser(e)) keys.push(['user', `${e.tenant}#${userOf(e)}`]);
-    if (concernsTenant(e)) keys.push(['tenant', `${e.tenant}#*`]);
-    for (const [scope, key] of keys) {
-      const r = step({ event: e, settings, state: states.get(key) ?? emptyState(), scope });
+    for (const { scope, key } of stateKeys(e)) {
+      const id = `${e.tenant}#${key}`;
+      const r = step({ event: e, settings, state: states.get(id) ?? emptyState(), scope, key, ...(jsons.has(id) ? { json: jsons.get(id)! } : {}) });
+      jsons.set(id, r.json);
       raised.push(...r.raise);
       updated.push(...r.update);
       if (r.changed) writes++;
-      states.set(key, r.state);
+      states.set(id, r.state);
     }
   }
   return { raised, updated, states, writes };
+}
+
+/**
+ * Every event a vendor's fixtures (test/fixtures/<kind>/*.json) normalize to that `pick` keeps,
+ * as the pipeline stores it (tenant `acme`, source `acme-<kind>`): vendor-shaped events for the
+ * rules' end-to-end tests through the real normalizer.
+ */
+export function vendorEvents(kind: SourceKind, pick: (e: AuthEvent) => boolean = () => true): AuthEvent[] {
+  const n = normalizerFor(kind)!;
+  const dir = new URL(`../fixtures/${kind}/`, import.meta.url);
+  const out: AuthEvent[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json') && !/^(expected|truth)/.test(x)).sort()) {
+    let items: unknown[];
+    try { items = n.unwrap(JSON.parse(readFileSync(new URL(f, dir), 'utf8'))); } catch { continue; } // not this vendor's delivery shape
+    for (const item of items) {
+      const r = n.normalize(item);
+      if (r.kind !== 'event') continue;
+      const e: AuthEvent = { ...r.event, tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: at(600) };
+      if (pick(e)) out.push(e);
+    }
+  }
+  return out;
+}
+
+/** A rule's scenario (its `scenario.ts`), normalized by the vendor's real normalizer and played: the alerts raised. */
+export function playScenario(s: RuleScenario, which: 'attack' | 'nearMiss', t0 = T0): Alert[] {
+  const n = normalizerFor(s.kind)!;
+  const events = s[which](t0).flatMap((item) => {
+    const r = n.normalize(item);
+    return r.kind === 'event' ? [{ ...r.event, tenant: 'acme', source_id: `acme-${s.kind}`, source: s.kind, ingest_time: at(600) } as AuthEvent] : [];
+  });
+  const settings = AlertsConfig.parse(s.settings ? { tenants: { acme: { rules: { [s.rule]: s.settings } } } } : {});
+  return play(events, settings).raised;
 }

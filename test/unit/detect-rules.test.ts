@@ -12,7 +12,7 @@ const SHIPPED = [
   'mfa_fatigue', 'push_approved_after_denials', 'brute_force', 'success_after_failures', 'bypass_code', 'fraud_report',
   'factor_change', 'factor_change_new_ip', 'new_country', 'impossible_travel', 'mfa_required_app', 'lockout_burst',
   'mfa_policy_weakened', 'admin_role_granted', 'api_credential_created', 'idp_trust_changed', 'impersonation', 'vendor_risk',
-  'anonymizer_sign_in',
+  'anonymizer_sign_in', 'password_spray', 'session_anomaly',
   'feed_silence',
 ];
 
@@ -37,6 +37,8 @@ const DEFAULTS: Record<string, object> = {
   impersonation: { enabled: true },
   vendor_risk: { enabled: true },
   anonymizer_sign_in: { enabled: true, windowMinutes: 360 },
+  password_spray: { enabled: true, threshold: 10, minFailures: 15, maxPerUser: 8, windowMinutes: 60 },
+  session_anomaly: { enabled: true, windowMinutes: 60, userAgent: true },
   feed_silence: { enabled: true, gapMinutes: 60, sources: {} },
 };
 
@@ -63,7 +65,7 @@ describe('detection rules registry', () => {
       if (r.id === 'feed_silence') { assert.equal(r.scope, 'feed'); assert.equal('step' in r, false); continue; }
       assert.equal(typeof (r as { step?: unknown }).step, 'function', r.id);
       assert.equal(typeof (r as { concerns?: unknown }).concerns, 'function', r.id);
-      if (SHIPPED.includes(r.id)) assert.equal(r.scope, r.id === 'lockout_burst' ? 'tenant' : 'user', r.id);
+      assert.equal(r.scope, ({ lockout_burst: 'tenant', password_reset_burst: 'tenant', password_spray: 'ip' } as Record<string, string>)[r.id] ?? 'user', r.id);
     }
   });
 });

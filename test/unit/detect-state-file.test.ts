@@ -67,4 +67,19 @@ describe('local detector state (append-only log)', () => {
     assert.equal((await r.get('acme', 'old')).version, 1);
     r.close();
   });
+
+  it('keeps IP and tenant keys and a user\'s sessions across a reopen, as the state table does', async () => {
+    const path = file();
+    const s = fileDetectState(path, () => NOW);
+    const user: KeyState = { occ: {}, open: {}, sessions: { 'acme-okta#s1': { c: [{ n: '198.51.100.0/24', a: null, f: NOW, l: NOW, u: 'acme-okta#a' }], x: 1 } } };
+    const ip: KeyState = { occ: { failure: [{ uid: 'acme-okta#f', time: NOW, user: 'u1@example.com' }] }, open: {} };
+    await s.put('acme', 'erin@example.com', { state: user, version: 0 }, later);
+    await s.put('acme', 'ip:203.0.113.9', { state: ip, version: 0 }, later);
+    await s.put('acme', '*', { state: stateWith(1), version: 0 }, later);
+    s.close();
+    const r = fileDetectState(path, () => NOW);
+    assert.deepEqual(await r.getMany!([{ tenant: 'acme', key: 'erin@example.com' }, { tenant: 'acme', key: 'ip:203.0.113.9' }, { tenant: 'acme', key: '*' }]),
+      [{ state: user, version: 1 }, { state: ip, version: 1 }, { state: stateWith(1), version: 1 }]);
+    r.close();
+  });
 });

@@ -8,6 +8,12 @@ import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
 import type { AuthEvent } from '../../lambdas/core/event.ts';
 import { ev } from '../helpers/events.ts';
 import { at, denial, failed, play, signIn, T0 } from '../helpers/detect.ts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { emptyState, keyOf, stateKeys, step, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
+import { dynamoDetectState, type StoredState } from '../../lambdas/adapters/detect-state.ts';
+import { detectEvents } from '../../lambdas/adapters/detect-events.ts';
 
 describe('suppression', () => {
   it('later matches within the suppression window update the open alert instead of paging again', () => {
@@ -97,5 +103,67 @@ describe('state', () => {
     assert.deepEqual(bad.error!.issues[0]!.path.slice(0, 3), ['tenants', 'acme', 'rules']);
     const d = AlertsConfig.parse({ rules: { impossible_travel: { speedKmh: 800 } } });
     assert.deepEqual([d.rules.impossible_travel.speedKmh, d.rules.impossible_travel.minDistanceKm, d.rules.new_country.learningDays, d.profileDays], [800, 500, 14, 90]);
+  });
+});
+
+describe('state keys', () => {
+  const fail = (uid: string, minutes: number, user: string, ip: string | null = '203.0.113.9') =>
+    ev({ event_uid: uid, event_time: at(minutes), category: 'login', outcome: 'failure', factor: 'password', user_email: user, src_ip: ip });
+  it('each scope with a rule the event concerns, keyed as stored: the user, `*`, `ip:<addr>`', () => {
+    assert.deepEqual(stateKeys(fail('f', 0, 'Erin@Example.com')), [{ scope: 'user', key: 'erin@example.com' }, { scope: 'ip', key: 'ip:203.0.113.9' }]);
+    assert.deepEqual(stateKeys(fail('f', 0, 'erin@example.com', '2001:DB8::1')).map((k) => k.key), ['erin@example.com', 'ip:2001:db8::1']);
+    assert.deepEqual(stateKeys(fail('f', 0, 'erin@example.com', null)), [{ scope: 'user', key: 'erin@example.com' }], 'no IP, no IP key');
+    const lock = ev({ event_uid: 'l', event_time: at(0), category: 'lockout', outcome: 'success', user_email: 'erin@example.com' });
+    assert.deepEqual(stateKeys(lock), [{ scope: 'tenant', key: '*' }]);
+    assert.deepEqual(stateKeys({ ...fail('f', 0, 'x'), user_email: null }), [], 'an event without a user: no key (no rule takes one)');
+    assert.deepEqual(stateKeys(ev({ event_uid: 'lo', event_time: at(0), category: 'logout', outcome: 'success', user_email: 'erin@example.com' })), []);
+    assert.equal(keyOf('tenant', lock), '*');
+  });
+  it('the stream consumer reads and writes exactly the keys the test kit plays, in the stored format', async () => {
+    const seq = [...Array.from({ length: 15 }, (_, k) => fail(`f${k}`, k, `u${k}@example.com`)), ...[0, 1, 2, 3, 4].map((m) => ev({ event_uid: `l${m}`, event_time: at(m), category: 'lockout', outcome: 'success', user_email: `u${m}@example.com` }))];
+    const store = new Map<string, StoredState>();
+    const published: Alert[] = [];
+    const deps = {
+      settings: AlertsConfig.parse({}),
+      state: {
+        async get(tenant: string, key: string) { return structuredClone(store.get(`${tenant}#${key}`) ?? { state: emptyState(), version: 0 }); },
+        async put(tenant: string, key: string, s: StoredState) { store.set(`${tenant}#${key}`, { state: s.state, version: s.version + 1 }); },
+      },
+      feeds: { touch: async () => undefined },
+      sink: { publish: async (a: readonly Alert[]) => { published.push(...a); } },
+      store: { store: async () => 1 },
+    };
+    await detectEvents(seq, deps);
+    const played = play(seq);
+    assert.deepEqual([...store.keys()].sort(), [...played.states.keys()].sort());
+    assert.ok(store.has('acme#ip:203.0.113.9') && store.has('acme#*') && store.has('acme#u0@example.com'));
+    assert.deepEqual(published.map((a) => [a.rule, a.user]).sort(), [['lockout_burst', '*'], ['password_spray', 'ip:203.0.113.9']]);
+    assert.deepEqual(store.get('acme#ip:203.0.113.9')!.state, played.states.get('acme#ip:203.0.113.9'));
+  });
+  it('a step that only prunes stale evidence writes nothing; the next change drops it', () => {
+    const settings = AlertsConfig.parse({});
+    const stale: KeyState = { occ: { failure: [{ uid: 'acme-okta#old', time: T0, user: 'a@example.com' }] }, open: {} };
+    const ok = signIn('ok', 6 * 60, { src_ip: '203.0.113.9' });
+    const r = step({ event: ok, settings, state: stale, scope: 'ip' });
+    assert.equal(r.changed, false);
+    const next = step({ event: fail('new', 6 * 60, 'b@example.com'), settings, state: stale, scope: 'ip' });
+    assert.equal(next.changed, true);
+    assert.deepEqual(next.state.occ.failure!.map((o) => o.uid), ['acme-okta#new']);
+  });
+  it('the state table item keeps a user\'s sessions, and reads them back', async () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+    const mock = mockClient(doc);
+    const state: KeyState = { occ: {}, open: {}, sessions: { 'acme-okta#s1': { c: [{ n: '198.51.100.0/24', a: 'abc', f: T0, l: T0, u: 'acme-okta#a' }] } } };
+    mock.on(PutCommand).resolves({});
+    const s = dynamoDetectState({ client: doc, table: 'state' });
+    await s.put('acme', 'erin@example.com', { state, version: 0 }, 100);
+    const item = mock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    assert.equal(item['pk'], 'detect#acme#erin@example.com');
+    assert.deepEqual(item['sessions'], state.sessions);
+    mock.on(GetCommand).resolves({ Item: { ...item } });
+    assert.deepEqual(await s.get('acme', 'erin@example.com'), { state, version: 1 });
+    mock.on(BatchGetCommand).resolves({ Responses: { state: [{ pk: 'detect#acme#ip:203.0.113.9', occ: { failure: [] }, open: {}, version: 3 }] } });
+    assert.deepEqual(await s.getMany!([{ tenant: 'acme', key: 'ip:203.0.113.9' }]), [{ state: { occ: { failure: [] }, open: {} }, version: 3 }]);
+    mock.restore();
   });
 });

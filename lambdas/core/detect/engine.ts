@@ -1,7 +1,7 @@
 /**
- * The detector's pure core. `step()` takes one new event and the state of its key (one user of
- * one tenant, or the whole tenant for tenant-wide rules) and returns the alerts to raise or
- * update and the next state. Windows are over `event_time`, so a late event counts in the window
+ * The detector's pure core. `step()` takes one new event and the state of one of its keys (see
+ * `stateKeys`: the user, the whole tenant, or the source IP, each within one tenant) and returns
+ * the alerts to raise or update and the next state. Windows are over `event_time`, so a late event counts in the window
  * it belongs to, and pair rules ("denials, then an approval") are checked from either end, so
  * the order of arrival does not matter. An event already seen (a retried stream batch) changes
  * nothing. Storage of the state is the caller's (`adapters/detect-state.ts`).
@@ -61,35 +61,85 @@ export interface Profile {
   geo: { uid: string; time: number; lat: number; lon: number; country: string | null }[];
 }
 
-export type Signal = 'push_denial' | 'failure' | 'success' | 'factor_change' | 'lockout';
+/** The kinds of evidence kept (a rule names the one it records under; rules counting the same kind share it). */
+export type Signal = 'push_denial' | 'failure' | 'success' | 'factor_change' | 'lockout' | 'otp_failure' | 'password_reset';
 
 export interface OpenAlert { readonly alert: Alert; readonly until: number }
+
+/** One vendor session of a user (`session_anomaly`): the contexts it was used in. */
+export interface SessionSeen {
+  /**
+   * Each distinct context: network (`n`, see `networkOf`) and user agent digest (`a`), either
+   * null when the event had none; first use (`f`, with its event `u`) and last use (`l`, moved
+   * only when it is a window old or the state is written anyway: a routine session costs few
+   * writes).
+   */
+  c: { n: string | null; a: string | null; f: number; l: number; u: string }[];
+  /** The severity already alerted for the session (1 medium, 2 high): one alert per session. */
+  x?: number;
+}
 
 export interface KeyState {
   occ: Partial<Record<Signal, Occurrence[]>>;
   open: Partial<Record<RuleName, OpenAlert>>;
   profile?: Profile;
+  /** A user's recent vendor sessions (`<source_id>#<session_id>`), newest 32. */
+  sessions?: Record<string, SessionSeen>;
 }
 
 export const emptyState = (): KeyState => ({ occ: {}, open: {} });
 
-// ---- which rules an event concerns --------------------------------------------------------
+// ---- which rules an event concerns, and under which keys ----------------------------------
+
+/** The keys state is kept under (each within one tenant); `feed` rules run on the schedule instead. */
+export type Scope = 'user' | 'tenant' | 'ip';
+const SCOPES: readonly Scope[] = ['user', 'tenant', 'ip'];
 
 const ALL = RULES as readonly Rule[];
-const BY_SCOPE = {
-  user: ALL.filter((r) => r.scope === 'user'),
-  tenant: ALL.filter((r) => r.scope === 'tenant'),
-  /** The user rules that run on the tenant's key for an event without a user. */
-  userless: ALL.filter((r) => r.scope === 'user' && r.tenantWhenNoUser),
+const BY_SCOPE = Object.fromEntries(SCOPES.map((s) => [s, ALL.filter((r) => r.scope === s)])) as Record<Scope, Rule[]>;
+/** The user rules that run on the tenant's key for an event naming no user (`tenantWhenNoUser`). */
+const USERLESS = ALL.filter((r) => r.scope === 'user' && r.tenantWhenNoUser);
+/**
+ * The rules of a scope an event concerns. An event naming no user (a policy change, a federation
+ * trust) concerns only the user rules that then run on the tenant's key (`tenantWhenNoUser`).
+ */
+const concerned = (scope: Scope, e: AuthEvent) => {
+  if (userOf(e)) return BY_SCOPE[scope].filter((r) => r.concerns?.(e));
+  return scope === 'tenant' ? USERLESS.filter((r) => r.concerns?.(e)) : [];
 };
-/** The rules an event concerns on a key: on the tenant's key, an event without a user concerns only the `userless` ones. */
-const concerned = (scope: 'user' | 'tenant', e: AuthEvent, hasUser: boolean) =>
-  (scope === 'tenant' && !hasUser ? BY_SCOPE.userless : BY_SCOPE[scope]).filter((r) => r.concerns?.(e));
+
+/**
+ * The state key of a scope for an event, or null when it has none: the user (`userOf`), `*` for
+ * the tenant, `ip:<src_ip>` for the source IP (also the alert's `user`). Stored as
+ * `detect#<tenant>#<key>` (adapters/detect-state.ts).
+ */
+export function keyOf(scope: Scope, e: AuthEvent): string | null {
+  if (scope === 'user') return userOf(e);
+  if (scope === 'tenant') return TENANT_WIDE;
+  return e.src_ip ? `ip:${e.src_ip.toLowerCase()}` : null;
+}
+
+export interface StateKey { readonly scope: Scope; readonly key: string }
+
+/**
+ * The keys whose state an event is stepped on: each scope with a rule the event concerns and a
+ * key for it (the others are skipped without a state read). The stream consumer and the test kit
+ * both group by it.
+ */
+export function stateKeys(e: AuthEvent): StateKey[] {
+  const out: StateKey[] = [];
+  for (const scope of SCOPES) {
+    if (!concerned(scope, e).length) continue;
+    const key = keyOf(scope, e);
+    if (key !== null) out.push({ scope, key });
+  }
+  return out;
+}
 
 /** Whether the event can matter to its user's rules (others are skipped without a state read). */
 export const concernsUser = (e: AuthEvent) => !!userOf(e) && BY_SCOPE.user.some((r) => r.concerns?.(e));
 /** Whether the event can matter to its tenant's tenant-wide rules, or (naming no user) to a user rule that then runs tenant-wide. */
-export const concernsTenant = (e: AuthEvent) => (userOf(e) ? BY_SCOPE.tenant : BY_SCOPE.userless).some((r) => r.concerns?.(e));
+export const concernsTenant = (e: AuthEvent) => concerned('tenant', e).length > 0;
 
 // ---- windows ----------------------------------------------------------------------------
 
@@ -126,6 +176,8 @@ export function densestWindow(occ: readonly Occurrence[], at: number, minutes: n
 export const MAX_EVIDENCE = 100;
 /** Evidence kept per signal and key (the newest): bounds the state item and the work per event. */
 export const MAX_OCCURRENCES = 500;
+/** Vendor sessions kept per user (the most recently used). */
+export const MAX_SESSIONS = 32;
 
 // ---- the step -----------------------------------------------------------------------------
 
@@ -137,6 +189,8 @@ export interface StepResult {
   update: Alert[];
   /** Whether `state` differs from the input (the caller may skip the write). */
   changed: boolean;
+  /** `state` as JSON, to pass to the next step of the same key (`json`): spares serializing it again. */
+  json: string;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -151,18 +205,23 @@ export function keepMs(settings: AlertsConfig, tenant: string): number {
 /** How long a raised alert suppresses the next one of its rule and key (by event time). */
 export const suppressUntil = (a: Alert, settings: AlertsConfig) => Date.parse(a.last_event_time) + minutesMs(settings.suppressionMinutes);
 
-export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeyState; scope: 'user' | 'tenant' }): StepResult {
+/**
+ * Steps one event on the state of one of its keys (`key`: as `keyOf(scope, event)`, the
+ * default; `json`: the state as JSON, when the caller has it from the previous step).
+ */
+export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeyState; scope: Scope; key?: string; json?: string }): StepResult {
   const e = o.event;
-  const before = JSON.stringify(o.state);
-  const state: KeyState = structuredClone(o.state);
+  const before = o.json ?? JSON.stringify(o.state);
+  const state = JSON.parse(before) as KeyState;
+  const out: StepResult = { state, raise: [], update: [], changed: false, json: before };
+  const rules = concerned(o.scope, e);
+  // An event naming no user reaches only the rules that take one, on the tenant's key: its user is the tenant's.
   const named = userOf(e);
-  // An event naming no user reaches only the tenant's key (`concernsTenant`): its user is the tenant's.
-  const user = named ?? (o.scope === 'tenant' ? TENANT_WIDE : null);
-  const out: StepResult = { state, raise: [], update: [], changed: false };
-  if (!user) return out;
+  const user = named ?? TENANT_WIDE;
+  const key = o.key ?? keyOf(o.scope, e);
+  if ((!named && !rules.length) || key === null) return out;
   const at = Date.parse(e.event_time);
   const uid = `${e.source_id}#${e.event_uid}`;
-  const key = o.scope === 'tenant' ? TENANT_WIDE : user;
   // A retried batch replays events: one already recorded has raised all it could.
   if (Object.values(o.state.occ).some((l) => l?.some((x) => x.uid === uid))) return out;
 
@@ -210,9 +269,8 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   };
   const within = (signal: Signal, from: number, to: number) => (state.occ[signal] ?? []).filter((x) => x.time >= from && x.time <= to);
 
-  const rules = concerned(o.scope, e, !!named);
   // The event's evidence: under each signal a rule it concerns keeps (once).
-  for (const r of rules) if (r.records) record(r.records.signal, r.records.withUser ? { user } : {});
+  for (const r of rules) if (r.records && (!r.records.when || r.records.when(e))) record(r.records.signal, r.records.withUser ? { user } : {});
   const mine: Occurrence = isSuccess(e) && o.scope === 'user'
     ? { uid, time: at, ...(e.src_ip ? { ip: e.src_ip } : {}), ...(e.factor ? { factor: e.factor } : {}) }
     : { uid, time: at };
@@ -232,9 +290,12 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
       if (ips.length > 64) p.ips = Object.fromEntries(ips.sort((a, b) => b[1][1] - a[1][1]).slice(0, 64));
     }
   }
+  const deferred: (() => void)[] = [];
   const base: Omit<RuleContext, 'emit'> = {
-    event: e, uid, at, user, mine, state, learnedSince, within,
-    window: (signal, minutes, byUser) => densestWindow(state.occ[signal] ?? [], at, minutes, byUser),
+    event: e, uid, at, user, key, mine, state, learnedSince, within,
+    window: (signal, minutes, byUser, around = at) => densestWindow(state.occ[signal] ?? [], around, minutes, byUser),
+    record: (signal, extra) => record(signal, extra),
+    ifWritten: (fn) => { deferred.push(fn); },
   };
   // One context for the event; `emit` names the rule that is running (no object per rule per event).
   let current: Rule = rules[0]!;
@@ -244,11 +305,19 @@ export function step(o: { event: AuthEvent; settings: AlertsConfig; state: KeySt
   // A success is kept only where late evidence could still pair with it (a rule says so).
   // Routine sign-ins from known places change nothing, so they cost no state write.
   if (isSuccess(e) && o.scope === 'user' && rules.some((r) => { current = r; return r.keepSuccess?.(ctx, settingsOf(r)); })) record('success', mine);
-  return finish(o, state, out, before, at);
+  return finish(o, state, out, before, at, deferred);
 }
 
-/** Prunes evidence no window can reach any more and open alerts long expired. */
-function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState, out: StepResult, before: string, at: number): StepResult {
+/**
+ * Prunes evidence no window can reach any more, open alerts long expired and idle sessions. A
+ * step that only pruned reports no change: the stale entries are out of every window, and the
+ * next write drops them (so an event that adds nothing, e.g. a routine sign-in on an IP's state,
+ * costs no write).
+ */
+function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState, out: StepResult, before: string, at: number, deferred: readonly (() => void)[] = []): StepResult {
+  // Nothing added: nothing to write, so nothing to prune either (the state is as it came).
+  if (JSON.stringify(state) === before) return out;
+  for (const fn of deferred) fn();
   const keep = keepMs(o.settings, o.event.tenant);
   let horizon = at;
   for (const list of Object.values(state.occ)) for (const x of list ?? []) horizon = Math.max(horizon, x.time);
@@ -258,6 +327,13 @@ function finish(o: { settings: AlertsConfig; event: AuthEvent }, state: KeyState
     else delete state.occ[k];
   }
   for (const [k, a] of Object.entries(state.open) as [RuleName, OpenAlert][]) if (a.until < horizon - keep) delete state.open[k];
-  out.changed = JSON.stringify(state) !== before;
+  if (state.sessions) {
+    const last = (s: SessionSeen) => Math.max(...s.c.map((x) => x.l));
+    const kept = Object.entries(state.sessions).filter(([, s]) => last(s) >= horizon - keep).sort((a, b) => last(b[1]) - last(a[1])).slice(0, MAX_SESSIONS);
+    if (kept.length) state.sessions = Object.fromEntries(kept);
+    else delete state.sessions;
+  }
+  out.json = JSON.stringify(state);
+  out.changed = out.json !== before;
   return out;
 }

@@ -23,6 +23,8 @@ import idp_trust_changed from './idp_trust_changed/index.ts';
 import impersonation from './impersonation/index.ts';
 import vendor_risk from './vendor_risk/index.ts';
 import anonymizer_sign_in from './anonymizer_sign_in/index.ts';
+import password_spray from './password_spray/index.ts';
+import session_anomaly from './session_anomaly/index.ts';
 import feed_silence from './feed_silence/index.ts';
 
 export const RULES = [
@@ -47,5 +49,7 @@ export const RULES = [
   impersonation,
   vendor_risk,
   anonymizer_sign_in,
+  password_spray,
+  session_anomaly,
   feed_silence,
 ] as const;

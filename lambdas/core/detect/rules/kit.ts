@@ -33,6 +33,8 @@ export const single = () => settingsOf({ enabled: built(enabled) }, { enabled: t
 
 const SIGN_IN = new Set(['login', 'sso', 'mfa_verify']);
 export const isPushDenial = (e: AuthEvent) => e.factor === 'push' && (e.outcome === 'denied' || (e.outcome === 'failure' && (e.category === 'mfa_verify' || e.category === 'mfa_challenge')));
+/** A failed primary sign-in (password or federated), not a failed second factor. */
+export const isSignInFailure = (e: AuthEvent) => e.outcome === 'failure' && (e.category === 'login' || e.category === 'sso');
 export const isFailure = (e: AuthEvent) => e.outcome === 'failure' && !!e.category && SIGN_IN.has(e.category);
 export const isSuccess = (e: AuthEvent) => e.outcome === 'success' && !!e.category && SIGN_IN.has(e.category);
 export const isFactorChange = (e: AuthEvent) => (e.category === 'factor_enroll' || e.category === 'factor_remove' || e.category === 'factor_reset') && e.outcome === 'success';
@@ -65,8 +67,10 @@ export interface RuleContext {
   readonly uid: string;
   /** The event's time (ms). */
   readonly at: number;
-  /** The event's user (lower case). */
+  /** The event's user (lower case; `*` for an event naming none, which only `tenantWhenNoUser` rules see). */
   readonly user: string;
+  /** The state key the rule runs on (`keyOf`: the user, `*`, `ip:<addr>`): also its alerts' `user`. */
+  readonly key: string;
   /** The event as evidence: for a successful sign-in with its IP and factor. */
   readonly mine: Occurrence;
   /** The key's state (the engine's copy: the rule may update its own part of it). */
@@ -77,22 +81,26 @@ export interface RuleContext {
   emit(severity: Severity, evidence: readonly Occurrence[], summary: string): void;
   /** The evidence of a signal between two times (inclusive). */
   within(signal: Signal, from: number, to: number): Occurrence[];
-  /** The densest window of `minutes` of a signal's evidence that holds this event's time (`byUser`: by distinct users). */
-  window(signal: Signal, minutes: number, byUser?: boolean): Occurrence[];
+  /** The densest window of `minutes` of a signal's evidence that holds this event's time, or `around` (`byUser`: by distinct users). */
+  window(signal: Signal, minutes: number, byUser?: boolean, around?: number): Occurrence[];
+  /** Runs `fn` (an update worth no write of its own) only if this step changes the state anyway. */
+  ifWritten(fn: () => void): void;
+  /** Keeps this event as evidence under a signal (once), beyond what `records` keeps. */
+  record(signal: Signal, extra?: Partial<Occurrence>): Occurrence;
 }
 
 type Schema = { partial: z.ZodType; full: z.ZodType };
 
 export interface Rule<Id extends string = string, Sch extends Schema = Schema> {
   readonly id: Id;
-  /** Which state key the rule runs on: a user's, the tenant's, or none (`feed`: the feed-health schedule). */
-  readonly scope: 'user' | 'tenant' | 'feed';
+  /** Which state key the rule runs on (`keyOf` in ../engine.ts): a user's, the tenant's, a source IP's, or none (`feed`: the feed-health schedule). */
+  readonly scope: 'user' | 'tenant' | 'ip' | 'feed';
   /** Its settings' schemas and defaults (called once, when the config is first parsed). */
   readonly settings: () => Sch;
   /** Whether an event can matter to it (others are skipped without a state read). */
   readonly concerns?: (e: AuthEvent) => boolean;
-  /** The signal under which the events that concern it are kept as evidence (`withUser`: with who). */
-  readonly records?: { readonly signal: Signal; readonly withUser?: boolean };
+  /** The signal under which the events that concern it are kept as evidence (`withUser`: with who; `when`: only those). */
+  readonly records?: { readonly signal: Signal; readonly withUser?: boolean; readonly when?: (e: AuthEvent) => boolean };
   /**
    * For a `user` rule: an event it concerns that names no user (a policy change, a federation
    * trust) runs it on the tenant's key instead, and its alert's `user` is `*`.
@@ -107,12 +115,6 @@ export interface Rule<Id extends string = string, Sch extends Schema = Schema> {
 }
 
 export const defineRule = <Id extends string, Sch extends Schema>(r: Rule<Id, Sch>) => r;
-
-/**
- * A signal by name. The engine keeps and windows any signal alike; its `Signal` type does not
- * list the signals of rules added since (`otp_failure`, `password_reset`) yet: this is the one cast.
- */
-export const signal = (name: Signal | 'otp_failure' | 'password_reset') => name as Signal;
 
 /** Keeps this event under `signal` (once), for a rule that records only part of the events it concerns. */
 export function keep(c: RuleContext, sig: Signal, withUser = false): void {

@@ -6,7 +6,7 @@
  */
 import type { AuthEvent, Factor } from '../../../event.ts';
 import type { Occurrence } from '../../engine.ts';
-import { countRule, signal } from '../kit.ts';
+import { countRule } from '../kit.ts';
 
 const CODES = new Set<Factor>(['totp', 'sms', 'voice', 'email', 'hardware_token']);
 /** A failed verification of a one-time code. */
@@ -19,7 +19,7 @@ export default countRule({
   id: 'otp_brute_force',
   scope: 'user',
   counts: isOtpFailure,
-  signal: signal('otp_failure'),
+  signal: 'otp_failure',
   defaults: { threshold: 10, windowMinutes: 10 },
   severity: 'medium',
   wording: (n, m) => `${n} failed one-time-code verifications (TOTP, SMS, voice, e-mail, token) within ${m} min`,

@@ -4,7 +4,7 @@
  * attacker working a help desk or a recovery flow, or by a compromised admin.
  */
 import type { AuthEvent } from '../../../event.ts';
-import { countRule, signal } from '../kit.ts';
+import { countRule } from '../kit.ts';
 
 /** A password reset, recovery or account unlock (vendors file unlocks apart from resets, or with them). */
 export const isResetOrUnlock = (e: AuthEvent) => (e.category === 'password_reset' || e.category === 'unlock') && e.outcome !== 'error';
@@ -13,7 +13,7 @@ export default countRule({
   id: 'password_reset_burst',
   scope: 'tenant',
   counts: isResetOrUnlock,
-  signal: signal('password_reset'),
+  signal: 'password_reset',
   // One reset is several events (the e-mail sent, the reset done): users are counted, not events.
   distinctUsers: true,
   defaults: { threshold: 5, windowMinutes: 60 },
