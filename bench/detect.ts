@@ -88,8 +88,8 @@ function syntheticAttacks(): Attack[] {
   return out;
 }
 
-/** `bob@example.com` → `bob+a1@example.com` (a user of the day's tenant the scenario has not met). */
-const renamed = (who: string | null, k: number) => (who === null || who === '*' ? who : who.includes('@') ? who.replace('@', `+a${k}@`) : `${who}+a${k}`);
+/** `bob@example.com` → `bob+a1@example.com` (a user of the day's tenant the scenario has not met); `*` and `ip:` keys stay. */
+const renamed = (who: string | null, k: number) => (who === null || who === '*' || who.startsWith('ip:') ? who : who.includes('@') ? who.replace('@', `+a${k}@`) : `${who}+a${k}`);
 
 /** The attack corpus: every rule's scenario attack, normalized, in the day's tenant, `COPIES` times. */
 async function corpus(): Promise<{ attacks: Attack[]; settings: Record<string, unknown>; missing: string[] }> {
