@@ -53,11 +53,19 @@ function cleanDay(): AuthEvent[] {
     const [lat, lon, country] = CITIES[u % 3]!;
     const ip = `198.51.100.${u % 250}`;
     const base = { user_email: user, src_ip: ip, geo_lat: lat, geo_lon: lon, geo_country: country };
-    // ~12 sign-ins spread over the working day, each an MFA prompt then a success.
-    for (let k = 0; k < 12; k++) {
-      const t = T0 + 8 * HOUR + Math.floor(random() * 9 * HOUR);
-      out.push(ev({ ...base, event_uid: `c${seq++}`, event_time: at(t), category: 'mfa_challenge', outcome: 'challenge', factor: 'push', is_mfa: true }));
-      out.push(ev({ ...base, event_uid: `s${seq++}`, event_time: at(t + 5_000), category: 'login', outcome: 'success', factor: 'push', is_mfa: true }));
+    // ~12 sign-ins spread over the working day, each an MFA prompt then a success, in the user's
+    // vendor sessions (a new one after 2 h idle, as Okta's default) from one browser: most vendors
+    // send a session id, and session_anomaly keeps state on it.
+    const times = Array.from({ length: 12 }, () => T0 + 8 * HOUR + Math.floor(random() * 9 * HOUR)).sort((a, b) => a - b);
+    const user_agent = `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${120 + (u % 12)}.0.0.0 Safari/537.36`;
+    let session_id = '';
+    let last = 0;
+    for (const t of times) {
+      if (t - last > 2 * HOUR) session_id = `102${u.toString(36)}x${t.toString(36)}`;
+      last = t;
+      const inSession = { ...base, session_id, user_agent };
+      out.push(ev({ ...inSession, event_uid: `c${seq++}`, event_time: at(t), category: 'mfa_challenge', outcome: 'challenge', factor: 'push', is_mfa: true }));
+      out.push(ev({ ...inSession, event_uid: `s${seq++}`, event_time: at(t + 5_000), category: 'login', outcome: 'success', factor: 'push', is_mfa: true }));
       if (random() < 0.05) out.push(ev({ ...base, event_uid: `f${seq++}`, event_time: at(t - 60_000), category: 'login', outcome: 'failure', factor: 'password' }));
     }
   }
