@@ -165,12 +165,21 @@ function v6(s: string): string {
   return (zone < 0 ? s : s.slice(0, zone)).toLowerCase();
 }
 
-const COUNTRY_ALIASES: Record<string, string> = {
+/**
+ * A lookup table keyed by vendor strings, without a prototype: a key such as `toString`,
+ * `constructor` or `__proto__` in a vendor's event finds nothing instead of `Object.prototype`'s
+ * members.
+ */
+export function table<V>(entries: Record<string, V>): Readonly<Record<string, V>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, V>, entries));
+}
+
+const COUNTRY_ALIASES = table<string>({
   'south korea': 'KR', 'north korea': 'KP', russia: 'RU', 'czech republic': 'CZ', 'ivory coast': 'CI',
   uk: 'GB', 'great britain': 'GB', england: 'GB', scotland: 'GB', wales: 'GB', 'northern ireland': 'GB',
   vietnam: 'VN', laos: 'LA', syria: 'SY', iran: 'IR', taiwan: 'TW', bolivia: 'BO', venezuela: 'VE',
   tanzania: 'TZ', moldova: 'MD', 'hong kong': 'HK', macau: 'MO', 'the netherlands': 'NL', turkey: 'TR',
-};
+});
 
 const countryCache = new Map<string, string | null>();
 

@@ -23,7 +23,7 @@
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
 const Str = lazy(() => z.string().nullish());
@@ -49,7 +49,7 @@ export type Auth0Log = z.infer<typeof Auth0Log>;
 
 type Row = { category: Category; outcome: Outcome; factor?: Factor; mfa?: boolean };
 /** Event codes that matter for sign-in and MFA audits; others keep their code as `other`. */
-const CODES: Record<string, Row> = {
+const CODES = table<Row>({
   s: { category: 'login', outcome: 'success' },
   f: { category: 'login', outcome: 'failure' },
   fp: { category: 'login', outcome: 'failure', factor: 'password' },
@@ -105,9 +105,9 @@ const CODES: Record<string, Row> = {
   reset_pwd_leak: { category: 'password_reset', outcome: 'failure', factor: 'password' },
   // Guardian (MFA) settings of the tenant changed.
   gd_tenant_update: { category: 'policy_change', outcome: 'success' },
-};
+});
 
-const NO_DETAILS: Record<string, unknown> = {};
+const NO_DETAILS = table<unknown>({});
 
 /** Guardian / MFA authenticator names in `details` → canonical factor. */
 function detailFactor(details: Record<string, unknown> | null | undefined): string | null {
@@ -206,7 +206,7 @@ export function mapAuth0(l: Auth0Log, uid: string, original: unknown): ItemResul
 type ApiChange = ChangeVerdict;
 
 const API_PREFIX = /^\/api\/v2\//;
-const WRITE_VERBS: Record<string, Change> = { post: 'create', put: 'update', patch: 'update', delete: 'delete' };
+const WRITE_VERBS = table<Change>({ post: 'create', put: 'update', patch: 'update', delete: 'delete' });
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap((x) => { const t = text(x); return t ? [t] : []; }) : []);
 const joinedIds = (v: unknown) => { const l = asList(v); return l.length ? l.join(',') : null; };
 /** `auth0%7C123` in a path → `auth0|123`. */

@@ -22,17 +22,17 @@
  */
 import { createHash } from 'node:crypto';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, text, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, text, toIsoMillis, table } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 import { mapChange } from './changes.ts';
 import { build, caller, CloudTrailEvent, FEDERATED_TYPES, field, mfaDeviceFactor, result, sessionMfa, type Base, type Mapped } from './schema.ts';
 
 export { CloudTrailEvent } from './schema.ts';
 
-const CREDENTIALS: Record<string, Factor> = {
+const CREDENTIALS = table<Factor>({
   PASSWORD: 'password', EMAIL_OTP: 'email', EXTERNAL_IDP: 'external_idp',
   TOTP: 'totp', RESYNC_TOTP: 'totp', WEBAUTHN: 'webauthn', SMS: 'sms',
-};
+});
 /** Second factors Identity Center documents (`RESYNC_TOTP` re-synchronizes an authenticator app with a code). */
 const SECOND: ReadonlySet<string> = new Set(['TOTP', 'RESYNC_TOTP', 'WEBAUTHN', 'SMS']);
 /**

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis, table } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 
 const Str = lazy(() => z.string().nullish());
@@ -59,7 +59,7 @@ const DEFAULT_ADMIN_ROW: AdminRow = { category: 'other', outcome: 'unknown', sub
  *   nothing and stays `admin`.
  * - `admin_create` / `admin_delete` grant / revoke an admin role (`role_change`).
  */
-const ADMIN_ACTIONS: Record<string, AdminRow> = {
+const ADMIN_ACTIONS = table<AdminRow>({
   admin_login: { category: 'login', outcome: 'success', subject: 'self' },
   admin_login_error: { category: 'login', outcome: 'failure', subject: 'self' },
   admin_2fa_error: { category: 'mfa_verify', outcome: 'failure', subject: 'self' },
@@ -111,23 +111,23 @@ const ADMIN_ACTIONS: Record<string, AdminRow> = {
   group_create: { category: 'admin', change: 'create', target: 'group', subject: 'none' },
   group_update: { category: 'admin', change: 'update', target: 'group', subject: 'none' },
   group_delete: { category: 'admin', change: 'delete', target: 'group', subject: 'none' },
-};
+});
 
 /** The factor an admin's sign-in used, as its description names it (`"factor": "push"`). */
-const ADMIN_LOGIN_FACTORS: Record<string, Factor> = {
+const ADMIN_LOGIN_FACTORS = table<Factor>({
   push: 'push', duo_push: 'push', sms: 'sms', sms_passcode: 'sms', phone: 'voice', phone_call: 'voice', call: 'voice',
   passcode: 'totp', mobile_otp: 'totp', duo_mobile_passcode: 'totp', totp: 'totp', hardware_token: 'hardware_token', token: 'hardware_token',
   yubikey: 'hardware_token', yubikey_aes: 'hardware_token', webauthn: 'webauthn', security_key: 'webauthn', u2f: 'u2f', bypass_code: 'bypass_code',
-};
+});
 
 /** User statuses an admin can set (`user_update` `{"status": …}`) and what each does to sign-ins. */
-const USER_STATUS: Record<string, AdminRow> = {
+const USER_STATUS = table<AdminRow>({
   // A user in bypass status signs in without 2FA: the user's MFA requirement is switched off.
   bypass: { category: 'policy_change', change: 'deactivate', target: 'user', subject: 'object' },
   active: { category: 'admin', change: 'activate', target: 'user', subject: 'object' },
   disabled: { category: 'admin', change: 'deactivate', target: 'user', subject: 'object' },
   'locked out': { category: 'lockout', change: 'deactivate', outcome: 'failure', target: 'user', subject: 'object' },
-};
+});
 
 /** The description as an object when it is serialized JSON, else null (it may be free text). */
 function describe(d: DuoAdminLog['description']): Record<string, unknown> | null {

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 import { DuoAdminLog, mapDuoAdmin } from './admin-log.ts';
 
@@ -51,7 +51,7 @@ export const DuoAuthLog = lazy(() => z.object({
 export type DuoAuthLog = z.infer<typeof DuoAuthLog>;
 
 /** Duo's factor names (and the spelled-out forms some entries carry, e.g. "WebAuthn Security Key"). */
-const FACTORS: Record<string, Factor | null> = {
+const FACTORS = table<Factor | null>({
   duo_push: 'push', verified_duo_push: 'push', duo_mobile_passcode: 'totp', duo_mobile_passcode_hotp: 'totp', duo_mobile_passcode_totp: 'totp',
   phone_call: 'voice', sms_passcode: 'sms', sms_refresh: 'sms', passcode: 'totp', hardware_token: 'hardware_token',
   yubikey_passcode: 'hardware_token', yubikey_code: 'hardware_token', u2f_token: 'u2f', webauthn_security_key: 'webauthn',
@@ -60,7 +60,7 @@ const FACTORS: Record<string, Factor | null> = {
   digipass_go_7_token: 'hardware_token',
   // Not a factor: how Duo names "no second factor was used" (a trusted network, nothing available).
   trusted_network: null, not_available: null,
-};
+});
 const SPACES = /[\s-]+/g;
 const normalizeFactorName = (s: string) => s.trim().toLowerCase().replace(SPACES, '_');
 

@@ -31,7 +31,7 @@
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, lat, lon, looksLikeEmail, num, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, reject, type ItemResult } from '../../core/normalizer.ts';
 
 // Only the fields the mapping reads are declared; `z.object` strips the others (never rejects
@@ -147,10 +147,10 @@ export function entraFactor(raw: string | null): Factor | null {
 }
 
 /** Workload identities authenticate with a client credential (beta `clientCredentialType`). */
-const CLIENT_CREDENTIALS: Record<string, Factor> = {
+const CLIENT_CREDENTIALS = table<Factor>({
   certificate: 'certificate', clientAssertion: 'certificate', clientSecret: 'password',
   federatedIdentityCredential: 'external_idp', managedIdentity: 'other',
-};
+});
 
 const PREVIOUSLY = 'previously satisfied';
 /** signIn.tokenIssuerType of a sign-in whose first factor a federated identity provider (AD FS) checked. */
@@ -208,10 +208,10 @@ function mfaEvidence(s: EntraSignIn): MfaEvidence {
 
 // ---- the mapping -------------------------------------------------------------------------------
 
-const EVENT_TYPES: Record<string, string> = {
+const EVENT_TYPES = table<string>({
   interactiveUser: 'SignInLogs', nonInteractiveUser: 'NonInteractiveUserSignInLogs',
   servicePrincipal: 'ServicePrincipalSignInLogs', managedIdentity: 'ManagedIdentitySignInLogs',
-};
+});
 const WORKLOAD_TYPES = new Set(['ServicePrincipalSignInLogs', 'ManagedIdentitySignInLogs']);
 
 /** The diagnostic category this sign-in belongs to, however it arrived (Graph beta names it in `signInEventTypes`). */

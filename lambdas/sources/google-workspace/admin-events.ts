@@ -14,6 +14,7 @@
  * @example {"type":"DELEGATED_ADMIN_SETTINGS","name":"ASSIGN_ROLE","parameters":[{"name":"ROLE_NAME","value":"_HELP_DESK_ADMIN_ROLE"},{"name":"USER_EMAIL","value":"dana@example.com"}]}
  */
 import type { Category, Change, Factor, Outcome } from '../../core/event.ts';
+import { table } from '../../core/fields.ts';
 
 export interface GoogleRow {
   category: Category;
@@ -37,7 +38,7 @@ const userAdmin = (change: Change): GoogleRow => ({ category: 'admin', change, t
 const oauthApp = (change: Change): GoogleRow => ({ category: 'policy_change', change, target: 'app', targetId: 'OAUTH2_APP_ID', targetName: 'OAUTH2_APP_NAME' });
 
 /** `admin` application events. An event of the admin application not listed is an `admin` action. */
-export const ADMIN_EVENTS: Record<string, GoogleRow> = {
+export const ADMIN_EVENTS = table<GoogleRow>({
   // Delegated admin settings: roles and who holds them.
   ASSIGN_ROLE: role('grant'),
   UNASSIGN_ROLE: role('revoke'),
@@ -112,14 +113,14 @@ export const ADMIN_EVENTS: Record<string, GoogleRow> = {
   REMOVE_API_CLIENT_ACCESS: { category: 'credential_change', change: 'revoke', target: 'app', targetName: 'API_CLIENT_NAME' },
   REGENERATE_OAUTH_CONSUMER_SECRET: { category: 'credential_change', change: 'create', target: 'token', targetId: 'DOMAIN_NAME' },
   UPLOAD_OAUTH_CERTIFICATE: { category: 'credential_change', change: 'create', target: 'token', targetId: 'DOMAIN_NAME' },
-};
+});
 
 /** Any other admin event naming SSO or SAML changes the identity provider trust. */
 export const SSO_EVENT = /(^|_)(SSO|SAML)(_|$)/;
 export const ADMIN_DEFAULT: GoogleRow = { category: 'admin' };
 
 /** `token` application events: a user gives (or takes back) a third-party app OAuth access to their account. */
-export const TOKEN_EVENTS: Record<string, GoogleRow> = {
+export const TOKEN_EVENTS = table<GoogleRow>({
   authorize: { category: 'credential_change', change: 'grant', target: 'app', targetId: 'client_id', targetName: 'app_name' },
   revoke: { category: 'credential_change', change: 'revoke', target: 'app', targetId: 'client_id', targetName: 'app_name' },
-};
+});

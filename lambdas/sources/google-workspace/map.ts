@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, looksLikeEmail, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, ignore, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 import { ADMIN_DEFAULT, ADMIN_EVENTS, SSO_EVENT, TOKEN_EVENTS, type GoogleRow } from './admin-events.ts';
 
@@ -42,20 +42,20 @@ export type GoogleActivity = z.infer<typeof GoogleActivity>;
 type Params = Map<string, z.infer<typeof Parameter>>;
 
 /** `login_challenge_method` values (and `login_type` for sign-ins that name no challenge). */
-const METHODS: Record<string, Factor> = {
+const METHODS = table<Factor>({
   password: 'password', google_password: 'password', google_prompt: 'push', device_prompt: 'push', google_authenticator: 'totp', totp: 'totp',
   idv_totp: 'totp', offline_otp: 'totp', security_key: 'webauthn', passkey: 'webauthn', security_key_otp: 'hardware_token',
   idv_preregistered_phone: 'sms', idv_any_phone: 'sms', backup_code: 'bypass_code', internal_two_factor: 'other',
   third_party_sso: 'external_idp', saml: 'external_idp', email: 'email', knowledge_preregistered_email: 'email',
   none: 'unknown', none_enrolled: 'unknown',
-};
+});
 /** Factors that are not a second factor: the password itself, a federated sign-in (decided at the IdP), nothing. */
 const NOT_SECOND = new Set<Factor>(['password', 'external_idp', 'unknown']);
 const PASSED = /pass/i;
 const FAILED = /fail/i;
 
 /** `login` / `user_accounts` events, by name (the same names appear in both applications). */
-const LOGIN_EVENTS: Record<string, GoogleRow> = {
+const LOGIN_EVENTS = table<GoogleRow>({
   login_success: { category: 'login', outcome: 'success' },
   login_failure: { category: 'login', outcome: 'failure' },
   logout: { category: 'logout', outcome: 'success' },
@@ -77,9 +77,9 @@ const LOGIN_EVENTS: Record<string, GoogleRow> = {
   user_signed_out_due_to_suspicious_session_cookie: { category: 'logout', outcome: 'success' },
   risky_sensitive_action_allowed: { category: 'other', outcome: 'success' },
   risky_sensitive_action_blocked: { category: 'other', outcome: 'failure' },
-};
+});
 /** Accounts Google disabled for what it found: a password known from a leak, a hijacked account. */
-const ACCOUNT_RISK: Record<string, string> = { account_disabled_password_leak: 'leaked_password', account_disabled_hijacked: 'hijacked' };
+const ACCOUNT_RISK = table<string>({ account_disabled_password_leak: 'leaked_password', account_disabled_hijacked: 'hijacked' });
 const SUSPICIOUS_LOGINS = new Set(['suspicious_login', 'suspicious_login_less_secure_app', 'suspicious_programmatic_login']);
 
 /** What one event becomes, before the fields every event shares. */

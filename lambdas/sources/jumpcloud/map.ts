@@ -18,7 +18,7 @@
 import * as z from 'zod';
 import { lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 /**
@@ -45,7 +45,7 @@ const lower = (o: Obj | null, key: string): string => str(o, key)?.toLowerCase()
 interface EventTypeInfo { category: Category; change?: Change; factor?: Factor; selfCategory?: Category }
 
 /** The documented event types (Directory Insights API, "Event Types"), by what they mean for an audit. */
-const EVENT_TYPES: Record<string, EventTypeInfo> = {
+const EVENT_TYPES = table<EventTypeInfo>({
   // Sign-ins: Admin Portal, User Portal, SSO apps, RADIUS (documented `radius_auth`; tenants emit
   // `radius_auth_attempt`), LDAP binds, device logins.
   admin_login_attempt: { category: 'login' },
@@ -104,23 +104,23 @@ const EVENT_TYPES: Record<string, EventTypeInfo> = {
   // An admin's remote-assist session on a user's device.
   remote_session_start: { category: 'impersonation', change: 'activate' },
   remote_session_end: { category: 'impersonation', change: 'deactivate' },
-};
+});
 
 /** Categories whose initiator is the actor even when no user is affected. */
 const ACTOR_CATEGORIES = new Set<Category>(['admin', 'policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation']);
 const LOGIN_CATEGORIES = new Set<Category>(['login', 'sso']);
 /** `<object>_<verb>` event types: the verb is the change. */
-const VERB_CHANGES: Record<string, Change> = {
+const VERB_CHANGES = table<Change>({
   create: 'create', add: 'create', include: 'create', update: 'update', patch: 'update', change: 'update',
   delete: 'delete', remove: 'delete', exclude: 'delete', activate: 'activate', unsuspend: 'activate',
   deactivate: 'deactivate', suspended: 'deactivate', grant: 'grant', granted: 'grant', revoke: 'revoke', revoked: 'revoke',
-};
+});
 /** JumpCloud resource types → canonical `target_type`. */
-const TARGET_TYPES: Record<string, string> = {
+const TARGET_TYPES = table<string>({
   systemuser: 'user', user: 'user', admin: 'admin', user_group: 'group', usergroup: 'group', group: 'group',
   system_group: 'group', policy: 'policy', authnpolicy: 'policy', authpolicy: 'policy', application: 'app',
   system: 'device', radiusserver: 'radius_server', iplist: 'ip_list',
-};
+});
 const USER_RESOURCES = new Set(['systemuser', 'user', 'admin']);
 
 // Unknown event types: factor changes and lockouts recognized by name (removal checked first:

@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer, type ChangeVerdict } from '../../core/normalizer.ts';
 
 const Str = lazy(() => z.string().nullish());
@@ -61,7 +61,7 @@ type UserRow = { category: Category; outcome: Outcome };
 const ok = (category: Category): UserRow => ({ category, outcome: 'success' });
 const failed = (category: Category): UserRow => ({ category, outcome: 'failure' });
 /** `EventType` names; each `X_ERROR` is the failure of `X`. */
-const USER_EVENTS: Record<string, UserRow> = {
+const USER_EVENTS = table<UserRow>({
   LOGIN: ok('login'), LOGIN_ERROR: failed('login'),
   LOGOUT: ok('logout'), LOGOUT_ERROR: failed('logout'),
   IDENTITY_PROVIDER_LOGIN: ok('login'), IDENTITY_PROVIDER_LOGIN_ERROR: failed('login'),
@@ -77,7 +77,7 @@ const USER_EVENTS: Record<string, UserRow> = {
   IMPERSONATE: ok('impersonation'), IMPERSONATE_ERROR: failed('impersonation'),
   USER_DISABLED_BY_TEMPORARY_LOCKOUT: failed('lockout'),
   USER_DISABLED_BY_PERMANENT_LOCKOUT: failed('lockout'),
-};
+});
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Type prefixes some SPI listeners add: `access.LOGIN`, `admin.USER-DELETE`. */
@@ -92,7 +92,7 @@ export function mapKeycloak(e: KeycloakEvent, uid: string, original: unknown): I
   return isAdmin ? mapAdmin(e, uid, time, rawType, original) : mapUser(e, uid, time, rawType?.replace(ACCESS_PREFIX, '') ?? null, original);
 }
 
-const NO_DETAILS: Record<string, unknown> = {};
+const NO_DETAILS = table<unknown>({});
 
 function mapUser(e: KeycloakEvent, uid: string, time: string, type: string | null, original: unknown): ItemResult {
   const details = isObject(e.details) ? e.details : NO_DETAILS;
@@ -153,8 +153,8 @@ function userIsMfa(category: Category, factor: Factor | null): boolean | null {
 
 type AdminChange = ChangeVerdict;
 
-const VERB: Record<string, Change> = { CREATE: 'create', UPDATE: 'update', DELETE: 'delete', ACTION: 'update' };
-const GRANT: Record<string, Change> = { CREATE: 'grant', DELETE: 'revoke' };
+const VERB = table<Change>({ CREATE: 'create', UPDATE: 'update', DELETE: 'delete', ACTION: 'update' });
+const GRANT = table<Change>({ CREATE: 'grant', DELETE: 'revoke' });
 /** Authentication flows, their steps and required actions decide whether a sign-in asks for a second factor. */
 const POLICY_RESOURCES = new Set(['AUTH_FLOW', 'AUTH_EXECUTION_FLOW', 'AUTH_EXECUTION', 'AUTHENTICATOR_CONFIG', 'REQUIRED_ACTION']);
 

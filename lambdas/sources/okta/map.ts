@@ -19,7 +19,7 @@
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, lat, lon, looksLikeEmail, text, toCountryCode, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = lazy(() => z.string().nullish());
@@ -77,7 +77,7 @@ const lifecycle = (category: Category, prefix: string, verbs: Record<string, Cha
 const CRUD = { create: 'create', update: 'update', activate: 'activate', deactivate: 'deactivate', delete: 'delete' } as const;
 
 /** eventType → category (and what else the type alone says). Types not listed are `other` (or `admin`, see below). */
-const EVENT_TYPES: Record<string, EventTypeInfo> = {
+const EVENT_TYPES = table<EventTypeInfo>({
   'user.session.start': { category: 'login' },
   'user.session.end': { category: 'logout' },
   'user.session.clear': { category: 'logout' },
@@ -131,16 +131,16 @@ const EVENT_TYPES: Record<string, EventTypeInfo> = {
   ...lifecycle('credential_change', 'integration.api_service.lifecycle', { authorize: 'grant', revoke: 'revoke' }),
   ...lifecycle('idp_change', 'system.idp.lifecycle', CRUD),
   ...lifecycle('impersonation', 'user.session.impersonation', { grant: 'grant', initiate: 'activate', extend: 'update', end: 'deactivate', revoke: 'revoke' }),
-};
+});
 
 /** Admin, policy and credential changes: the actor is always the admin, the user the affected user or none. */
 const CHANGE_CATEGORIES = new Set<Category>(['admin', 'policy_change', 'role_change', 'credential_change', 'idp_change']);
 
-const RESULTS: Record<string, Outcome> = {
+const RESULTS = table<Outcome>({
   SUCCESS: 'success', ALLOW: 'success', FAILURE: 'failure', DENY: 'failure', CHALLENGE: 'challenge',
   UNANSWERED: 'failure', ABANDONED: 'failure', RATE_LIMIT: 'failure', SKIPPED: 'unknown',
   UNKNOWN: 'unknown', DEFERRED: 'unknown', SCHEDULED: 'unknown',
-};
+});
 
 /** Classic-engine factor ids (`debugData.factor`) and OIE authenticator names (`methodTypeUsed`). */
 const FACTORS: [RegExp, Factor][] = [

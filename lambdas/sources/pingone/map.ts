@@ -24,7 +24,7 @@
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
 import { canonical, type Category, type Change, type Factor, type Outcome } from '../../core/event.ts';
-import { cleanIp, looksLikeEmail, text, toIsoMillis } from '../../core/fields.ts';
+import { cleanIp, looksLikeEmail, text, toIsoMillis, table } from '../../core/fields.ts';
 import { event, parseItem, reject, type ItemResult, type Normalizer } from '../../core/normalizer.ts';
 
 const Str = lazy(() => z.string().nullish());
@@ -43,7 +43,7 @@ export const PingOneActivity = lazy(() => z.looseObject({
 export type PingOneActivity = z.infer<typeof PingOneActivity>;
 
 type Row = { category: Category; outcome?: Outcome; factor?: Factor; mfa?: boolean };
-const ACTIONS: Record<string, Row> = {
+const ACTIONS = table<Row>({
   'USER.ACCESS_ALLOWED': { category: 'sso' },
   'USER.ACCESS_DENIED': { category: 'sso', outcome: 'failure' },
   'SESSION.CREATED': { category: 'login' },
@@ -73,7 +73,7 @@ const ACTIONS: Record<string, Row> = {
   // A password reset through recovery or self-service, and a password set for the user (by an admin or an import).
   'PASSWORD.RESET': { category: 'password_reset' },
   'PASSWORD.SET': { category: 'password_reset' },
-};
+});
 
 const FACTOR_WORDS: [RegExp, Factor][] = [
   [/push|mobile app/i, 'push'], [/sms|text message/i, 'sms'], [/voice|call/i, 'voice'], [/email/i, 'email'],
@@ -85,13 +85,13 @@ const DECLINED = /reject|declin|denied by (the )?user/i;
 /** PingOne's API integrations are WORKER applications ("… of type 'WORKER' …" in the description). */
 const WORKER_APP = /type 'WORKER'/;
 const ROLE_IN_DESCRIPTION = /for role '([^']+)'/;
-const VERBS: Record<string, Change> = { CREATED: 'create', UPDATED: 'update', DELETED: 'delete' };
+const VERBS = table<Change>({ CREATED: 'create', UPDATED: 'update', DELETED: 'delete' });
 /** Action prefixes that change how users must sign in; NOTIFICATION_POLICY (message templates) is not one. */
 const POLICY_ACTIONS = new Set(['POLICY', 'SIGN_ON_POLICY', 'MFA_SETTINGS', 'PASSWORD_POLICY', 'RISK_POLICY_SET', 'DEVICE_AUTHENTICATION_POLICY', 'MFA_DEVICE_POLICY']);
-const TARGET_TYPES: Record<string, string> = {
+const TARGET_TYPES = table<string>({
   SIGN_ON_POLICY: 'policy', MFA_SETTINGS: 'policy', PASSWORD_POLICY: 'policy', RISK_POLICY: 'policy', POLICYSET: 'policy',
   APPLICATION: 'app', IDENTITY_PROVIDER: 'idp', USER: 'user', GROUP: 'group', GATEWAY: 'app',
-};
+});
 
 type Named = z.infer<typeof Named>;
 interface Change2 { category: Category; change: Change | null; targetType: string | null; target: Named | undefined; roleId?: string | null }
