@@ -4,11 +4,18 @@
  * cdk-nag acknowledgements every such function shares. Source maps only when asked
  * (`-c authtrail:sourceMaps=true`): Node reads a bundle's map at every cold start when they are on
  * (`--enable-source-maps`), about 30 ms more module load (bench/bundles.ts measures it without).
+ *
+ * The bundle is split (esbuild `splitting`): `index.mjs` and the chunks it imports hold what a cold
+ * start loads; what the code reaches only through `import()` (the S3 client of a quarantined body,
+ * the SDK's rarely used parts) sits in chunks of its own, read the first time it is needed. The
+ * asset holds them all. NodejsFunction's own bundling writes one file (`--outfile`), so the
+ * function gets its code from `bundle()` below, with the options NodejsFunction passed esbuild.
  */
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig } from '../../lambdas/core/config.ts';
@@ -55,12 +62,62 @@ export function bundleDefines(define: Record<string, string> | undefined): Recor
 /** The CDK context key that turns source maps on (stack traces with the TypeScript lines). */
 export const SOURCE_MAPS_CONTEXT = 'authtrail:sourceMaps';
 
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * esbuild run at synth, as NodejsFunction ran it, with splitting. Its fields are what the CDK's
+ * asset cache keys the bundle by (two functions with the same handler and defines share one).
+ */
+class SplitBundling implements ILocalBundling {
+  readonly entry: string;
+  readonly define: Record<string, string> | undefined;
+  constructor(handler: string, readonly sourceMaps: boolean, define: Record<string, string> | undefined) {
+    this.entry = handlerEntry(handler);
+    this.define = bundleDefines(define);
+  }
+
+  tryBundle(outputDir: string): boolean {
+    buildSync({
+      entryPoints: { index: this.entry },
+      outdir: outputDir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunk-[hash]',
+      platform: 'node',
+      target: 'node22',
+      minify: true,
+      sourcemap: this.sourceMaps,
+      mainFields: ['module', 'main'],
+      // Nothing is external but Node's built-ins: the bundle runs the SDK version the tests ran, not whatever the Lambda runtime ships.
+      banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
+      ...(this.define ? { define: this.define } : {}),
+      alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, 'node:process': LAMBDA_PROCESS },
+      absWorkingDir: PROJECT_ROOT,
+      logLevel: 'warning',
+    });
+    return true;
+  }
+}
+
+/**
+ * A handler's code: `index.mjs` and its chunks, hashed by output; built when the stack is bundled
+ * (`aws:cdk:bundling-stacks` skips it, as it skipped NodejsFunction's own bundling).
+ */
+export const bundle = (handler: string, sourceMaps: boolean, define?: Record<string, string>): lambda.Code =>
+  lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    // Never used: the local bundling always succeeds or throws esbuild's error.
+    bundling: { image: DockerImage.fromRegistry('esbuild-runs-locally'), local: new SplitBundling(handler, sourceMaps, define) },
+  });
+
 export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunctionProps): NodejsFunction {
   const sourceMaps = [true, 'true'].includes(scope.node.tryGetContext(SOURCE_MAPS_CONTEXT) as string | boolean);
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: p.logRetention });
   const fn = new NodejsFunction(scope, id, {
-    entry: handlerEntry(p.handler),
-    handler: 'handler',
+    code: bundle(p.handler, sourceMaps, p.define),
+    handler: 'index.handler',
     description: p.description,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
@@ -73,19 +130,6 @@ export function authtrailFunction(scope: Construct, id: string, p: AuthTrailFunc
       POWERTOOLS_SERVICE_NAME: p.service ?? 'authtrail',
       POWERTOOLS_METRICS_NAMESPACE: 'authtrail',
       ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
-    },
-    bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      minify: true,
-      sourceMap: sourceMaps,
-      mainFields: ['module', 'main'],
-      // Bundle the SDK version the tests ran, not whatever the Lambda runtime ships.
-      externalModules: [],
-      banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-      ...(p.define ? { define: bundleDefines(p.define) } : {}),
-      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, '--alias:node:process': LAMBDA_PROCESS },
-      forceDockerBundling: false,
     },
   });
   acknowledge(fn, 'AWSLambdaBasicExecutionRole only allows writing logs.', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');

@@ -6,8 +6,9 @@
 // only English names are needed to read vendors' country names.
 import countries from 'i18n-iso-countries/index.js';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
-import UAParser from 'ua-parser-js';
 import { isIP } from 'node:net';
+// ua-parser-js, loaded on first use.
+import lazyLibraries from './lazy-libraries.cts';
 
 countries.registerLocale(en);
 
@@ -233,7 +234,7 @@ const agentCache = new Map<string, { os: string | null; browser: string | null }
 export function parseUserAgent(ua: string): { os: string | null; browser: string | null } {
   const hit = agentCache.get(ua);
   if (hit) return hit;
-  const r = new UAParser(ua).getResult();
+  const r = new (lazyLibraries.uaParser())(ua).getResult();
   const os = [r.os.name, r.os.version].filter(Boolean).join(' ') || null;
   const browser = [r.browser.name, r.browser.major].filter(Boolean).join(' ') || null;
   const out = { os, browser };

@@ -9,7 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { findSource } from '../core/config-lookup.ts';
 import { runPoll, type PollResult } from '../core/pull.ts';
-import { documentClient } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoCursors } from '../adapters/cursors.ts';
 import { retryingFetch } from '../adapters/http.ts';
 import { resolvePullSettings } from '../adapters/pull-settings.ts';

@@ -3,9 +3,8 @@
  * over the real adapters. Environment is validated here, at cold start, naming the bad variable.
  */
 import { createIngest, type QuarantineSink } from '../core/ingest.ts';
-import { documentClient, s3Client } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoHotStore } from '../adapters/hot-store.ts';
-import { s3Quarantine } from '../adapters/quarantine.ts';
 import { resolveSecret } from '../adapters/secrets.ts';
 
 import { env, logger, metrics } from './observability.ts';
@@ -16,13 +15,18 @@ import { config, legacyHotTable } from './runtime-config.ts';
 
 export { config };
 
-// The S3 client is made on the first quarantined body, not at every cold start: most never need it.
+// The S3 client and the quarantine writer are loaded on the first quarantined body, not at every
+// cold start: most never need them (an import() the bundler keeps in the bundle, evaluated then).
 const quarantineTo = { bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID };
-let quarantine: QuarantineSink | undefined;
+let quarantine: Promise<QuarantineSink> | undefined;
+async function loadQuarantine(): Promise<QuarantineSink> {
+  const [{ s3Client }, { s3Quarantine }] = await Promise.all([import('../adapters/s3-client.ts'), import('../adapters/quarantine.ts')]);
+  return s3Quarantine({ client: s3Client(), ...quarantineTo });
+}
 
 export const ingest = createIngest({
   config,
   store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: config.retention.hotDays }),
-  quarantine: { put: (record) => (quarantine ??= s3Quarantine({ client: s3Client(), ...quarantineTo })).put(record) },
+  quarantine: { put: async (record) => (await (quarantine ??= loadQuarantine().catch((err: unknown) => { quarantine = undefined; throw err; }))).put(record) },
   secrets: resolveSecret,
 });

@@ -128,7 +128,8 @@ describe('infra: SIEM forwarding', () => {
   it('bundles: the forwarder\'s code carries its destinations without the inline token; no other function carries a destination', () => {
     const b = synth(CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
-    const texts = readdirSync(outdir).filter((d) => d.startsWith('asset.')).map((a) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8'));
+    // A bundle is its index.mjs and the chunks esbuild split off (infra/constructs/lambda.ts).
+    const texts = readdirSync(outdir).filter((d) => d.startsWith('asset.')).map((a) => readdirSync(join(outdir, a)).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(join(outdir, a, f), 'utf8')).join('\n'));
     const mine = texts.filter((t) => t.includes('lake.globex.example.com'));
     assert.equal(mine.length, 1, 'only the forwarder knows the destinations');
     assert.ok(mine[0]!.includes('/forward/acme/splunk-hec'), 'the generated secret\'s name');
