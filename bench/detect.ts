@@ -111,7 +111,7 @@ async function corpus(): Promise<{ attacks: Attack[]; settings: Record<string, u
     if (s.settings) settings[r.id] = s.settings;
     for (let k = 0; k < COPIES; k++) {
       const t0 = T0 + (7 + 5 * k) * HOUR;
-      const events = normalized(s.kind, s.attack(t0), { tenant: TENANT, sourceId: `${TENANT}-${s.kind}`, ingestTime: INGESTED }).map((e) => ({
+      const events = normalized(s.kind, [...(s.history?.(t0) ?? []), ...s.attack(t0)], { tenant: TENANT, sourceId: `${TENANT}-${s.kind}`, ingestTime: INGESTED }).map((e) => ({
         ...e, event_uid: `${e.event_uid}+a${k}`,
         user_email: renamed(e.user_email, k), user_login: renamed(e.user_login, k), user_id: renamed(e.user_id, k),
       }));

@@ -18,6 +18,12 @@ export interface RuleScenario {
   readonly kind: SourceKind;
   /** The rule's settings for the scenario's tenant, only where the defaults cannot fire (e.g. `mfa_required_app`'s `apps`). */
   readonly settings?: Record<string, unknown>;
+  /**
+   * What the rule must have learned before either sequence (a user's usual country or IP), sent
+   * and processed first. The stream reads different days and write shards in no set order, so a
+   * profile that the attack is judged against cannot arrive in the same batch as the attack.
+   */
+  history?(t0: number): readonly unknown[];
   /** The attack, as the vendor sends it, starting at `t0` (ms since the epoch), in posting order. */
   attack(t0: number): readonly unknown[];
   /** The closest sequence that must stay silent (one event short, outside the window, another user …), starting at `t0`. */

@@ -48,10 +48,18 @@ describe('every rule\'s scenario, end to end through the local collector', () =>
       }))),
       alerts: { tenants: Object.fromEntries(runnable.flatMap(([rule, s]) => sides.map((side) => [tenantOf(rule, side), { rules: { [rule]: s.settings ?? {} } }]))) },
     });
+    const post = (source: string, events: readonly unknown[]) => fetch(`${c.base}/v1/ingest/${source}`, { method: 'POST', headers: { authorization: SECRET, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    // What the rules must have learned first (a user's usual country or IP), on both sides, processed before the rest.
+    const histories = runnable.filter(([, s]) => s.history).flatMap(([rule, s]) => sides.map((side) => post(sourceOf(rule, side, s.kind), s.history!(T0))));
+    if (histories.length) {
+      for (const res of await Promise.all(histories)) assert.equal(res.status, 200, await res.text());
+      const f = await c.cli(['flush']);
+      assert.equal(f.code, 0, f.stderr);
+    }
     // Every scenario's events, posted in parallel (one JSON array per source), then one flush.
     await Promise.all(runnable.flatMap(([rule, s]) => sides.map(async (side) => {
       const events = side === 'attack' ? s.attack(T0) : s.nearMiss(T0);
-      const res = await fetch(`${c.base}/v1/ingest/${sourceOf(rule, side, s.kind)}`, { method: 'POST', headers: { authorization: SECRET, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+      const res = await post(sourceOf(rule, side, s.kind), events);
       posted.set(`${rule}/${side}`, { status: res.status, body: await res.json(), sent: events.length });
     })));
     const t = performance.now();
