@@ -2,10 +2,12 @@
  * A versioned S3 bucket in memory behind a real SDK client (aws-sdk-client-mock), with the Object
  * Lock rules the compactor depends on: a version under retention cannot be deleted by version id
  * (nor overwritten: every write is a new version), while a delete without a version id adds a
- * delete marker — in both modes. Lists, gets, puts, copies and (multi-)deletes, as S3 answers them.
+ * delete marker — in both modes. Lists, gets (whole or a byte range), puts, multipart uploads,
+ * copies and (multi-)deletes, as S3 answers them.
  */
 import {
-  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand,
+  GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, UploadPartCommand, type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
@@ -24,6 +26,8 @@ export interface VersionedS3 {
   fail(when: (command: string, input: Record<string, unknown>) => boolean): void;
   /** Moves the clock (staging objects become garbage after an hour). */
   now: number;
+  /** Multipart uploads begun and neither completed nor aborted: upload id → key. */
+  readonly uploads: Map<string, string>;
 }
 
 export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
@@ -35,6 +39,7 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
   const self: VersionedS3 = {
     s3,
     calls,
+    uploads: new Map(),
     now: Date.parse('2026-11-28T05:00:00Z'),
     current(prefix = '') {
       const m = new Map<string, Uint8Array>();
@@ -62,8 +67,11 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
   });
   mock.on(GetObjectCommand).callsFake((i) => {
     check('GetObjectCommand', i);
-    const body = self.current().get(i.Key!);
-    if (!body) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    const whole = self.current().get(i.Key!);
+    if (!whole) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    const range = i.Range ? /^bytes=(\d+)-(\d+)$/.exec(i.Range) : null;
+    if (i.Range && !range) throw new Error(`unsupported Range ${i.Range}`);
+    const body = range ? whole.subarray(Number(range[1]), Number(range[2]) + 1) : whole;
     const stream = Object.assign(Readable.from([body]), { transformToByteArray: async () => body, transformToString: async () => new TextDecoder().decode(body) });
     return { Body: stream as never };
   });
@@ -78,6 +86,44 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
     const page = keys.slice(start, start + 3);
     const modified = (k: string) => new Date(store.get(k)!.at(-1)!.modified);
     return { Contents: page.map((Key) => ({ Key, LastModified: modified(Key) })), NextContinuationToken: start + 3 < keys.length ? String(start + 3) : undefined };
+  });
+  const parts = new Map<string, { key: string; retainUntil?: number | undefined; parts: Map<number, Uint8Array> }>();
+  mock.on(CreateMultipartUploadCommand).callsFake((i) => {
+    check('CreateMultipartUploadCommand', i);
+    const id = `upload-${++n}`;
+    parts.set(id, { key: i.Key!, retainUntil: i.ObjectLockRetainUntilDate ? new Date(i.ObjectLockRetainUntilDate as Date).getTime() : undefined, parts: new Map() });
+    self.uploads.set(id, i.Key!);
+    return { UploadId: id };
+  });
+  mock.on(UploadPartCommand).callsFake((i) => {
+    check('UploadPartCommand', i);
+    const u = parts.get(i.UploadId!);
+    if (!u || u.key !== i.Key) throw Object.assign(new Error('The specified upload does not exist.'), { name: 'NoSuchUpload' });
+    u.parts.set(i.PartNumber!, toBytes(i.Body));
+    return { ETag: `"${i.UploadId}-${i.PartNumber}"` };
+  });
+  mock.on(CompleteMultipartUploadCommand).callsFake((i) => {
+    check('CompleteMultipartUploadCommand', i);
+    const u = parts.get(i.UploadId!);
+    if (!u || u.key !== i.Key) throw Object.assign(new Error('The specified upload does not exist.'), { name: 'NoSuchUpload' });
+    const listed: CompletedPart[] = i.MultipartUpload?.Parts ?? [];
+    if (!listed.length || listed.some((x, j) => x.PartNumber !== j + 1 || x.ETag !== `"${i.UploadId}-${x.PartNumber}"` || !u.parts.has(x.PartNumber!))) {
+      throw Object.assign(new Error('One or more of the specified parts could not be found.'), { name: 'InvalidPart' });
+    }
+    const chunks: Uint8Array[] = listed.map((x) => u.parts.get(x.PartNumber!)!);
+    const body = new Uint8Array(chunks.reduce((m, c) => m + c.length, 0));
+    let at = 0;
+    for (const c of chunks) { body.set(c, at); at += c.length; }
+    put(u.key, body, u.retainUntil);
+    parts.delete(i.UploadId!);
+    self.uploads.delete(i.UploadId!);
+    return {};
+  });
+  mock.on(AbortMultipartUploadCommand).callsFake((i) => {
+    check('AbortMultipartUploadCommand', i);
+    parts.delete(i.UploadId!);
+    self.uploads.delete(i.UploadId!);
+    return {};
   });
   mock.on(CopyObjectCommand).callsFake((i) => {
     check('CopyObjectCommand', i);
