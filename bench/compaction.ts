@@ -36,6 +36,9 @@ export interface CompactionMeasure {
   readonly ms_per_mb: number;
   /** Rows merged per second (read, check, merge, encode, stage, read back, commit, swap). */
   readonly rows_per_second: number;
+  /** The same per second of CPU time (user + system) the process spent: what a shared machine's load does not skew. */
+  readonly cpu_ms: number;
+  readonly rows_per_cpu_second: number;
   /** The process's RSS at its highest during the compaction, and that less the RSS before it started. */
   readonly peak_rss_mb: number;
   readonly peak_rss_over_start_mb: number;
@@ -77,8 +80,11 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
   const send = vs.s3.send;
   vs.s3.send = ((...args: Parameters<typeof send>) => { peak = Math.max(peak, process.memoryUsage.rss()); return send.apply(vs.s3, args); }) as typeof send;
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await compactor({ s3: vs.s3, bucket: 'bench', state, now: () => vs.now }).compactTenant(tenant, { day: dt });
   const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   peak = Math.max(peak, process.memoryUsage.rss());
   vs.s3.send = send;
   const d = r.days[0];
@@ -88,7 +94,7 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
     objects_before: before, objects_after: vs.current(prefix).size, rows: d.rows,
     parquet_bytes_in: d.bytesIn, parquet_bytes_out: d.bytesOut,
     ms: Math.round(ms), ms_per_object: +(ms / before).toFixed(2), ms_per_mb: Math.round(ms / (d.bytesIn / 1024 ** 2)),
-    rows_per_second: Math.round(d.rows / (ms / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start),
+    rows_per_second: Math.round(d.rows / (ms / 1000)), cpu_ms: Math.round(cpuMs), rows_per_cpu_second: Math.round(d.rows / (cpuMs / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start),
     verify_findings: v.findings.length,
   };
 }
@@ -155,6 +161,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const perObject = values['per-object'] ? Number(values['per-object']) : BUSY_TENANT_DAY.perObject;
   const m = await measureBatches(tenantDay({ ...BUSY_TENANT_DAY, rows, perObject }));
   const full = BUSY_TENANT_DAY.rows;
-  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s (the full day: ${Math.round(full / m.rows_per_second)} s), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start); verify: ${m.verify_findings} findings`);
-  console.log(JSON.stringify({ per_object: perObject, ...m, full_day_rows: full, full_day_seconds_at_this_rate: Math.round(full / m.rows_per_second) }));
+  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s, ${m.rows_per_cpu_second} rows per CPU-second (the full day: ${Math.round(full / m.rows_per_second)} s, ${Math.round(full / m.rows_per_cpu_second)} s of CPU), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start); verify: ${m.verify_findings} findings`);
+  console.log(JSON.stringify({ per_object: perObject, ...m, full_day_rows: full, full_day_seconds_at_this_rate: Math.round(full / m.rows_per_second), full_day_cpu_seconds: Math.round(full / m.rows_per_cpu_second) }));
 }

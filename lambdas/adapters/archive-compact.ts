@@ -332,7 +332,12 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       }
       if (cur) await close();
     } catch (err) {
+      // Nothing names these yet: what is staged goes (or, if that fails, a later run's garbage sweep takes it).
       await cur?.up.abort();
+      try {
+        await deleteKeys(outputs.map((x) => staging[x.key]!));
+        for (const x of outputs) staged.delete(staging[x.key]!);
+      } catch { /* garbage for a later run */ }
       if (err instanceof MergeOrderError) throw new CompactionError(`${p.tenant} ${p.dt}: ${err.message}; nothing was replaced`);
       throw err;
     }

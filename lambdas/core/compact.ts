@@ -18,11 +18,12 @@
  *    objects it replaces, by the same compare-and-set on the tenant's chain head as the archiver
  *    (with a commit record named after the old set, so two compactors commit it once), and
  *    publish it.
- * 4. Delete the old objects, then copy the staged output to its final key under `events/`, then
- *    delete the staging copy.
+ * 4. Delete the old objects, then copy the staged outputs to their final keys under `events/`,
+ *    then delete the staging copies.
  *
- * A crash before 3 leaves the old set listed and in place, and a staging object no digest names:
- * garbage, which a later run deletes. A crash after 3 leaves a committed replacement that is not
+ * A crash before 3 leaves the old set listed and in place, and staging objects no digest names
+ * (or a multipart upload never completed, which the bucket's lifecycle rule aborts): garbage,
+ * which a later run deletes. A crash after 3 leaves a committed replacement that is not
  * finished; every run first finishes every such replacement from the chain (step 4 is
  * idempotent). Between 3 and the end of 4, `verify` counts the replacement as in progress: each
  * new object is in place or staged with its recorded hash, each old one is in place or deleted.

@@ -203,6 +203,49 @@ async function archived(o: { objectLockDays?: number } = {}) {
 
 const objectsOf = (vs: VersionedS3, tenant: string, dt: string) => [...vs.current(`events/tenant=${tenant}/dt=${dt}/`).keys()];
 
+/**
+ * A tenant-day of 1,200 rows in 24 small objects, and a size cap that holds two of the merge's
+ * 100-row row groups (with the footer) but not three.
+ */
+async function splitDay(interleave = true) {
+  // 1,200 rows in 24 batches whose times interleave (every input spans the day; or, not
+  // interleaved, batch b holds hour b) with many equal
+  // event_times (runs that cross row groups), merged in row groups of 100 rows.
+  const vs = versionedS3();
+  vs.now = NOW;
+  const state = memoryArchiveState();
+  const writer = archiveWriter({ s3: vs.s3, bucket: BUCKET, state, now: () => new Date(vs.now) });
+  const all: AuthEvent[] = [];
+  for (let b = 0; b < 24; b++) {
+    const records: ArchiveRecord[] = [];
+    for (let i = 0; i < 50; i++) {
+      const n = b * 50 + i;
+      const e = ev({ event_uid: `u${String((n * 7919) % 1200).padStart(4, '0')}`, source_id: n % 3 ? 'acme-okta' : 'acme-duo', event_time: `2026-11-20T${String(interleave ? (n * 13) % 24 : Math.floor(n / 50)).padStart(2, '0')}:${String(n % 2 ? 0 : 30).padStart(2, '0')}:00.000Z`, user_login: `u${n % 17}@example.com`, raw: JSON.stringify({ n, nonce: sha256Hex(`n${n}`).repeat(3) }) });
+      all.push(e);
+      records.push({ seq: String(1_000_000 + n), pk: `${e.source_id}#${e.event_uid}`, event: e });
+    }
+    await writer.archive({ stream: STREAM, records });
+  }
+  const before = await rowsOf(vs);
+  // The row groups' and footers' sizes as the compactor's encoder writes them (the same rows in
+  // the same order; incompressible raw JSON, so row groups, not footers, make up an object).
+  const bw = new ByteWriter();
+  const enc = archiveParquetStream(bw);
+  const groups: number[] = [];
+  const footers: number[] = [];
+  const sorted = sortRows(all);
+  for (let i = 0; i < sorted.length; i += 100) { const at = bw.offset; await enc.write(sorted.slice(i, i + 100)); groups.push(bw.offset - at); footers.push(enc.footerBytes()); }
+  assert.ok(Math.max(...groups) < Math.min(...groups) * 1.1, `row groups of about one size: ${groups.join(' ')}`);
+  // An object ends when another row group of the last one's size and the footer grown by a row
+  // group's share would pass the cap: after its second row group, not its first.
+  const g = Math.max(...groups);
+  const keepsFirst = 4 + 2 * g + 2 * footers[0]!;
+  const endsSecond = 4 + 3 * Math.min(...groups) + 1.5 * footers[1]!;
+  assert.ok(keepsFirst < endsSecond);
+  const cap = Math.round((keepsFirst + endsSecond) / 2);
+  return { vs, state, all, before, cap };
+}
+
 describe('the compactor against a versioned S3 in memory', () => {
   it('merges each closed tenant-day into one object: the same rows, sorted, verify green; today and the unclosed day stay; a rerun is a no-op', async () => {
     const a = await archived();
@@ -235,40 +278,7 @@ describe('the compactor against a versioned S3 in memory', () => {
   });
 
   it('a byte cap splits the merge into objects of whole row groups up to the cap: exactly the expected count, each sorted, the same rows, verify green; parts go up as a multipart upload', async () => {
-    // 1,200 rows in 24 batches whose times interleave (every input spans the day) with many equal
-    // event_times (runs that cross row groups), merged in row groups of 100 rows.
-    const vs = versionedS3();
-    vs.now = NOW;
-    const state = memoryArchiveState();
-    const writer = archiveWriter({ s3: vs.s3, bucket: BUCKET, state, now: () => new Date(vs.now) });
-    const all: AuthEvent[] = [];
-    for (let b = 0; b < 24; b++) {
-      const records: ArchiveRecord[] = [];
-      for (let i = 0; i < 50; i++) {
-        const n = b * 50 + i;
-        const e = ev({ event_uid: `u${String((n * 7919) % 1200).padStart(4, '0')}`, source_id: n % 3 ? 'acme-okta' : 'acme-duo', event_time: `2026-11-20T${String((n * 13) % 24).padStart(2, '0')}:${String(n % 2 ? 0 : 30).padStart(2, '0')}:00.000Z`, user_login: `u${n % 17}@example.com`, raw: JSON.stringify({ n, nonce: sha256Hex(`n${n}`).repeat(3) }) });
-        all.push(e);
-        records.push({ seq: String(1_000_000 + n), pk: `${e.source_id}#${e.event_uid}`, event: e });
-      }
-      await writer.archive({ stream: STREAM, records });
-    }
-    const before = await rowsOf(vs);
-    // The row groups' and footers' sizes as the compactor's encoder writes them (the same rows in
-    // the same order; incompressible raw JSON, so row groups, not footers, make up an object).
-    const bw = new ByteWriter();
-    const enc = archiveParquetStream(bw);
-    const groups: number[] = [];
-    const footers: number[] = [];
-    const sorted = sortRows(all);
-    for (let i = 0; i < sorted.length; i += 100) { const at = bw.offset; await enc.write(sorted.slice(i, i + 100)); groups.push(bw.offset - at); footers.push(enc.footerBytes()); }
-    assert.ok(Math.max(...groups) < Math.min(...groups) * 1.1, `row groups of about one size: ${groups.join(' ')}`);
-    // An object ends when another row group of the last one's size and the footer grown by a row
-    // group's share would pass the cap: after its second row group, not its first.
-    const g = Math.max(...groups);
-    const keepsFirst = 4 + 2 * g + 2 * footers[0]!;
-    const endsSecond = 4 + 3 * Math.min(...groups) + 1.5 * footers[1]!;
-    assert.ok(keepsFirst < endsSecond);
-    const cap = Math.round((keepsFirst + endsSecond) / 2);
+    const { vs, state, all, before, cap } = await splitDay();
     const r = await archiveCompactor({ s3: vs.s3, bucket: BUCKET, state, now: () => vs.now, sizeCap: cap, rowGroupRows: 100, partSize: 1024 }).compactTenant('acme', { day: '2026-11-20' });
     assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.inputs, d.outputs, d.objectsAfter, d.rows]), [[24, 24, 6, 6, 1200]]);
     const outputs = [...vs.current('events/tenant=acme/dt=2026-11-20/')];
@@ -437,6 +447,19 @@ describe('the compactor against a versioned S3 in memory', () => {
     await assert.rejects(a.compactor().compactTenant('acme', { day: '2026-11-20' }), (err: Error) => err instanceof CompactionError && /differs from what its digest recorded: run authtrail verify/.test(err.message));
     assert.equal(objectsOf(a.vs, 'acme', '2026-11-20').length, 4);
     assert.deepEqual([...a.vs.current('compaction/').keys()], []);
+  });
+
+  it('an input that differs from its digest, found after outputs were staged: they are deleted, nothing replaced', async () => {
+    const { vs, state, cap } = await splitDay(false);
+    // The input the merge opens last (hour 23).
+    const inputs = [...vs.current('events/tenant=acme/dt=2026-11-20/').keys()];
+    const last = inputs[inputs.length - 1]!;
+    await vs.s3.send(new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: BUCKET, Key: last, Body: 'tampered' }));
+    const c = archiveCompactor({ s3: vs.s3, bucket: BUCKET, state, now: () => vs.now, sizeCap: cap, rowGroupRows: 100, prefetch: 1 });
+    await assert.rejects(c.compactTenant('acme', { day: '2026-11-20' }), /differs from what its digest recorded/);
+    assert.ok(vs.calls.filter((x) => x.command === 'PutObjectCommand' && String(x.input['Key']).startsWith('compaction/')).length >= 1, 'an output was staged before the bad input was read');
+    assert.deepEqual([...vs.current('compaction/').keys()], []);
+    assert.deepEqual([...vs.current('events/tenant=acme/dt=2026-11-20/').keys()], inputs);
   });
 
   it('--day: today is refused in one line; yesterday (not yet closed) is compacted when asked by name', async () => {
