@@ -42,6 +42,9 @@ export interface CompactionMeasure {
   /** The process's RSS at its highest during the compaction, and that less the RSS before it started. */
   readonly peak_rss_mb: number;
   readonly peak_rss_over_start_mb: number;
+  /** The V8 heap in use at its highest during the compaction (garbage included), and before it. */
+  readonly peak_heap_mb: number;
+  readonly start_heap_mb: number;
   /** Findings of `verify` after the compaction (0). */
   readonly verify_findings: number;
 }
@@ -77,8 +80,15 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
   (globalThis as { gc?: () => void }).gc?.();
   const start = process.memoryUsage.rss();
   let peak = start;
+  const startHeap = process.memoryUsage().heapUsed;
+  let peakHeap = startHeap;
   const send = vs.s3.send;
-  vs.s3.send = ((...args: Parameters<typeof send>) => { peak = Math.max(peak, process.memoryUsage.rss()); return send.apply(vs.s3, args); }) as typeof send;
+  vs.s3.send = ((...args: Parameters<typeof send>) => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    return send.apply(vs.s3, args);
+  }) as typeof send;
   const t = performance.now();
   const cpu0 = process.cpuUsage();
   const r = await compactor({ s3: vs.s3, bucket: 'bench', state, now: () => vs.now }).compactTenant(tenant, { day: dt });
@@ -94,7 +104,7 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
     objects_before: before, objects_after: vs.current(prefix).size, rows: d.rows,
     parquet_bytes_in: d.bytesIn, parquet_bytes_out: d.bytesOut,
     ms: Math.round(ms), ms_per_object: +(ms / before).toFixed(2), ms_per_mb: Math.round(ms / (d.bytesIn / 1024 ** 2)),
-    rows_per_second: Math.round(d.rows / (ms / 1000)), cpu_ms: Math.round(cpuMs), rows_per_cpu_second: Math.round(d.rows / (cpuMs / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start),
+    rows_per_second: Math.round(d.rows / (ms / 1000)), cpu_ms: Math.round(cpuMs), rows_per_cpu_second: Math.round(d.rows / (cpuMs / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start), peak_heap_mb: mb(peakHeap), start_heap_mb: mb(startHeap),
     verify_findings: v.findings.length,
   };
 }
@@ -161,6 +171,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const perObject = values['per-object'] ? Number(values['per-object']) : BUSY_TENANT_DAY.perObject;
   const m = await measureBatches(tenantDay({ ...BUSY_TENANT_DAY, rows, perObject }));
   const full = BUSY_TENANT_DAY.rows;
-  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s, ${m.rows_per_cpu_second} rows per CPU-second (the full day: ${Math.round(full / m.rows_per_second)} s, ${Math.round(full / m.rows_per_cpu_second)} s of CPU), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start); verify: ${m.verify_findings} findings`);
+  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s, ${m.rows_per_cpu_second} rows per CPU-second (the full day: ${Math.round(full / m.rows_per_second)} s, ${Math.round(full / m.rows_per_cpu_second)} s of CPU), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start), heap ${m.start_heap_mb} → ${m.peak_heap_mb} MB at most; verify: ${m.verify_findings} findings`);
   console.log(JSON.stringify({ per_object: perObject, ...m, full_day_rows: full, full_day_seconds_at_this_rate: Math.round(full / m.rows_per_second), full_day_cpu_seconds: Math.round(full / m.rows_per_cpu_second) }));
 }

@@ -259,9 +259,11 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       return chunk;
     };
     const part = async (chunk: Uint8Array) => {
-      uploadId ??= (await o.s3.send(new CreateMultipartUploadCommand({ Bucket: o.bucket, Key: key, ...headers }))).UploadId;
+      // One checksum algorithm named at the start, on each part and (the parts' values) at the end:
+      // S3 checks each part, and an Object Lock bucket requires a checksum on every write.
+      uploadId ??= (await o.s3.send(new CreateMultipartUploadCommand({ Bucket: o.bucket, Key: key, ChecksumAlgorithm: 'CRC32', ...headers }))).UploadId;
       const PartNumber = parts.length + 1;
-      const r = await o.s3.send(new UploadPartCommand({ Bucket: o.bucket, Key: key, UploadId: uploadId, PartNumber, Body: chunk }));
+      const r = await o.s3.send(new UploadPartCommand({ Bucket: o.bucket, Key: key, UploadId: uploadId, PartNumber, Body: chunk, ChecksumAlgorithm: 'CRC32' }));
       parts.push({
         PartNumber, ETag: r.ETag,
         ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}), ...(r.ChecksumCRC32C ? { ChecksumCRC32C: r.ChecksumCRC32C } : {}),

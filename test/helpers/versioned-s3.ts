@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 
 interface Version { id: string; body: Uint8Array | null; retainUntil: number; modified: number }
 
@@ -87,11 +88,15 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
     const modified = (k: string) => new Date(store.get(k)!.at(-1)!.modified);
     return { Contents: page.map((Key) => ({ Key, LastModified: modified(Key) })), NextContinuationToken: start + 3 < keys.length ? String(start + 3) : undefined };
   });
-  const parts = new Map<string, { key: string; retainUntil?: number | undefined; parts: Map<number, Uint8Array> }>();
+  // As S3: an upload begun with a checksum algorithm (CRC32 here) answers each part with its
+  // checksum and completes only with each part's checksum given back.
+  const crc32 = (b: Uint8Array) => { const v = Buffer.alloc(4); v.writeUInt32BE(zlib.crc32(b)); return v.toString('base64'); };
+  const parts = new Map<string, { key: string; retainUntil?: number | undefined; crc32: boolean; parts: Map<number, Uint8Array> }>();
   mock.on(CreateMultipartUploadCommand).callsFake((i) => {
     check('CreateMultipartUploadCommand', i);
     const id = `upload-${++n}`;
-    parts.set(id, { key: i.Key!, retainUntil: i.ObjectLockRetainUntilDate ? new Date(i.ObjectLockRetainUntilDate as Date).getTime() : undefined, parts: new Map() });
+    if (i.ChecksumAlgorithm && i.ChecksumAlgorithm !== 'CRC32') throw new Error(`versioned-s3: checksum algorithm ${i.ChecksumAlgorithm} not modelled`);
+    parts.set(id, { key: i.Key!, retainUntil: i.ObjectLockRetainUntilDate ? new Date(i.ObjectLockRetainUntilDate as Date).getTime() : undefined, crc32: i.ChecksumAlgorithm === 'CRC32', parts: new Map() });
     self.uploads.set(id, i.Key!);
     return { UploadId: id };
   });
@@ -99,8 +104,9 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
     check('UploadPartCommand', i);
     const u = parts.get(i.UploadId!);
     if (!u || u.key !== i.Key) throw Object.assign(new Error('The specified upload does not exist.'), { name: 'NoSuchUpload' });
-    u.parts.set(i.PartNumber!, toBytes(i.Body));
-    return { ETag: `"${i.UploadId}-${i.PartNumber}"` };
+    const body = toBytes(i.Body);
+    u.parts.set(i.PartNumber!, body);
+    return { ETag: `"${i.UploadId}-${i.PartNumber}"`, ...(u.crc32 ? { ChecksumCRC32: crc32(body) } : {}) };
   });
   mock.on(CompleteMultipartUploadCommand).callsFake((i) => {
     check('CompleteMultipartUploadCommand', i);
@@ -110,6 +116,8 @@ export function versionedS3(o: { objectLockDays?: number } = {}): VersionedS3 {
     if (!listed.length || listed.some((x, j) => x.PartNumber !== j + 1 || x.ETag !== `"${i.UploadId}-${x.PartNumber}"` || !u.parts.has(x.PartNumber!))) {
       throw Object.assign(new Error('One or more of the specified parts could not be found.'), { name: 'InvalidPart' });
     }
+    const unchecked = listed.find((x) => u.crc32 && x.ChecksumCRC32 !== crc32(u.parts.get(x.PartNumber!)!));
+    if (unchecked) throw Object.assign(new Error(`The upload was created using a crc32 checksum. The complete request must include the checksum for each part. It was missing for part ${unchecked.PartNumber} in the request.`), { name: 'InvalidRequest' });
     const chunks: Uint8Array[] = listed.map((x) => u.parts.get(x.PartNumber!)!);
     const body = new Uint8Array(chunks.reduce((m, c) => m + c.length, 0));
     let at = 0;

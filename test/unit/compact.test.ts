@@ -302,6 +302,8 @@ describe('the compactor against a versioned S3 in memory', () => {
     assert.deepEqual(seq, sortRows(all).map((x) => `${x.event_time} ${x.source_id} ${x.event_uid}`));
     // Written by multipart uploads of 1 KB parts, all completed; the digest lists the six.
     assert.equal(vs.calls.filter((c) => c.command === 'CompleteMultipartUploadCommand').length, 6);
+    // Begun with a checksum algorithm, so S3 checks each part and the completion names each part's checksum.
+    assert.ok(vs.calls.filter((c) => /^(CreateMultipartUpload|UploadPart)Command$/.test(c.command)).every((c) => c.input['ChecksumAlgorithm'] === 'CRC32'));
     assert.ok(vs.calls.filter((c) => c.command === 'UploadPartCommand').length > 12);
     assert.equal(vs.uploads.size, 0);
     const d2 = [...vs.current('digests/tenant=acme/').values()].map((x) => JSON.parse(new TextDecoder().decode(x)) as Digest).find((d) => d.version === 2)!;
