@@ -45,6 +45,8 @@ export interface CompactionMeasure {
   /** The V8 heap in use at its highest during the compaction (garbage included), and before it. */
   readonly peak_heap_mb: number;
   readonly start_heap_mb: number;
+  /** With `live`: the heap after a full GC, at its highest over GCs at most a second apart — what the compaction keeps. */
+  readonly peak_live_heap_mb?: number;
   /** Findings of `verify` after the compaction (0). */
   readonly verify_findings: number;
 }
@@ -58,7 +60,7 @@ const mb = (b: number) => Math.round(b / 1024 ** 2);
  * Archives batches (one tenant, one day; `batches` yields each batch's events), then compacts
  * the day, sampling RSS at every S3 call the compactor makes.
  */
-export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, compactor: CompactorFactory = archiveCompactor): Promise<CompactionMeasure> {
+export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, compactor: CompactorFactory = archiveCompactor, o: { live?: boolean } = {}): Promise<CompactionMeasure> {
   const vs = versionedS3();
   const state = memoryArchiveState();
   const writer = archiveWriter({ s3: vs.s3, bucket: 'bench', state, now: () => new Date(vs.now) });
@@ -82,11 +84,15 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
   let peak = start;
   const startHeap = process.memoryUsage().heapUsed;
   let peakHeap = startHeap;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let peakLive = 0;
+  let lastGc = 0;
   const send = vs.s3.send;
   vs.s3.send = ((...args: Parameters<typeof send>) => {
     const m = process.memoryUsage();
     peak = Math.max(peak, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    if (o.live && gc && performance.now() - lastGc > 1000) { gc(); lastGc = performance.now(); peakLive = Math.max(peakLive, process.memoryUsage().heapUsed); }
     return send.apply(vs.s3, args);
   }) as typeof send;
   const t = performance.now();
@@ -104,7 +110,7 @@ export async function measureBatches(batches: Iterable<readonly AuthEvent[]>, co
     objects_before: before, objects_after: vs.current(prefix).size, rows: d.rows,
     parquet_bytes_in: d.bytesIn, parquet_bytes_out: d.bytesOut,
     ms: Math.round(ms), ms_per_object: +(ms / before).toFixed(2), ms_per_mb: Math.round(ms / (d.bytesIn / 1024 ** 2)),
-    rows_per_second: Math.round(d.rows / (ms / 1000)), cpu_ms: Math.round(cpuMs), rows_per_cpu_second: Math.round(d.rows / (cpuMs / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start), peak_heap_mb: mb(peakHeap), start_heap_mb: mb(startHeap),
+    rows_per_second: Math.round(d.rows / (ms / 1000)), cpu_ms: Math.round(cpuMs), rows_per_cpu_second: Math.round(d.rows / (cpuMs / 1000)), peak_rss_mb: mb(peak), peak_rss_over_start_mb: mb(peak - start), peak_heap_mb: mb(peakHeap), start_heap_mb: mb(startHeap), ...(o.live ? { peak_live_heap_mb: mb(peakLive) } : {}),
     verify_findings: v.findings.length,
   };
 }
@@ -124,7 +130,7 @@ export function* tenantDay(o: { rows: number; perObject: number; tenants?: numbe
   const pool = [...fixture<{ data: { events: Record<string, unknown>[] } }>('okta/event-hook.json').data.events, ...fixture<Record<string, unknown>[]>('okta/api-page.json')];
   const start = Date.parse(`${o.day ?? '2026-11-20'}T00:00:00Z`);
   // One tenant's events: `perSecond / tenants` a second, spread over the day (or less when scaled down).
-  const step = Math.min((86_400_000 * (o.tenants ?? 5)) / (o.perSecond ?? 200), 86_399_000 / o.rows);
+  const step = Math.min((1000 * (o.tenants ?? 5)) / (o.perSecond ?? 200), 86_399_000 / o.rows);
   let seed = 42;
   const rand = (len: number) => Array.from({ length: len }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 36).toString(36)).join('');
   for (let i = 0; i < o.rows;) {
@@ -166,11 +172,12 @@ export function objectsPerTenantDay(o: { eventsPerSecond: number; tenants: numbe
 export const BUSY_TENANT_DAY = { tenants: 5, perSecond: 200, rows: (200 * 86_400) / 5, perObject: 600 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'per-object': { type: 'string' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'per-object': { type: 'string' }, live: { type: 'boolean' } } });
   const rows = values.rows ? Number(values.rows) : BUSY_TENANT_DAY.rows;
   const perObject = values['per-object'] ? Number(values['per-object']) : BUSY_TENANT_DAY.perObject;
-  const m = await measureBatches(tenantDay({ ...BUSY_TENANT_DAY, rows, perObject }));
+  // --live: a full GC at most once a second during the compaction (slower), to see the heap it keeps.
+  const m = await measureBatches(tenantDay({ ...BUSY_TENANT_DAY, rows, perObject }), archiveCompactor, { live: values.live ?? false });
   const full = BUSY_TENANT_DAY.rows;
-  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s, ${m.rows_per_cpu_second} rows per CPU-second (the full day: ${Math.round(full / m.rows_per_second)} s, ${Math.round(full / m.rows_per_cpu_second)} s of CPU), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start), heap ${m.start_heap_mb} → ${m.peak_heap_mb} MB at most; verify: ${m.verify_findings} findings`);
+  console.log(`compaction of one tenant-day of ${rows} rows (${full} at 5 tenants × 200 events/s${rows < full ? `: scaled down ×${(full / rows).toFixed(1)}` : ''}): ${m.objects_before} objects → ${m.objects_after}, ${(m.parquet_bytes_in / 1024 ** 2).toFixed(1)} MB → ${(m.parquet_bytes_out / 1024 ** 2).toFixed(1)} MB, ${m.ms} ms, ${m.rows_per_second} rows/s, ${m.rows_per_cpu_second} rows per CPU-second (the full day: ${Math.round(full / m.rows_per_second)} s, ${Math.round(full / m.rows_per_cpu_second)} s of CPU), peak RSS ${m.peak_rss_mb} MB (${m.peak_rss_over_start_mb} MB over the start), heap ${m.start_heap_mb} → ${m.peak_heap_mb} MB at most${m.peak_live_heap_mb !== undefined ? ` (${m.peak_live_heap_mb} MB live after GC)` : ''}; verify: ${m.verify_findings} findings`);
   console.log(JSON.stringify({ per_object: perObject, ...m, full_day_rows: full, full_day_seconds_at_this_rate: Math.round(full / m.rows_per_second), full_day_cpu_seconds: Math.round(full / m.rows_per_cpu_second) }));
 }

@@ -48,13 +48,13 @@ import { sha256Hex } from './digest.ts';
 
 /**
  * Parquet bytes of one merged object at most (about: an object ends at the first row group after
- * which another of the same size would pass the cap). The merge streams (adapters/archive-compact.ts):
- * it holds a row group per input it is reading and one output row group, never the day, so a
- * tenant-day of any number of rows is one object up to this cap.
+ * which another of the same size, and the footer, would pass the cap). The merge streams
+ * (adapters/archive-compact.ts): inputs are opened as the merge reaches them and decoded row group
+ * by row group, the output encoded row group by row group, so no row count bounds an object.
  */
 export const DEFAULT_SIZE_CAP = 256 * 1024 * 1024;
 
-/** Rows of one output row group: the merge's memory is one of these plus the inputs it reads. */
+/** Rows of one output row group (as the archiver's objects). */
 export const OUTPUT_ROW_GROUP = 100_000;
 
 /**
