@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EMPTY_FIELDS, type AuthEvent } from '../lambdas/core/event.ts';
 import { TIME_SHARDS, toItem } from '../lambdas/adapters/hot-store.ts';
-import { DEFAULT_MAX_ROWS, DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
+import { DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
 import { archiverBatch, DEPLOYMENT, hotTableBytes, loadInputs, streamShards, tenantsIn, type Deployment, type Figures } from './cost.ts';
 
 /** The scenario. */
@@ -150,8 +150,9 @@ export function scale(f: Figures, d: Deployment = { ...DEPLOYMENT }) {
 
   const objectsPerDay = steady.objectsPerHour * 24;
   const tenantDayEvents = S.eventsPerDay / S.tenants;
-  // A closed tenant-day after compaction: split by the row cap and the size cap.
-  const compactedPerTenantDay = Math.max(1, Math.ceil(tenantDayEvents / DEFAULT_MAX_ROWS), Math.ceil((tenantDayEvents * f.archive.parquet_bytes_per_event) / DEFAULT_SIZE_CAP));
+  // A closed tenant-day after compaction: one object per size cap of its Parquet (the merge streams:
+  // no row count bounds an object; the small objects' bytes per event, which errs high).
+  const compactedPerTenantDay = Math.max(1, Math.ceil((tenantDayEvents * f.archive.parquet_bytes_per_event) / DEFAULT_SIZE_CAP));
   const auditEvents = S.auditDays * tenantDayEvents;
   const audit = {
     events: auditEvents,
@@ -253,7 +254,7 @@ and the detector are the stream's ${LIMITS.readersPerShard} readers per shard; t
 tenant: ${n0(r.objectsPerDay)} objects a day on a steady day (${n0(S.eventsPerDay / r.objectsPerDay)} events each, ${n0(r.objectsPerDay / S.tenants)} per tenant-day), plus as
 many digests. PUTs per prefix (a tenant's day) stay far below S3's ${n0(LIMITS.s3PutsPerPrefixPerSecond)}/s. The backfill alone leaves ${n0(r.backfill.busiestTenantObjectsPerDay)} objects for each
 day of history (each shard's batch spans ${n1(1 + (f.archive.batching.window_seconds * S.backfillEventsPerSecond) / (S.eventsPerDay / S.tenants))} of its days). Compaction merges each closed tenant-day
-(27 hours after it ends) into objects of at most ${n0(DEFAULT_MAX_ROWS)} rows and ${bytes(DEFAULT_SIZE_CAP)}: a day of ${S.tenants} tenants then
+(27 hours after it ends) into one object up to ${bytes(DEFAULT_SIZE_CAP)}, however many rows: a day of ${S.tenants} tenants then
 ends as ${n0(S.tenants * r.compactedPerTenantDay)} objects (${n0(r.compactedPerTenantDay)} per tenant-day of ${n0(S.eventsPerDay / S.tenants)} events, about ${bytes((S.eventsPerDay / S.tenants) * f.archive.parquet_bytes_per_event)} of Parquet),
 plus the digests that record the replacements.
 

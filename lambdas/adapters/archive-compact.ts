@@ -6,16 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import { createHash } from 'node:crypto';
 import {
-  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand,
+  GetObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
+import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { ByteWriter, type Writer } from 'hyparquet-writer';
 import { ARCHIVE_COLUMNS, EVENTS_PREFIX } from '../core/archive.ts';
 import {
-  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, planDay, rowSet, sortRows, stagingKey, STAGING_PREFIX, type MergeGroup,
+  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, mergeSorted, MergeOrderError, OUTPUT_ROW_GROUP, outputKey, planDay,
+  rowSetAccumulator, sortRows, stagingKey, STAGING_PREFIX, type MergeGroup, type MergeSource,
 } from '../core/compact.ts';
 import { DIGESTS_PREFIX, encodeDigest, sha256Hex, type DigestObject, type Replacement } from '../core/digest.ts';
 import type { AuthEvent } from '../core/event.ts';
-import { eventsToParquet, readParquetColumns } from '../core/parquet.ts';
+import { ARCHIVE_DECOMPRESSORS, archiveParquetStream } from '../core/parquet.ts';
 import { encodeCovered } from '../core/stream-commit.ts';
 import type { ArchiveState } from './archive-state.ts';
 import { archiveWriter } from './archive-writer.ts';
@@ -31,10 +36,17 @@ export interface ArchiveCompactorOptions {
   readonly kmsKeyId?: string | undefined;
   /** The bucket's Object Lock mode (`retention.objectLock`): staging copies get a one-day retention. */
   readonly objectLock?: 'governance' | 'compliance' | undefined;
-  /** @default DEFAULT_SIZE_CAP (256 MiB) */
+  /** Parquet bytes of one merged object (about; core/compact.ts). @default DEFAULT_SIZE_CAP (256 MiB) */
   readonly sizeCap?: number;
-  /** @default DEFAULT_MAX_ROWS (1,000,000) */
-  readonly maxRows?: number;
+  /** Rows of an output row group. @default OUTPUT_ROW_GROUP (100,000) */
+  readonly rowGroupRows?: number;
+  /**
+   * Bytes buffered before they go to S3 as one part of a multipart upload; an output smaller than
+   * this is one PutObject. S3 takes parts of 5 MiB or more (but the last). @default 8 MiB
+   */
+  readonly partSize?: number;
+  /** Input objects fetched ahead of the merge. @default 16 */
+  readonly prefetch?: number;
   /** `retention.archiveDays`: days that near their expiry are left alone. */
   readonly archiveDays?: number | undefined;
   readonly now?: () => number;
@@ -73,6 +85,20 @@ export class CompactionError extends Error {
 const GARBAGE_AFTER_MS = 3_600_000;
 const MAX_CONFLICTS = 10;
 const COLUMNS = ARCHIVE_COLUMNS.map((c) => c.name);
+const TYPES = new Map(ARCHIVE_COLUMNS.map((c) => [c.name, c.type]));
+const PART_SIZE = 8 * 1024 * 1024;
+
+/** Decoded archive rows back to events (timestamps as ISO strings, absent values as null). */
+const toEvents = (tenant: string, rows: Record<string, unknown>[]): AuthEvent[] => rows.map((r) => {
+  const e: Record<string, unknown> = { tenant };
+  for (const c of COLUMNS) {
+    const v = r[c];
+    e[c] = v === undefined ? null : TYPES.get(c) === 'TIMESTAMP' && v instanceof Date ? v.toISOString() : v;
+  }
+  return e as unknown as AuthEvent;
+});
+
+const toArrayBuffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 export function archiveCompactor(o: ArchiveCompactorOptions) {
   const now = o.now ?? Date.now;
@@ -137,48 +163,233 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
     for (const n of news) staged.delete(r.staging[n.key] ?? '');
   }
 
-  async function readRows(tenant: string, obj: DigestObject): Promise<AuthEvent[]> {
+  /**
+   * One input of a merge: fetched whole (an input is under half the size cap; an archiver object a
+   * few hundred KB) and checked against its digest's hash, then decoded row group by row group, each
+   * in output order. Every row decoded is counted into `seen` (the old set's identity).
+   */
+  async function* readInput(tenant: string, obj: DigestObject, fetched: Promise<Uint8Array>, seen: ReturnType<typeof rowSetAccumulator>): AsyncGenerator<AuthEvent[]> {
     let bytes: Uint8Array;
     try {
-      bytes = await getBytes(obj.key);
+      bytes = await fetched;
     } catch (err) {
       if ((err as { name?: string }).name !== 'NoSuchKey') throw err;
       throw new CompactionError(`${obj.key} is gone: the day changed while it was being compacted (another compactor finished it first); run the compactor again`);
     }
     if (sha256Hex(bytes) !== obj.sha256) throw new CompactionError(`${obj.key} differs from what its digest recorded: run authtrail verify --tenant ${tenant}; the day was not compacted`);
-    const rows = await readParquetColumns(bytes, COLUMNS);
-    const types = new Map(ARCHIVE_COLUMNS.map((c) => [c.name, c.type]));
-    return rows.map((r) => {
-      const e: Record<string, unknown> = { tenant };
-      for (const c of COLUMNS) {
-        const v = r[c];
-        e[c] = v === undefined ? null : types.get(c) === 'TIMESTAMP' && v instanceof Date ? v.toISOString() : v;
+    const file = toArrayBuffer(bytes);
+    const metadata = parquetMetadata(file);
+    const read = async (rowStart: number, rowEnd: number, columns = COLUMNS) =>
+      parquetReadObjects({ file, metadata, columns, rowStart, rowEnd, compressors: ARCHIVE_DECOMPRESSORS });
+    const total = Number(metadata.num_rows);
+    if (total !== obj.rows) throw new CompactionError(`${obj.key} holds ${total} rows, its digest ${obj.rows}; run authtrail verify --tenant ${tenant}`);
+    const groups: [number, number][] = [];
+    let start = 0;
+    for (const g of metadata.row_groups) { groups.push([start, start + Number(g.num_rows)]); start += Number(g.num_rows); }
+    // Several row groups are streamed when the object is in event_time order (everything authtrail
+    // writes is); otherwise, and for one row group, the object is read and sorted whole.
+    let ordered = groups.length > 1;
+    if (ordered) {
+      const times = (await read(0, total, ['event_time'])).map((r) => (r['event_time'] as Date).getTime());
+      for (let i = 1; i < times.length && ordered; i++) if (times[i]! < times[i - 1]!) ordered = false;
+    }
+    if (!ordered) {
+      const rows = toEvents(tenant, await read(0, total));
+      seen.add(rows);
+      yield sortRows(rows);
+      return;
+    }
+    // Rows of equal event_time are sorted by the rest of the key: a run that may go on in the next
+    // row group is held back until it is read.
+    let carry: AuthEvent[] = [];
+    for (let g = 0; g < groups.length; g++) {
+      const rows = toEvents(tenant, await read(groups[g]![0], groups[g]![1]));
+      seen.add(rows);
+      const all = carry.length ? carry.concat(rows) : rows;
+      if (g === groups.length - 1) { yield sortRows(all); break; }
+      const lastTime = all[all.length - 1]!.event_time;
+      let cut = all.length;
+      while (cut > 0 && all[cut - 1]!.event_time === lastTime) cut--;
+      carry = all.slice(cut);
+      yield sortRows(all.slice(0, cut));
+    }
+  }
+
+  /** The merge's inputs, each fetched up to `prefetch` inputs ahead of the one the merge opens. */
+  function sources(p: MergeGroup, seen: ReturnType<typeof rowSetAccumulator>): MergeSource<AuthEvent>[] {
+    const ahead = Math.max(1, o.prefetch ?? 16);
+    const fetches = new Map<number, Promise<Uint8Array>>();
+    let started = 0;
+    const fetchUpTo = (i: number) => {
+      for (; started < Math.min(p.inputs.length, i + ahead); started++) {
+        const f = getBytes(p.inputs[started]!.key);
+        f.catch(() => {}); // seen when the merge opens it
+        fetches.set(started, f);
       }
-      return e as unknown as AuthEvent;
+    };
+    // Opened in the order of planDay (first event_time), as mergeSorted opens them.
+    return p.inputs.map((obj, i) => {
+      const t = Date.parse(obj.first_event_time);
+      return {
+        first: Number.isNaN(t) ? -Infinity : t,
+        open: () => {
+          fetchUpTo(i);
+          const f = fetches.get(i) ?? getBytes(obj.key);
+          fetches.delete(i);
+          return readInput(p.tenant, obj, f, seen)[Symbol.asyncIterator]();
+        },
+      };
     });
   }
 
+  /**
+   * An S3 object written as it is produced: bytes buffered up to `partSize`, then sent as parts of
+   * a multipart upload (an object that never reaches a part is one PutObject), hashed on the way.
+   */
+  function upload(key: string, headers: Record<string, unknown>) {
+    const partSize = o.partSize ?? PART_SIZE;
+    const writer: ByteWriter & Writer = new ByteWriter(1 << 20);
+    const hash = createHash('sha256');
+    const parts: CompletedPart[] = [];
+    let uploadId: string | undefined;
+    const take = () => {
+      const chunk = new Uint8Array(writer.buffer.slice(0, writer.index));
+      writer.index = 0;
+      hash.update(chunk);
+      return chunk;
+    };
+    const part = async (chunk: Uint8Array) => {
+      // One checksum algorithm named at the start, on each part and (the parts' values) at the end:
+      // S3 checks each part, and an Object Lock bucket requires a checksum on every write.
+      uploadId ??= (await o.s3.send(new CreateMultipartUploadCommand({ Bucket: o.bucket, Key: key, ChecksumAlgorithm: 'CRC32', ...headers }))).UploadId;
+      const PartNumber = parts.length + 1;
+      const r = await o.s3.send(new UploadPartCommand({ Bucket: o.bucket, Key: key, UploadId: uploadId, PartNumber, Body: chunk, ChecksumAlgorithm: 'CRC32' }));
+      parts.push({
+        PartNumber, ETag: r.ETag,
+        ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}), ...(r.ChecksumCRC32C ? { ChecksumCRC32C: r.ChecksumCRC32C } : {}),
+        ...(r.ChecksumCRC64NVME ? { ChecksumCRC64NVME: r.ChecksumCRC64NVME } : {}), ...(r.ChecksumSHA1 ? { ChecksumSHA1: r.ChecksumSHA1 } : {}),
+        ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
+      });
+    };
+    // The Parquet writer calls flush after each row group and waits for it.
+    writer.flush = () => (writer.index >= partSize ? part(take()) : undefined);
+    return {
+      writer,
+      async close(): Promise<{ sha256: string; size: number }> {
+        const size = writer.offset;
+        const chunk = take();
+        if (uploadId === undefined) await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: chunk, ...headers }));
+        else {
+          await part(chunk);
+          await o.s3.send(new CompleteMultipartUploadCommand({ Bucket: o.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+        }
+        return { sha256: hash.digest('hex'), size };
+      },
+      /** Best effort: an upload left open is removed by the bucket's incomplete-upload lifecycle rule. */
+      async abort() {
+        try {
+          if (uploadId) await o.s3.send(new AbortMultipartUploadCommand({ Bucket: o.bucket, Key: key, UploadId: uploadId }));
+        } catch { /* the lifecycle rule removes it */ }
+      },
+    };
+  }
+
+  /**
+   * Writes the merged rows as Parquet, one row group per batch, into staging objects: a new one
+   * whenever another row group of the last one's size would take the current past the cap.
+   */
+  async function writeOutputs(p: MergeGroup, run: string, merged: AsyncIterable<AuthEvent[]>, staged: Set<string>) {
+    const headers = {
+      ContentType: 'application/vnd.apache.parquet', ...sse,
+      ...(o.objectLock ? { ObjectLockMode: o.objectLock === 'compliance' ? 'COMPLIANCE' as const : 'GOVERNANCE' as const, ObjectLockRetainUntilDate: new Date(now() + 86_400_000) } : {}),
+    };
+    const outputs: DigestObject[] = [];
+    const staging: Record<string, string> = {};
+    let cur: { key: string; up: ReturnType<typeof upload>; pq: ReturnType<typeof archiveParquetStream>; rows: number; groups: number; first: string; last: string } | undefined;
+    const close = async () => {
+      const c = cur!;
+      await c.pq.finish();
+      const { sha256, size } = await c.up.close();
+      cur = undefined;
+      staged.add(staging[c.key]!);
+      outputs.push({ key: c.key, sha256, size, rows: c.rows, first_event_time: c.first, last_event_time: c.last });
+    };
+    try {
+      for await (const rows of merged) {
+        if (!cur) {
+          const key = outputKey(p, outputs.length);
+          staging[key] = stagingKey(key, run);
+          const up = upload(staging[key]!, headers);
+          cur = { key, up, pq: archiveParquetStream(up.writer), rows: 0, groups: 0, first: rows[0]!.event_time, last: '' };
+        }
+        const before = cur.up.writer.offset;
+        await cur.pq.write(rows);
+        cur.rows += rows.length;
+        cur.last = rows[rows.length - 1]!.event_time;
+        // Room for another row group of this one's size, and the footer grown by one row group's share?
+        const group = cur.up.writer.offset - before;
+        cur.groups++;
+        const footer = cur.pq.footerBytes();
+        if (cur.up.writer.offset + group + (footer * (cur.groups + 1)) / cur.groups > cap) await close();
+      }
+      if (cur) await close();
+    } catch (err) {
+      // Nothing names these yet: what is staged goes (or, if that fails, a later run's garbage sweep takes it).
+      await cur?.up.abort();
+      try {
+        await deleteKeys(outputs.map((x) => staging[x.key]!));
+        for (const x of outputs) staged.delete(staging[x.key]!);
+      } catch { /* garbage for a later run */ }
+      if (err instanceof MergeOrderError) throw new CompactionError(`${p.tenant} ${p.dt}: ${err.message}; nothing was replaced`);
+      throw err;
+    }
+    return { outputs, staging };
+  }
+
+  /** What S3 holds at `key`: its SHA-256 (streamed) and its row set (row group by row group, by ranged reads of two columns). */
+  async function readBack(key: string, size: number) {
+    const r = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
+    const hash = createHash('sha256');
+    let length = 0;
+    for await (const chunk of r.Body as AsyncIterable<Uint8Array>) { hash.update(chunk); length += chunk.length; }
+    const file: AsyncBuffer = {
+      byteLength: size,
+      slice: async (start, end = size) => toArrayBuffer(await (await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }))).Body!.transformToByteArray()),
+    };
+    const set = rowSetAccumulator();
+    if (length === size) {
+      const metadata: FileMetaData = await parquetMetadataAsync(file);
+      let start = 0;
+      for (const g of metadata.row_groups) {
+        const end = start + Number(g.num_rows);
+        const rows = await parquetReadObjects({ file, metadata, columns: ['source_id', 'event_uid'], rowStart: start, rowEnd: end, compressors: ARCHIVE_DECOMPRESSORS });
+        set.add(rows.map((x) => ({ source_id: String(x['source_id']), event_uid: String(x['event_uid']) })));
+        start = end;
+      }
+    }
+    return { sha256: hash.digest('hex'), ...set.get() };
+  }
+
   /** Steps 1–4 for one merge group of a tenant-day. */
-  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; bytesIn: number; bytesOut: number }> {
+  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; bytesIn: number; bytesOut: number; outputs: number }> {
     const run = randomUUID().slice(0, 8);
-    const rows = (await mapLimit(p.inputs, 16, (obj) => readRows(p.tenant, obj))).flat();
-    const before = rowSet(rows);
+    const seen = rowSetAccumulator();
+    const { outputs, staging } = await writeOutputs(p, run, mergeSorted(sources(p, seen), o.rowGroupRows ?? OUTPUT_ROW_GROUP), staged);
+    const before = seen.get();
     const expected = p.inputs.reduce((n, x) => n + x.rows, 0);
     if (before.rows !== expected) throw new CompactionError(`${p.tenant} ${p.dt}: the objects hold ${before.rows} rows, their digests ${expected}; run authtrail verify`);
-    const sorted = sortRows(rows);
-    const body = eventsToParquet(sorted);
-    const key = p.output;
-    const staging = { [key]: stagingKey(key, run) };
-    const lock = o.objectLock ? { ObjectLockMode: o.objectLock === 'compliance' ? 'COMPLIANCE' as const : 'GOVERNANCE' as const, ObjectLockRetainUntilDate: new Date(now() + 86_400_000) } : {};
-    await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: staging[key], Body: body, ContentType: 'application/vnd.apache.parquet', ...sse, ...lock }));
-    staged.add(staging[key]!);
-    const output: DigestObject = { key, sha256: sha256Hex(body), size: body.length, rows: sorted.length, first_event_time: sorted[0]!.event_time, last_event_time: sorted[sorted.length - 1]!.event_time };
     fault('staged', p.dt);
     // Read back what S3 holds: the same bytes, and the same rows.
-    const bytes = await getBytes(staging[key]!);
-    if (sha256Hex(bytes) !== output.sha256) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[key]} does not read back as written; nothing was replaced`);
-    const after = rowSet((await readParquetColumns(bytes, ['source_id', 'event_uid'])).map((r) => ({ source_id: String(r['source_id']), event_uid: String(r['event_uid']) })));
-    if (after.rows !== before.rows || after.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${after.rows} rows (${after.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
+    let sum = 0n;
+    for (const out of outputs) {
+      const back = await readBack(staging[out.key]!, out.size);
+      if (back.sha256 !== out.sha256) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[out.key]} does not read back as written; nothing was replaced`);
+      if (back.rows !== out.rows) throw new CompactionError(`${p.tenant} ${p.dt}: the staged ${staging[out.key]} reads back with ${back.rows} rows, not the ${out.rows} written; nothing was replaced`);
+      sum = (sum + BigInt(`0x${back.row_set}`)) % (1n << 256n);
+    }
+    const total = outputs.reduce((n, x) => n + x.rows, 0);
+    const afterSet = { rows: total, row_set: sum.toString(16).padStart(64, '0') };
+    if (afterSet.rows !== before.rows || afterSet.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${afterSet.rows} rows (${afterSet.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
     fault('checked', p.dt);
     const replaces: Replacement = {
       reason: 'compaction', dt: p.dt, old: p.inputs.map((x) => ({ key: x.key, sha256: x.sha256, size: x.size, rows: x.rows })), rows: before.rows, row_set: before.row_set, staging,
@@ -198,7 +409,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
         }
       }
       const previous = head ? { key: head.key, sha256: head.sha256 } : null;
-      const d = encodeDigest({ version: 2, tenant: p.tenant, created: new Date(now()).toISOString(), previous, objects: [output], replaces });
+      const d = encodeDigest({ version: 2, tenant: p.tenant, created: new Date(now()).toISOString(), previous, objects: outputs, replaces });
       const outcome = await o.state.commitSegment({ key: commitKey, covered: encodeCovered([]), heads: [{ tenant: p.tenant, expected: previous, next: { key: d.key, sha256: d.sha256, body: d.body } }] });
       if (outcome === 'committed') {
         committed = true;
@@ -206,14 +417,14 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
         await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: d.key, Body: d.body, ContentType: 'application/json', ...sse }));
         await o.state.markPublished(p.tenant, d.sha256);
         fault('published', p.dt);
-        await finish(replaces, [output], events, staged);
+        await finish(replaces, outputs, events, staged);
       } else if (await o.state.covered(commitKey)) {
         // Committed by a concurrent run with its own staging copy: that run finishes it (or the next run does); ours is garbage.
         committed = true;
       }
     }
     if (!committed) throw new CompactionError(`${p.tenant} ${p.dt}: the digest head kept moving for ${MAX_CONFLICTS} attempts; run the compactor again`);
-    return { rows: before.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: output.size };
+    return { rows: before.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: outputs.reduce((n, x) => n + x.size, 0), outputs: outputs.length };
   }
 
   return {
@@ -246,16 +457,17 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       for (const [dt, objects] of daysOf(c.current)) {
         if (opts.day ? dt !== opts.day : !compactable(dt, now(), false) || dt < oldest) continue;
         if (opts.deadline && now() > opts.deadline) break;
-        const groups = planDay(tenant, dt, objects, cap, o.maxRows);
+        const groups = planDay(tenant, dt, objects, cap);
         if (!groups.length) continue;
         const t0 = performance.now();
-        const sum = { rows: 0, bytesIn: 0, bytesOut: 0 };
+        const sum = { rows: 0, bytesIn: 0, bytesOut: 0, outputs: 0 };
         for (const g of groups) {
           const r = await compactGroup(g, events, staged);
-          sum.rows += r.rows; sum.bytesIn += r.bytesIn; sum.bytesOut += r.bytesOut;
+          sum.rows += r.rows; sum.bytesIn += r.bytesIn; sum.bytesOut += r.bytesOut; sum.outputs += r.outputs;
         }
         const inputs = groups.reduce((n, g) => n + g.inputs.length, 0);
-        days.push({ dt, objectsBefore: objects.length, objectsAfter: objects.length - inputs + groups.length, inputs, outputs: groups.length, ...sum, ms: performance.now() - t0 });
+        const { outputs, ...rest } = sum;
+        days.push({ dt, objectsBefore: objects.length, objectsAfter: objects.length - inputs + outputs, inputs, outputs, ...rest, ms: performance.now() - t0 });
       }
       return { tenant, days, finished, garbage: garbage.length };
     },

@@ -4,8 +4,10 @@
  * authtrail deploys), GZIP otherwise; Athena and DuckDB read both.
  */
 import zlib from 'node:zlib';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import { parquetReadObjects } from 'hyparquet';
+import { ByteWriter, ParquetWriter, parquetWriteBuffer, schemaFromColumnData, type Writer } from 'hyparquet-writer';
+import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ARCHIVE_COLUMNS } from './archive.ts';
 import type { AuthEvent } from './event.ts';
 import type { Alert } from './detect/engine.ts';
@@ -15,10 +17,11 @@ const zstd = (zlib as unknown as Zstd).zstdCompressSync;
 
 export const PARQUET_CODEC: 'ZSTD' | 'GZIP' = zstd ? 'ZSTD' : 'GZIP';
 
-export function eventsToParquet(events: readonly AuthEvent[]): Uint8Array {
-  // Time order makes min/max statistics tight and compresses better.
-  const rows = [...events].sort((a, b) => (a.event_time < b.event_time ? -1 : a.event_time > b.event_time ? 1 : 0));
-  const columnData = ARCHIVE_COLUMNS.map(({ name, type }) => ({
+const COMPRESSORS = zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : { GZIP: (b: Uint8Array) => zlib.gzipSync(b) };
+
+/** The archive's columns of `rows`, as the writer takes them (timestamps as Dates). */
+function archiveColumnData(rows: readonly AuthEvent[]) {
+  return ARCHIVE_COLUMNS.map(({ name, type }) => ({
     name,
     type,
     data: rows.map((e) => {
@@ -26,14 +29,46 @@ export function eventsToParquet(events: readonly AuthEvent[]): Uint8Array {
       return type === 'TIMESTAMP' && typeof v === 'string' ? new Date(v) : v;
     }),
   }));
+}
+
+export function eventsToParquet(events: readonly AuthEvent[]): Uint8Array {
+  // Time order makes min/max statistics tight and compresses better.
+  const rows = [...events].sort((a, b) => (a.event_time < b.event_time ? -1 : a.event_time > b.event_time ? 1 : 0));
   const buf = parquetWriteBuffer({
-    columnData,
+    columnData: archiveColumnData(rows),
     codec: PARQUET_CODEC,
-    compressors: zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : { GZIP: (b: Uint8Array) => zlib.gzipSync(b) },
+    compressors: COMPRESSORS,
     rowGroupSize: 100_000,
     createdBy: 'authtrail',
   });
   return new Uint8Array(buf);
+}
+
+/**
+ * An archive object written row group by row group into `writer` (the compactor's streaming
+ * merge): the same schema, codec and encodings as eventsToParquet, one row group per `write`,
+ * rows written as given (already in order). `write` resolves once `writer.flush` (called after
+ * each row group) has; `finish` writes the footer.
+ */
+export function archiveParquetStream(writer: Writer) {
+  const schema = schemaFromColumnData({ columnData: archiveColumnData([]) });
+  const pq = new ParquetWriter({ writer, schema, codec: PARQUET_CODEC, compressors: COMPRESSORS, createdBy: 'authtrail' });
+  return {
+    write: async (rows: readonly AuthEvent[]) => {
+      if (!rows.length) return;
+      await pq.write({ columnData: archiveColumnData(rows).map(({ name, data }) => ({ name, data })), rowGroupSize: rows.length });
+    },
+    /** The bytes `finish` would add now (page indexes, metadata, closing magic): serialized aside, as finish will. */
+    footerBytes: () => {
+      const scratch = new ByteWriter();
+      scratch.offset = writer.offset;
+      writeIndexes(scratch, pq.pendingIndexes);
+      const metadata = { version: 2, created_by: 'authtrail', schema, num_rows: pq.num_rows, row_groups: pq.row_groups } as unknown as FileMetaData;
+      writeMetadata(scratch, metadata);
+      return scratch.offset - writer.offset + 4;
+    },
+    finish: async () => { await pq.finish(); },
+  };
 }
 
 /**
@@ -65,7 +100,7 @@ export function alertsToParquet(alerts: readonly Alert[]): Uint8Array {
       str('element'),
     ],
     codec: PARQUET_CODEC,
-    compressors: zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : { GZIP: (b: Uint8Array) => zlib.gzipSync(b) },
+    compressors: COMPRESSORS,
     createdBy: 'authtrail',
   });
   return new Uint8Array(buf);

@@ -52,7 +52,6 @@ export async function compactScheduled(event: unknown, context?: Pick<Context, '
     kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID,
     objectLock: lockFromEnv(),
     sizeCap: process.env.AUTHTRAIL_COMPACT_SIZE_CAP ? Number(process.env.AUTHTRAIL_COMPACT_SIZE_CAP) : undefined,
-    maxRows: process.env.AUTHTRAIL_COMPACT_MAX_ROWS ? Number(process.env.AUTHTRAIL_COMPACT_MAX_ROWS) : undefined,
     archiveDays: process.env.AUTHTRAIL_ARCHIVE_DAYS ? Number(process.env.AUTHTRAIL_ARCHIVE_DAYS) : undefined,
   });
   // A day in flight finishes (or is finished by the next run); no new day starts in the last 3 minutes.

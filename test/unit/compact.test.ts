@@ -13,10 +13,13 @@ import { archiveVerifier } from '../../lambdas/adapters/archive-verify.ts';
 import { archiveCompactor, CompactionError, type CompactionStep } from '../../lambdas/adapters/archive-compact.ts';
 import { ARCHIVE_COLUMNS } from '../../lambdas/core/archive.ts';
 import {
-  CLOSED_AFTER_MS, compactable, DEFAULT_MAX_ROWS, DEFAULT_SIZE_CAP, planDay, readableByDt, sortRows, stagingKey,
+  CLOSED_AFTER_MS, compactable, DEFAULT_SIZE_CAP, mergeSorted, MergeOrderError, outputKey, planDay, type MergeSource, readableByDt, sortRows, stagingKey,
 } from '../../lambdas/core/compact.ts';
 import { encodeDigest, rowSetHash, sha256Hex, verifyArchive, type Digest, type DigestObject } from '../../lambdas/core/digest.ts';
-import { readParquetColumns } from '../../lambdas/core/parquet.ts';
+import { archiveParquetStream, readParquetColumns } from '../../lambdas/core/parquet.ts';
+import type { AuthEvent } from '../../lambdas/core/event.ts';
+import { parquetMetadata } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer';
 import { ev } from '../helpers/events.ts';
 import { versionedS3, type VersionedS3 } from '../helpers/versioned-s3.ts';
 
@@ -39,21 +42,17 @@ describe('compaction plan (pure)', () => {
     assert.notEqual(planDay('a', '2026-11-20', [...objects, obj('events/tenant=a/dt=2026-11-20/c.parquet', 10)])[0]!.output, p!.output);
   });
 
-  it('above the size cap: groups of at most the cap in event-time order, one object each; objects of half the cap or more stay', () => {
+  it('one merge of all the day\'s small objects in event-time order, however many bytes and rows; objects of half the cap or more stay', () => {
     const cap = 1000;
-    const small = Array.from({ length: 5 }, (_, i) => ({ ...obj(`events/tenant=a/dt=2026-11-20/s${i}.parquet`, 450), first_event_time: `2026-11-20T0${4 - i}:00:00.000Z` }));
+    const small = Array.from({ length: 5 }, (_, i) => ({ ...obj(`events/tenant=a/dt=2026-11-20/s${i}.parquet`, 450, 400_000), first_event_time: `2026-11-20T0${4 - i}:00:00.000Z` }));
     const groups = planDay('a', '2026-11-20', [...small, obj('events/tenant=a/dt=2026-11-20/big.parquet', 600)], cap);
-    // 450 + 450 fit, a third does not: [s4 s3] [s2 s1] and s0 alone (no merge).
-    assert.deepEqual(groups.map((g) => g.inputs.map((x) => x.key.slice(-10, -8))), [['s4', 's3'], ['s2', 's1']]);
-    assert.ok(groups.every((g) => g.inputs.reduce((n, x) => n + x.size, 0) <= cap));
-    assert.equal(new Set(groups.map((g) => g.output)).size, 2);
+    // 2,250 bytes and 2 M rows of small objects: one merge (its output is split by the cap as it is written).
+    assert.deepEqual(groups.map((g) => g.inputs.map((x) => x.key.slice(-10, -8))), [['s4', 's3', 's2', 's1', 's0']]);
     assert.deepEqual(planDay('a', '2026-11-20', [obj('events/tenant=a/dt=2026-11-20/x.parquet', 600), obj('events/tenant=a/dt=2026-11-20/y.parquet', 700)], cap), []);
     assert.equal(DEFAULT_SIZE_CAP, 256 * 1024 * 1024);
-    // The row cap bounds a group too (and an object of half of it or more stays).
-    const many = Array.from({ length: 4 }, (_, i) => obj(`events/tenant=a/dt=2026-11-20/r${i}.parquet`, 10, 300));
-    assert.deepEqual(planDay('a', '2026-11-20', many, cap, 1000).map((g) => g.inputs.length), [3]);
-    assert.deepEqual(planDay('a', '2026-11-20', many, cap, 600), []);
-    assert.equal(DEFAULT_MAX_ROWS, 500_000);
+    // The outputs' keys: the first as before, the next numbered from 2.
+    assert.equal(outputKey(groups[0]!, 0), groups[0]!.output);
+    assert.equal(outputKey(groups[0]!, 1), groups[0]!.output.replace(/\.parquet$/, '-2.parquet'));
   });
 
   it('a day is closed 27 h after it ended; by name (--day) any day before today', () => {
@@ -75,6 +74,29 @@ describe('compaction plan (pure)', () => {
       { event_time: '2026-11-20T10:00:00.000Z', source_id: 'a', event_uid: '1' },
     ];
     assert.deepEqual(sortRows(rows).map((r) => `${r.source_id}${r.event_uid}`), ['z9', 'a1', 'a2', 'b1']);
+  });
+
+  it('the streaming merge: sorted output from sorted sources, each opened only when the merge reaches its first event_time; a source out of order is an error', async () => {
+    const t = (h: number, m = 0) => `2026-11-20T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`;
+    const row = (h: number, uid: string, m = 0) => ({ event_time: t(h, m), source_id: 's', event_uid: uid });
+    const opened: string[] = [];
+    const src = (name: string, batches: ReturnType<typeof row>[][]): MergeSource<ReturnType<typeof row>> => ({
+      first: Date.parse(batches[0]![0]!.event_time),
+      open: () => { opened.push(name); return (async function* () { for (const b of batches) yield b; })(); },
+    });
+    const sources = [
+      src('c', [[row(5, 'c1')], [row(6, 'c2')]]),
+      src('a', [[row(1, 'a1'), row(2, 'a2')], [], [row(2, 'a3'), row(4, 'a4')]]),
+      src('b', [[row(2, 'b1'), row(3, 'b2')]]),
+    ];
+    const seen: string[][] = [];
+    const order: string[] = [];
+    for await (const batch of mergeSorted(sources, 3)) { seen.push(batch.map((r) => r.event_uid)); order.push(opened.join('')); }
+    assert.deepEqual(seen, [['a1', 'a2', 'a3'], ['b1', 'b2', 'a4'], ['c1', 'c2']]);
+    // c (from 05:00) was not open while the first two batches were made.
+    assert.deepEqual(order, ['ab', 'ab', 'abc']);
+    const bad = [src('x', [[row(3, 'x1'), row(1, 'x2')]])];
+    await assert.rejects(async () => { for await (const _ of mergeSorted(bad, 10)) void _; }, MergeOrderError);
   });
 
   it('the row-set hash ignores order and split, and counts duplicates', () => {
@@ -181,6 +203,49 @@ async function archived(o: { objectLockDays?: number } = {}) {
 
 const objectsOf = (vs: VersionedS3, tenant: string, dt: string) => [...vs.current(`events/tenant=${tenant}/dt=${dt}/`).keys()];
 
+/**
+ * A tenant-day of 1,200 rows in 24 small objects, and a size cap that holds two of the merge's
+ * 100-row row groups (with the footer) but not three.
+ */
+async function splitDay(interleave = true) {
+  // 1,200 rows in 24 batches whose times interleave (every input spans the day; or, not
+  // interleaved, batch b holds hour b) with many equal
+  // event_times (runs that cross row groups), merged in row groups of 100 rows.
+  const vs = versionedS3();
+  vs.now = NOW;
+  const state = memoryArchiveState();
+  const writer = archiveWriter({ s3: vs.s3, bucket: BUCKET, state, now: () => new Date(vs.now) });
+  const all: AuthEvent[] = [];
+  for (let b = 0; b < 24; b++) {
+    const records: ArchiveRecord[] = [];
+    for (let i = 0; i < 50; i++) {
+      const n = b * 50 + i;
+      const e = ev({ event_uid: `u${String((n * 7919) % 1200).padStart(4, '0')}`, source_id: n % 3 ? 'acme-okta' : 'acme-duo', event_time: `2026-11-20T${String(interleave ? (n * 13) % 24 : Math.floor(n / 50)).padStart(2, '0')}:${String(n % 2 ? 0 : 30).padStart(2, '0')}:00.000Z`, user_login: `u${n % 17}@example.com`, raw: JSON.stringify({ n, nonce: sha256Hex(`n${n}`).repeat(3) }) });
+      all.push(e);
+      records.push({ seq: String(1_000_000 + n), pk: `${e.source_id}#${e.event_uid}`, event: e });
+    }
+    await writer.archive({ stream: STREAM, records });
+  }
+  const before = await rowsOf(vs);
+  // The row groups' and footers' sizes as the compactor's encoder writes them (the same rows in
+  // the same order; incompressible raw JSON, so row groups, not footers, make up an object).
+  const bw = new ByteWriter();
+  const enc = archiveParquetStream(bw);
+  const groups: number[] = [];
+  const footers: number[] = [];
+  const sorted = sortRows(all);
+  for (let i = 0; i < sorted.length; i += 100) { const at = bw.offset; await enc.write(sorted.slice(i, i + 100)); groups.push(bw.offset - at); footers.push(enc.footerBytes()); }
+  assert.ok(Math.max(...groups) < Math.min(...groups) * 1.1, `row groups of about one size: ${groups.join(' ')}`);
+  // An object ends when another row group of the last one's size and the footer grown by a row
+  // group's share would pass the cap: after its second row group, not its first.
+  const g = Math.max(...groups);
+  const keepsFirst = 4 + 2 * g + 2 * footers[0]!;
+  const endsSecond = 4 + 3 * Math.min(...groups) + 1.5 * footers[1]!;
+  assert.ok(keepsFirst < endsSecond);
+  const cap = Math.round((keepsFirst + endsSecond) / 2);
+  return { vs, state, all, before, cap };
+}
+
 describe('the compactor against a versioned S3 in memory', () => {
   it('merges each closed tenant-day into one object: the same rows, sorted, verify green; today and the unclosed day stay; a rerun is a no-op', async () => {
     const a = await archived();
@@ -212,20 +277,75 @@ describe('the compactor against a versioned S3 in memory', () => {
     assert.ok(!a.vs.calls.slice(calls).some((c) => /Put|Copy|Delete/.test(c.command)));
   });
 
-  it('a day above the size cap: one merged object per group, each sorted, the same rows, verify green', async () => {
+  it('a byte cap splits the merge into objects of whole row groups up to the cap: exactly the expected count, each sorted, the same rows, verify green; parts go up as a multipart upload', async () => {
+    const { vs, state, all, before, cap } = await splitDay();
+    const r = await archiveCompactor({ s3: vs.s3, bucket: BUCKET, state, now: () => vs.now, sizeCap: cap, rowGroupRows: 100, partSize: 1024 }).compactTenant('acme', { day: '2026-11-20' });
+    assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.inputs, d.outputs, d.objectsAfter, d.rows]), [[24, 24, 6, 6, 1200]]);
+    const outputs = [...vs.current('events/tenant=acme/dt=2026-11-20/')];
+    assert.equal(outputs.length, 6);
+    assert.deepEqual(await rowsOf(vs), before);
+    const v = await archiveVerifier({ s3: vs.s3, bucket: BUCKET, state }).verifyTenant('acme');
+    assert.deepEqual(v.findings, []);
+    // Each object: two row groups of 100, at most the cap, sorted by (event_time, source_id, event_uid); in key order, one sequence.
+    const seq: string[] = [];
+    const id = r.days.length && /compacted-([0-9a-f]{16})/.exec(outputs[0]![0])![1];
+    const ordered = outputs.map(([k]) => k).sort((x, y) => (x.length - y.length) || (x < y ? -1 : 1));
+    assert.deepEqual(ordered.map((k) => k.split('/').pop()), [`compacted-${id}.parquet`, ...[2, 3, 4, 5, 6].map((i) => `compacted-${id}-${i}.parquet`)]);
+    for (const key of ordered) {
+      const body = vs.current().get(key)!;
+      assert.ok(body.length <= cap, `${body.length} <= ${cap}`);
+      assert.deepEqual(parquetMetadata(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer).row_groups.map((g) => Number(g.num_rows)), [100, 100]);
+      const rows = (await readParquetColumns(body, ['event_time', 'source_id', 'event_uid'])).map((x) => ({ event_time: (x['event_time'] as Date).toISOString(), source_id: String(x['source_id']), event_uid: String(x['event_uid']) }));
+      assert.deepEqual(rows, sortRows(rows));
+      seq.push(...rows.map((x) => `${x.event_time} ${x.source_id} ${x.event_uid}`));
+    }
+    assert.deepEqual(seq, sortRows(all).map((x) => `${x.event_time} ${x.source_id} ${x.event_uid}`));
+    // Written by multipart uploads of 1 KB parts, all completed; the digest lists the six.
+    assert.equal(vs.calls.filter((c) => c.command === 'CompleteMultipartUploadCommand').length, 6);
+    // Begun with a checksum algorithm, so S3 checks each part and the completion names each part's checksum.
+    assert.ok(vs.calls.filter((c) => /^(CreateMultipartUpload|UploadPart)Command$/.test(c.command)).every((c) => c.input['ChecksumAlgorithm'] === 'CRC32'));
+    assert.ok(vs.calls.filter((c) => c.command === 'UploadPartCommand').length > 12);
+    assert.equal(vs.uploads.size, 0);
+    const d2 = [...vs.current('digests/tenant=acme/').values()].map((x) => JSON.parse(new TextDecoder().decode(x)) as Digest).find((d) => d.version === 2)!;
+    assert.deepEqual(d2.objects.map((o) => o.key).sort(), ordered.slice().sort());
+    assert.equal(d2.replaces!.rows, 1200);
+    assert.equal(d2.replaces!.row_set, rowSetHash(all));
+  });
+
+  it('an input of several row groups is streamed (equal event_times across its row groups stay sorted) and merged with late objects', async () => {
     const a = await archived();
+    const c = (x: Partial<Parameters<typeof archiveCompactor>[0]> = {}) => archiveCompactor({ s3: a.vs.s3, bucket: BUCKET, state: a.state, now: () => a.vs.now, rowGroupRows: 5, ...x });
+    await c().compactTenant('acme', { day: '2026-11-20' });
+    const [first] = objectsOf(a.vs, 'acme', '2026-11-20');
+    const body = a.vs.current().get(first!)!;
+    assert.equal(parquetMetadata(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer).row_groups.length, 3); // 12 rows
+    for (let i = 0; i < 3; i++) await a.batch(6, '2026-11-20', ['acme']);
     const before = await rowsOf(a.vs);
-    const sizes = [...a.vs.current('events/tenant=acme/dt=2026-11-20/').values()].map((b) => b.length);
-    const cap = Math.max(...sizes) * 2 + 10; // two objects per group (they are of about one size)
-    assert.ok(Math.min(...sizes) * 3 > cap);
-    const r = await archiveCompactor({ s3: a.vs.s3, bucket: BUCKET, state: a.state, now: () => a.vs.now, sizeCap: cap }).compactTenant('acme', { day: '2026-11-20' });
-    assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.inputs, d.outputs, d.objectsAfter]), [[4, 4, 2, 2]]);
+    const r = await c({ rowGroupRows: 4 }).compactTenant('acme', { day: '2026-11-20' });
+    assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.objectsAfter, d.rows]), [[4, 1, 30]]);
     assert.deepEqual(await rowsOf(a.vs), before);
     assert.deepEqual(await a.verify(), []);
-    for (const [, body] of a.vs.current('events/tenant=acme/dt=2026-11-20/')) {
-      const times = (await readParquetColumns(body, ['event_time'])).map((x) => (x['event_time'] as Date).toISOString());
-      assert.deepEqual(times, [...times].sort());
-    }
+    const [merged] = objectsOf(a.vs, 'acme', '2026-11-20');
+    const rows = (await readParquetColumns(a.vs.current().get(merged!)!, ['event_time', 'source_id', 'event_uid'])).map((x) => ({ event_time: (x['event_time'] as Date).toISOString(), source_id: String(x['source_id']), event_uid: String(x['event_uid']) }));
+    assert.deepEqual(rows, sortRows(rows));
+  });
+
+  it('a multipart upload that fails is aborted: nothing staged or replaced, no upload left open, verify green, and the next run compacts', async () => {
+    const a = await archived();
+    const before = await rowsOf(a.vs);
+    const c = () => archiveCompactor({ s3: a.vs.s3, bucket: BUCKET, state: a.state, now: () => a.vs.now, partSize: 512 });
+    let parts = 0;
+    a.vs.fail((command) => command === 'UploadPartCommand' && ++parts === 2);
+    await assert.rejects(c().compactTenant('acme', { day: '2026-11-20' }), /injected failure/);
+    assert.equal(a.vs.uploads.size, 0);
+    assert.ok(a.vs.calls.some((x) => x.command === 'AbortMultipartUploadCommand'));
+    assert.equal(objectsOf(a.vs, 'acme', '2026-11-20').length, 4);
+    assert.deepEqual([...a.vs.current('compaction/').keys()], []);
+    assert.deepEqual(await a.verify(), []);
+    const r = await c().compactTenant('acme', { day: '2026-11-20' });
+    assert.deepEqual(r.days.map((d) => [d.objectsBefore, d.objectsAfter]), [[4, 1]]);
+    assert.deepEqual(await rowsOf(a.vs), before);
+    assert.deepEqual(await a.verify(), []);
   });
 
   it('late events after a compaction: the next run merges the compacted object with the new one', async () => {
@@ -329,6 +449,19 @@ describe('the compactor against a versioned S3 in memory', () => {
     await assert.rejects(a.compactor().compactTenant('acme', { day: '2026-11-20' }), (err: Error) => err instanceof CompactionError && /differs from what its digest recorded: run authtrail verify/.test(err.message));
     assert.equal(objectsOf(a.vs, 'acme', '2026-11-20').length, 4);
     assert.deepEqual([...a.vs.current('compaction/').keys()], []);
+  });
+
+  it('an input that differs from its digest, found after outputs were staged: they are deleted, nothing replaced', async () => {
+    const { vs, state, cap } = await splitDay(false);
+    // The input the merge opens last (hour 23).
+    const inputs = [...vs.current('events/tenant=acme/dt=2026-11-20/').keys()];
+    const last = inputs[inputs.length - 1]!;
+    await vs.s3.send(new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: BUCKET, Key: last, Body: 'tampered' }));
+    const c = archiveCompactor({ s3: vs.s3, bucket: BUCKET, state, now: () => vs.now, sizeCap: cap, rowGroupRows: 100, prefetch: 1 });
+    await assert.rejects(c.compactTenant('acme', { day: '2026-11-20' }), /differs from what its digest recorded/);
+    assert.ok(vs.calls.filter((x) => x.command === 'PutObjectCommand' && String(x.input['Key']).startsWith('compaction/')).length >= 1, 'an output was staged before the bad input was read');
+    assert.deepEqual([...vs.current('compaction/').keys()], []);
+    assert.deepEqual([...vs.current('events/tenant=acme/dt=2026-11-20/').keys()], inputs);
   });
 
   it('--day: today is refused in one line; yesterday (not yet closed) is compacted when asked by name', async () => {
