@@ -94,7 +94,7 @@ for (const tenants of [1, 5]) {
   const digests = batches * tenants;
   console.log(`steady load ${RATE} events/s, ${tenants} tenant(s), ${SECONDS / 60} min: ${batches} archiver batches (${Math.round(stream.length / batches)} events each, 6 MB payload cap), ${Math.round(stream.length / objects)} events/object; S3 PUTs per 1M events: ${Math.round(((objects + digests) * 1e6) / stream.length)} (objects + digests; target ≤ 1,000)`);
   const perDay = objectsPerTenantDay({ eventsPerSecond: RATE, tenants, batchesPerDay: (batches * 86_400) / SECONDS, parquetBytesPerEvent: pq / events.length });
-  console.log(`objects per closed tenant-day at ${RATE} events/s, ${tenants} tenant(s): ${perDay.before} before compaction, ${perDay.after} after (${perDay.events_per_tenant_day} events, ${perDay.parquet_mb_per_tenant_day} MB of Parquet per tenant-day; caps ${perDay.size_cap_mb} MB and ${perDay.max_rows} rows per object)`);
+  console.log(`objects per closed tenant-day at ${RATE} events/s, ${tenants} tenant(s): ${perDay.before} before compaction, ${perDay.after} after (${perDay.events_per_tenant_day} events, ${perDay.parquet_mb_per_tenant_day} MB of Parquet per tenant-day; cap ${perDay.size_cap_mb} MB of Parquet per object, no row cap)`);
   steady.push({ tenants, events_per_second: RATE, seconds: SECONDS, batches, events_per_batch: Math.round(stream.length / batches), events_per_object: Math.round(stream.length / objects), s3_puts_per_million: Math.round(((objects + digests) * 1e6) / stream.length), objects_per_tenant_day_before_compaction: perDay.before, objects_per_tenant_day_after_compaction: perDay.after });
 }
 

@@ -37,7 +37,7 @@ export const USAGE = `usage: authtrail <command>
                                check the archive against its digest chain (exit 1 on any finding)
   compact [--tenant t] [--day YYYY-MM-DD] [--outputs <file>]
                                merge the archive's objects into one per tenant-day (more above
-                               256 MB or 500,000 rows), for every closed day (over for 27 h) or,
+                               about 256 MB of Parquet), for every closed day (over for 27 h) or,
                                with --day, that day if it is before today; with --outputs by the
                                deployed compactor
   quarantine [--json] [--outputs <file>]

@@ -84,8 +84,8 @@ export const DEPLOYMENT = {
   ingestPutConcurrency: 16,
   archiverMemoryGb: 1,
   compactorMemoryGb: 10,
-  /** The compactor's cap on the rows of one merged object (core/compact.ts). */
-  compactedRows: 500_000,
+  /** The compactor's cap on the Parquet bytes of one merged object (core/compact.ts: 256 MB, no row cap). */
+  compactedBytes: 256 * 1024 * 1024,
   detectorMemoryGb: 0.5,
   detectorBatch: 500,
   detectorWindowSeconds: 5,
@@ -256,9 +256,9 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   const archiverWrites = batches * (2 * (inBatch + 1) + inBatch);
   const archiverReads = batches * (inBatch + 1);
   const archiveGb = (MILLION * f.archive.parquet_bytes_per_event) / GB;
-  // After compaction: a million events' tenant-days, each split by the row cap.
+  // After compaction: a million events' tenant-days, each split by the size cap.
   const tenantDays = (MILLION / (eventsPerSecond * 86_400)) * tenants;
-  const merged = Math.max(tenantDays, MILLION / d.compactedRows);
+  const merged = Math.max(tenantDays, (MILLION * f.archive.parquet_bytes_per_event) / d.compactedBytes);
   // Its time: decoding, sorting and encoding as the bench measured it per MB read, plus the GETs
   // of the small objects (16 in flight).
   const compactorMs = (f.archive.compaction?.ms_per_mb ?? 0) * archiveGb * 1024 + (objects / 16) * d.s3GetMs;

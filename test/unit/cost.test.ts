@@ -74,9 +74,10 @@ describe('npm run cost: the arithmetic', () => {
   });
 
   it('prices the compactor: each small object read once, each merged object staged, read back, copied and recorded, and its time', () => {
-    // 334.5 small objects; max(1.157 tenant-days, 1e6 / 500,000 rows) = 2 merged objects; no bench time here,
-    // so the Lambda's time is the GETs: 334.5 / 16 × 20 ms over 2 invocations at 10 GB.
-    const expected = (334.49 * 0.0004) / 1000 + 2 * ((3 * 0.005 + 0.0004) / 1000) + (2 * 0.2) / 1e6 + ((334.49 / 16) * 20 / 1000) * 10 * 0.00001;
+    // 334.5 small objects; max(1.157 tenant-days, a million events' Parquet / 256 MB) = 1.157 merged objects (no
+    // row cap); no bench time here, so the Lambda's time is the GETs: 334.5 / 16 × 20 ms over 1.157 invocations at 10 GB.
+    const merged = 1e6 / (10 * 86_400);
+    const expected = (334.49 * 0.0004) / 1000 + merged * ((3 * 0.005 + 0.0004) / 1000) + (merged * 0.2) / 1e6 + ((334.49 / 16) * 20 / 1000) * 10 * 0.00001;
     assert.ok(Math.abs(c.line_items.compaction - expected) < 0.00006, `${c.line_items.compaction} vs ${expected}`);
   });
 
