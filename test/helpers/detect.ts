@@ -3,6 +3,7 @@
  * the engine the way the stream consumer does (one state per key). Used by the engine's tests
  * (test/unit/detect.test.ts) and by each rule's tests beside it (lambdas/core/detect/rules/<rule>/).
  */
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { emptyState, stateKeys, step, type Alert, type KeyState } from '../../lambdas/core/detect/engine.ts';
 import { AlertsConfig } from '../../lambdas/core/detect/settings.ts';
@@ -66,13 +67,38 @@ export function vendorEvents(kind: SourceKind, pick: (e: AuthEvent) => boolean =
   return out;
 }
 
-/** A rule's scenario (its `scenario.ts`), normalized by the vendor's real normalizer and played: the alerts raised. */
+/**
+ * A rule's scenario (its `scenario.ts`): its history, then the attack or the near miss, as the
+ * vendor sends them, through the vendor's real normalizer, played: the alerts raised (an alert
+ * raised again under the same id, its severity risen, counts once, as its last version).
+ */
 export function playScenario(s: RuleScenario, which: 'attack' | 'nearMiss', t0 = T0): Alert[] {
   const n = normalizerFor(s.kind)!;
-  const events = s[which](t0).flatMap((item) => {
+  const events = [...(s.history?.(t0) ?? []), ...s[which](t0)].flatMap((v) => n.unwrap(v)).map((item) => {
     const r = n.normalize(item);
-    return r.kind === 'event' ? [{ ...r.event, tenant: 'acme', source_id: `acme-${s.kind}`, source: s.kind, ingest_time: at(600) } as AuthEvent] : [];
+    if (r.kind !== 'event') throw new Error(`${s.rule} scenario: ${JSON.stringify(r)}`);
+    return { ...r.event, tenant: 'acme', source_id: `acme-${s.kind}`, source: s.kind, ingest_time: at(24 * 60) } as AuthEvent;
   });
   const settings = AlertsConfig.parse(s.settings ? { tenants: { acme: { rules: { [s.rule]: s.settings } } } } : {});
-  return play(events, settings).raised;
+  return [...new Map(play(events, settings).raised.map((a) => [a.alert_id, a])).values()];
+}
+
+/** The scenario's attack raises exactly its one alert (user, severity) of the rule, and its near miss none. */
+export function assertScenario(s: RuleScenario): void {
+  const mine = (which: 'attack' | 'nearMiss') => playScenario(s, which).filter((a) => a.rule === s.rule).map((a) => [a.user, a.severity]);
+  assert.deepEqual(mine('attack'), [[s.expect.user, s.expect.severity]], `${s.rule}: the attack`);
+  assert.deepEqual(mine('nearMiss'), [], `${s.rule}: the near miss`);
+}
+
+/** An alert as the rules' tests compare it. */
+export const view = (a: Alert) => [a.rule, a.severity, a.user, a.count, a.event_uids];
+
+/** The event of a vendor fixture file whose vendor id starts with `uid`, through the real normalizer, as stored for tenant `acme`. */
+export function vendorEvent(kind: SourceKind, file: string, uid: string): AuthEvent {
+  const n = normalizerFor(kind)!;
+  for (const item of n.unwrap(JSON.parse(readFileSync(new URL(`../fixtures/${kind}/${file}`, import.meta.url), 'utf8')))) {
+    const r = n.normalize(item);
+    if (r.kind === 'event' && r.event.event_uid.startsWith(uid)) return { ...r.event, tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: at(24 * 60) };
+  }
+  throw new Error(`${kind}/${file}: no event ${uid}`);
 }

@@ -1,10 +1,8 @@
 /** `idp_trust_changed`: its alerts over event sequences, with the exact alerts expected, and each mapped vendor's events reaching it. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, play, T0 } from '../../../../../test/helpers/detect.ts';
+import { assertScenario, at, play, vendorEvent, view } from '../../../../../test/helpers/detect.ts';
 import { ev } from '../../../../../test/helpers/events.ts';
-import { fixture } from '../../../../../test/helpers/fixtures.ts';
-import { normalizerFor } from '../../../../sources/index.ts';
 import scenario from './scenario.ts';
 import type { AuthEvent, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
@@ -13,16 +11,6 @@ const idp = (uid: string, minutes: number, over: Partial<AuthEvent> = {}) => ev(
   event_uid: uid, event_time: at(minutes), raw_event_type: 'system.idp.lifecycle.create', category: 'idp_change', outcome: 'success', change: 'create',
   target_type: 'idp', target_name: 'Partner SAML IdP', actor_login: 'admin@example.com', ...over,
 });
-const view = (a: { rule: string; severity: string; user: string; count: number; event_uids: string[] }) => [a.rule, a.severity, a.user, a.count, a.event_uids];
-
-function vendorEvent(kind: SourceKind, file: string, uid: string): AuthEvent {
-  const n = normalizerFor(kind)!;
-  for (const item of n.unwrap(fixture(`${kind}/${file}`))) {
-    const r = n.normalize(item);
-    if (r.kind === 'event' && r.event.event_uid.startsWith(uid)) return { ...r.event, tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: at(24 * 60) };
-  }
-  throw new Error(`${kind}/${file}: no event ${uid}`);
-}
 
 describe('identity provider trust changed', () => {
   it('an identity provider added: one high alert for the tenant', () => {
@@ -73,16 +61,5 @@ describe('identity provider trust changed', () => {
 });
 
 describe('idp_trust_changed scenario', () => {
-  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => {
-    const n = normalizerFor(scenario.kind)!;
-    const events = (vendor: readonly unknown[]): AuthEvent[] => vendor.flatMap((v) => n.unwrap(v)).map((item) => {
-      const r = n.normalize(item);
-      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
-      return { ...r.event, tenant: 'acme', source_id: `acme-${scenario.kind}`, source: scenario.kind, ingest_time: at(24 * 60) };
-    });
-    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { [scenario.rule]: scenario.settings ?? {} } } } });
-    const alerts = (vendor: readonly unknown[]) => [...new Map(play(events(vendor), settings).raised.filter((a) => a.rule === scenario.rule).map((a) => [a.alert_id, a])).values()];
-    assert.deepEqual(alerts(scenario.attack(T0)).map((a) => [a.user, a.severity]), [[scenario.expect.user, scenario.expect.severity]]);
-    assert.deepEqual(alerts(scenario.nearMiss(T0)), []);
-  });
+  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => assertScenario(scenario));
 });

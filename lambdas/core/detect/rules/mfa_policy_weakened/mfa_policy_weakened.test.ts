@@ -1,10 +1,9 @@
 /** `mfa_policy_weakened`: its alerts over event sequences, with the exact alerts expected, and each mapped vendor's events reaching it. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { at, failed, play, T0 } from '../../../../../test/helpers/detect.ts';
+import { assertScenario, at, failed, play, vendorEvent, view } from '../../../../../test/helpers/detect.ts';
 import { ev } from '../../../../../test/helpers/events.ts';
 import { fixture } from '../../../../../test/helpers/fixtures.ts';
-import { normalizerFor } from '../../../../sources/index.ts';
 import scenario from './scenario.ts';
 import type { AuthEvent, Change, SourceKind } from '../../../event.ts';
 import { AlertsConfig } from '../../settings.ts';
@@ -14,17 +13,8 @@ const policy = (uid: string, minutes: number, change: Change, over: Partial<Auth
   event_uid: uid, event_time: at(minutes), raw_event_type: 'policy.lifecycle.deactivate', category: 'policy_change', outcome: 'success',
   change, target_type: 'policy', target_name: 'Require MFA', actor_login: 'admin@example.com', ...over,
 });
-const view = (a: { rule: string; severity: string; user: string; count: number; event_uids: string[] }) => [a.rule, a.severity, a.user, a.count, a.event_uids];
 
 /** The events a vendor fixture makes, as tenant acme's, by vendor id (prefix). */
-function vendorEvent(kind: SourceKind, file: string, uid: string): AuthEvent {
-  const n = normalizerFor(kind)!;
-  for (const item of n.unwrap(fixture(`${kind}/${file}`))) {
-    const r = n.normalize(item);
-    if (r.kind === 'event' && r.event.event_uid.startsWith(uid)) return { ...r.event, tenant: 'acme', source_id: `acme-${kind}`, source: kind, ingest_time: at(24 * 60) };
-  }
-  throw new Error(`${kind}/${file}: no event ${uid}`);
-}
 
 describe('MFA policy weakened', () => {
   it('a policy switched off naming no user: one high alert for the whole tenant (user *), on the tenant key only', () => {
@@ -104,16 +94,5 @@ describe('MFA policy weakened', () => {
 });
 
 describe('mfa_policy_weakened scenario', () => {
-  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => {
-    const n = normalizerFor(scenario.kind)!;
-    const events = (vendor: readonly unknown[]): AuthEvent[] => vendor.flatMap((v) => n.unwrap(v)).map((item) => {
-      const r = n.normalize(item);
-      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
-      return { ...r.event, tenant: 'acme', source_id: `acme-${scenario.kind}`, source: scenario.kind, ingest_time: at(24 * 60) };
-    });
-    const settings = AlertsConfig.parse({ tenants: { acme: { rules: { [scenario.rule]: scenario.settings ?? {} } } } });
-    const alerts = (vendor: readonly unknown[]) => [...new Map(play(events(vendor), settings).raised.filter((a) => a.rule === scenario.rule).map((a) => [a.alert_id, a])).values()];
-    assert.deepEqual(alerts(scenario.attack(T0)).map((a) => [a.user, a.severity]), [[scenario.expect.user, scenario.expect.severity]]);
-    assert.deepEqual(alerts(scenario.nearMiss(T0)), []);
-  });
+  it('the attack as the vendor sends it raises exactly the one alert expected; the near miss none', () => assertScenario(scenario));
 });
