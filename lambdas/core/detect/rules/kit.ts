@@ -144,6 +144,24 @@ export function afterRun(
   }
 }
 
+/**
+ * "Every occurrence": each event the rule concerns (an admin, policy or credential change, a
+ * vendor's verdict) raises an alert of `severity` whose summary is `summary(event, actor)`; later
+ * ones within the suppression window count in the open alert. The alert is the affected user's,
+ * or the tenant's (`*`) when the event names none. Settings: `enabled`.
+ */
+export function occurrenceRule<Id extends string>(s: {
+  readonly id: Id; readonly concerns: (e: AuthEvent) => boolean; readonly severity: Severity;
+  readonly summary: (e: AuthEvent, actor: string | null) => string;
+}) {
+  return defineRule({
+    id: s.id, scope: 'user', tenantWhenNoUser: true, settings: single, concerns: s.concerns, windowKeepsEvidence: false,
+    step(c, r) {
+      if (r.enabled) c.emit(s.severity, [{ uid: c.uid, time: c.at }], s.summary(c.event, c.event.actor_login ?? c.event.actor_id));
+    },
+  });
+}
+
 /** What `countRule` builds a rule from. */
 export interface CountSpec<Id extends string> {
   readonly id: Id;

@@ -3,22 +3,16 @@
  * dropped from a policy, or MFA enforcement turned off for a user: every occurrence. The alert's
  * user is the affected user where the change names one, else `*` (the whole tenant).
  */
-import { defineRule, isPolicyWeakened, single } from '../kit.ts';
+import { isPolicyWeakened, occurrenceRule } from '../kit.ts';
 
 const what = (name: string | null, type: string | null) => (name ? `${type ?? 'policy'} "${name}"` : type === 'user' ? 'the MFA requirement of a user' : 'a sign-on or MFA policy');
 
-export default defineRule({
+export default occurrenceRule({
   id: 'mfa_policy_weakened',
-  scope: 'user',
-  tenantWhenNoUser: true,
-  settings: single,
   concerns: isPolicyWeakened,
-  windowKeepsEvidence: false,
-  step(c, r) {
-    if (!r.enabled) return;
-    const e = c.event;
-    const by = e.actor_login ?? e.actor_id;
+  severity: 'high',
+  summary(e, by) {
     const did = e.change === 'delete' ? 'deleted' : 'switched off or weakened';
-    c.emit('high', [{ uid: c.uid, time: c.at }], `${what(e.target_name ?? e.target_id, e.target_type)} ${did}${by ? ` by ${by}` : ''} (${e.raw_event_type ?? 'policy change'})`);
+    return `${what(e.target_name ?? e.target_id, e.target_type)} ${did}${by ? ` by ${by}` : ''} (${e.raw_event_type ?? 'policy change'})`;
   },
 });

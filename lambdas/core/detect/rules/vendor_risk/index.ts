@@ -5,19 +5,14 @@
  * risk score above 50, Duo's anomalous push. Every occurrence, high: the vendor has already
  * weighed the evidence.
  */
-import { defineRule, isHighRisk, single } from '../kit.ts';
+import { isHighRisk, occurrenceRule } from '../kit.ts';
 
-export default defineRule({
+export default occurrenceRule({
   id: 'vendor_risk',
-  scope: 'user',
-  tenantWhenNoUser: true,
-  settings: single,
   concerns: isHighRisk,
-  windowKeepsEvidence: false,
-  step(c, r) {
-    if (!r.enabled) return;
-    const e = c.event;
+  severity: 'high',
+  summary(e) {
     const from = e.src_ip ? ` from ${e.src_ip}` : '';
-    c.emit('high', [{ uid: c.uid, time: c.at }], `${e.source} rated a ${e.outcome === 'success' ? 'successful' : e.outcome ?? ''} sign-in${from} high risk (${e.risk_level}${e.raw_event_type ? `, ${e.raw_event_type}` : ''})`.replace('  ', ' '));
+    return `${e.source} rated a ${e.outcome === 'success' ? 'successful' : e.outcome ?? ''} sign-in${from} high risk (${e.risk_level}${e.raw_event_type ? `, ${e.raw_event_type}` : ''})`.replace('  ', ' ');
   },
 });
