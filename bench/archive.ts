@@ -13,32 +13,16 @@ import { groupByPartition } from '../lambdas/core/archive.ts';
 import type { AuthEvent } from '../lambdas/core/event.ts';
 import { eventsToParquet, PARQUET_CODEC } from '../lambdas/core/parquet.ts';
 import { toItem } from '../lambdas/adapters/hot-store.ts';
-import { normalizerFor } from '../lambdas/sources/index.ts';
-import { fixture } from '../test/helpers/fixtures.ts';
 import { recordFigures } from './figures.ts';
+import { oktaEventMaker } from './synthetic.ts';
 import { measureCompaction, objectsPerTenantDay } from './compaction.ts';
 
 export function syntheticEvents(n: number, tenants = 5, start = Date.parse('2026-11-20T00:00:00Z'), perSecond = 200): AuthEvent[] {
-  const okta = normalizerFor('okta')!;
-  const pool = [...fixture<{ data: { events: Record<string, unknown>[] } }>('okta/event-hook.json').data.events, ...fixture<Record<string, unknown>[]>('okta/api-page.json')];
+  const make = oktaEventMaker();
   const out: AuthEvent[] = [];
-  // Real events differ in their ids (transactions, sessions); a deterministic PRNG keeps runs comparable.
-  let seed = 42;
-  const rand = (len: number) => Array.from({ length: len }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 36).toString(36)).join('');
   for (let i = 0; i < n; i++) {
-    const base = structuredClone(pool[i % pool.length]!);
-    const user = `user${i % 997}@example.com`;
-    base['uuid'] = `bench-${i.toString(36)}-${(i * 7919).toString(36)}`;
-    base['published'] = new Date(start + Math.floor((i * 1000) / perSecond)).toISOString();
-    (base['actor'] as Record<string, unknown>)['alternateId'] = user;
-    (base['actor'] as Record<string, unknown>)['id'] = `00u${(i % 997).toString(36).padStart(17, '0')}`;
-    (base['client'] as Record<string, unknown>)['ipAddress'] = `198.51.100.${i % 250}`;
-    base['transaction'] = { type: 'WEB', id: rand(20), detail: {} };
-    base['authenticationContext'] = { ...(base['authenticationContext'] as object ?? {}), externalSessionId: `102${rand(21)}` };
-    const r = okta.normalize(base);
-    if (r.kind !== 'event') continue;
-    const tenant = `tenant${i % tenants}`;
-    out.push({ ...r.event, tenant, source_id: `${tenant}-okta`, source: 'okta', ingest_time: new Date(start + Math.floor((i * 1000) / perSecond) + 1500).toISOString() });
+    const e = make(i, start + Math.floor((i * 1000) / perSecond), `tenant${i % tenants}`);
+    if (e) out.push(e);
   }
   return out;
 }

@@ -21,9 +21,8 @@ import { archiveWriter } from '../lambdas/adapters/archive-writer.ts';
 import { archiveVerifier } from '../lambdas/adapters/archive-verify.ts';
 import { DEFAULT_SIZE_CAP } from '../lambdas/core/compact.ts';
 import type { AuthEvent } from '../lambdas/core/event.ts';
-import { normalizerFor } from '../lambdas/sources/index.ts';
-import { fixture } from '../test/helpers/fixtures.ts';
 import { versionedS3 } from '../test/helpers/versioned-s3.ts';
+import { oktaEventMaker } from './synthetic.ts';
 
 export interface CompactionMeasure {
   readonly objects_before: number;
@@ -131,27 +130,15 @@ export function measureCompaction(events: readonly AuthEvent[], perObject: numbe
  * fixtures normalized, ids and users varied), each `event_uid` unique.
  */
 export function* tenantDay(o: { rows: number; perObject: number; tenants?: number; perSecond?: number; day?: string }): Generator<AuthEvent[]> {
-  const okta = normalizerFor('okta')!;
-  const pool = [...fixture<{ data: { events: Record<string, unknown>[] } }>('okta/event-hook.json').data.events, ...fixture<Record<string, unknown>[]>('okta/api-page.json')];
+  const make = oktaEventMaker();
   const start = Date.parse(`${o.day ?? '2026-11-20'}T00:00:00Z`);
   // One tenant's events: `perSecond / tenants` a second, spread over the day (or less when scaled down).
   const step = Math.min((1000 * (o.tenants ?? 5)) / (o.perSecond ?? 200), 86_399_000 / o.rows);
-  let seed = 42;
-  const rand = (len: number) => Array.from({ length: len }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 36).toString(36)).join('');
   for (let i = 0; i < o.rows;) {
     const batch: AuthEvent[] = [];
     for (const end = Math.min(o.rows, i + o.perObject); i < end; i++) {
-      const base = structuredClone(pool[i % pool.length]!);
-      base['uuid'] = `bench-${i.toString(36)}-${(i * 7919).toString(36)}`;
-      base['published'] = new Date(start + Math.floor(i * step)).toISOString();
-      (base['actor'] as Record<string, unknown>)['alternateId'] = `user${i % 997}@example.com`;
-      (base['actor'] as Record<string, unknown>)['id'] = `00u${(i % 997).toString(36).padStart(17, '0')}`;
-      (base['client'] as Record<string, unknown>)['ipAddress'] = `198.51.100.${i % 250}`;
-      base['transaction'] = { type: 'WEB', id: rand(20), detail: {} };
-      base['authenticationContext'] = { ...(base['authenticationContext'] as object ?? {}), externalSessionId: `102${rand(21)}` };
-      const r = okta.normalize(base);
-      if (r.kind !== 'event') continue;
-      batch.push({ ...r.event, tenant: 'tenant0', source_id: 'tenant0-okta', source: 'okta', ingest_time: new Date(start + Math.floor(i * step) + 1500).toISOString() });
+      const e = make(i, start + Math.floor(i * step), 'tenant0');
+      if (e) batch.push(e);
     }
     yield batch;
   }
