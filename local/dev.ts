@@ -143,7 +143,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
-    installFailpoints((await import('../lambdas/adapters/clients.ts')).s3Client());
+    installFailpoints((await import('../lambdas/adapters/s3-client.ts')).s3Client());
     const http = await import('../lambdas/handlers/http-ingest.ts');
     const eb = await import('../lambdas/handlers/eventbridge-ingest.ts');
     const archiver = await import('../lambdas/handlers/archiver.ts');
@@ -215,7 +215,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
         s3: { endpoint: s3.endpoint }, sns: { endpoint: sns.endpoint },
       }),
       replay: async (id?: string) => {
-        const { s3Client: client } = await import('../lambdas/adapters/clients.ts');
+        const { s3Client: client } = await import('../lambdas/adapters/s3-client.ts');
         return replayQuarantine({ s3: client(), bucket: LOCAL_NAMES.bucket, config: o.config, ingest: http.ingestPipeline, id });
       },
       onError: (err) => console.error(`authtrail: request failed: ${(err as Error).message}`),

@@ -5,7 +5,7 @@
  * with a version-2 digest by the archiver's compare-and-set on the chain head, then swapped in.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../core/zod-mini.ts';
 import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand,
@@ -488,8 +488,8 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
 export type ArchiveCompactor = ReturnType<typeof archiveCompactor>;
 
 export const CompactRequest = z.strictObject({
-  tenant: z.string().min(1).optional(),
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  tenant: z.optional(z.string().check(z.minLength(1))),
+  day: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/))),
 });
 export type CompactRequest = z.infer<typeof CompactRequest>;
 

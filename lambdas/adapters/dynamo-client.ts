@@ -1,5 +1,5 @@
 /**
- * The DynamoDB document client, created once per process (re-exported by adapters/clients.ts). A
+ * The DynamoDB document client, created once per process. A
  * module of its own so that importing it loads neither the S3 nor the SNS client: the intakes and
  * pollers need DynamoDB at every invocation, S3 only for a quarantined body.
  */

@@ -1,4 +1,4 @@
-/** The S3 client, created once per process (re-exported by adapters/clients.ts; a module of its own, see adapters/dynamo-client.ts). */
+/** The S3 client, created once per process (a module of its own, see adapters/dynamo-client.ts). */
 import { S3Client } from '@aws-sdk/client-s3';
 import { local } from './dynamo-client.ts';
 

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { DEFAULT_DEPLOYMENT_NAME, Operations } from './operations-config.ts';
 import { OcsfConfig } from './ocsf-config.ts';
 import { ConsoleConfig, defaultDomainPrefix, reservedWordIn } from './console-config.ts';
-import { SourceKind } from './event.ts';
+import { SourceKind } from './event-schema.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
 import { describeIssues, findSource, forwardId } from './config-lookup.ts';

@@ -1,9 +1,11 @@
 /**
  * The canonical event (CONTRACT §4, schema version 2): one flat row per authentication-relevant
- * event, whatever identity provider sent it. Types come from the schema, never a hand-written twin.
+ * event, whatever identity provider sent it. The event's type comes from its schema
+ * (core/event-schema.ts), never a hand-written twin; this module holds no zod, so a function that
+ * only reads or writes events (archiver, compactor, exporters) does not load it.
  */
-import * as z from 'zod';
-import { built, lazy } from './lazy.ts';
+import type * as z from 'zod';
+import type { AuthEvent as AuthEventSchema } from './event-schema.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -11,8 +13,7 @@ export const SOURCE_KINDS = [
   'okta', 'duo', 'entra', 'google_workspace', 'auth0', 'pingone', 'onelogin', 'jumpcloud',
   'keycloak', 'aws_signin', 'generic',
 ] as const;
-export const SourceKind = lazy(() => z.enum(SOURCE_KINDS));
-export type SourceKind = z.infer<typeof SourceKind>;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const CATEGORIES = [
   'login', 'logout', 'sso', 'mfa_challenge', 'mfa_verify', 'mfa_bypass', 'factor_enroll',
@@ -20,76 +21,26 @@ export const CATEGORIES = [
   // schema version 2
   'policy_change', 'role_change', 'credential_change', 'idp_change', 'impersonation', 'password_reset',
 ] as const;
-export const Category = lazy(() => z.enum(CATEGORIES));
-export type Category = z.infer<typeof Category>;
+export type Category = (typeof CATEGORIES)[number];
 
 export const OUTCOMES = ['success', 'failure', 'denied', 'fraud', 'challenge', 'error', 'unknown'] as const;
-export const Outcome = lazy(() => z.enum(OUTCOMES));
-export type Outcome = z.infer<typeof Outcome>;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export const FACTORS = [
   'push', 'sms', 'voice', 'totp', 'hardware_token', 'webauthn', 'u2f', 'biometric', 'email',
   'password', 'bypass_code', 'certificate', 'security_question', 'remembered_device',
   'external_idp', 'other', 'unknown',
 ] as const;
-export const Factor = lazy(() => z.enum(FACTORS));
-export type Factor = z.infer<typeof Factor>;
+export type Factor = (typeof FACTORS)[number];
 
 /** What an admin, policy or credential change did to its target (schema version 2). */
 export const CHANGES = ['create', 'update', 'activate', 'deactivate', 'delete', 'grant', 'revoke'] as const;
-export const Change = lazy(() => z.enum(CHANGES));
-export type Change = z.infer<typeof Change>;
+export type Change = (typeof CHANGES)[number];
 
 /** ISO 8601 UTC with exactly three fraction digits, as every stored time is written. */
 export const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const IsoMillis = lazy(() => z.string().regex(ISO_MILLIS, 'expected ISO 8601 UTC with milliseconds'));
 
-const str = lazy(() => z.string().nullable());
-
-export const AuthEvent = lazy(() => z.object({
-  tenant: z.string().min(1),
-  source_id: z.string().min(1),
-  source: built(SourceKind),
-  event_uid: z.string().min(1).max(512),
-  event_time: built(IsoMillis),
-  ingest_time: built(IsoMillis),
-  raw_event_type: built(str),
-  category: built(Category).nullable(),
-  outcome: built(Outcome).nullable(),
-  reason: built(str),
-  is_mfa: z.boolean().nullable(),
-  factor: built(Factor).nullable(),
-  factor_raw: built(str),
-  user_id: built(str),
-  user_login: built(str),
-  user_email: built(str),
-  actor_id: built(str),
-  actor_login: built(str),
-  src_ip: built(str),
-  user_agent: built(str),
-  os: built(str),
-  browser: built(str),
-  device_id: built(str),
-  device_name: built(str),
-  geo_country: z.string().regex(/^[A-Z]{2}$/, 'expected ISO 3166-1 alpha-2').nullable(),
-  geo_region: built(str),
-  geo_city: built(str),
-  geo_lat: z.number().min(-90).max(90).nullable(),
-  geo_lon: z.number().min(-180).max(180).nullable(),
-  session_id: built(str),
-  correlation_id: built(str),
-  app_id: built(str),
-  app_name: built(str),
-  risk_level: built(str),
-  // schema version 2: the object a change acted on, what it did, and the vendor's anonymizer flag
-  target_type: built(str),
-  target_id: built(str),
-  target_name: built(str),
-  change: built(Change).nullable(),
-  anonymizer: z.boolean().nullable(),
-  raw: built(str),
-}));
-export type AuthEvent = z.infer<typeof AuthEvent>;
+export type AuthEvent = z.infer<typeof AuthEventSchema>;
 
 /**
  * Column order of the canonical event: the archive, the DuckDB table and the docs use it. Spelled

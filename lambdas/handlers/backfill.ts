@@ -8,10 +8,11 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink } from '../adapters/alert-sink.ts';
+import { alertOutputsFromEnv } from '../adapters/alert-outputs.ts';
 import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { backfillDay, type BackfillDeps, type BackfillResult } from '../adapters/backfill.ts';
-import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
+import { s3Client } from '../adapters/s3-client.ts';
 import { env, logger, metrics } from './observability.ts';
 import { config, legacyHotTable } from './runtime-config.ts';
 
@@ -34,12 +35,10 @@ function live(): BackfillDeps {
   const s3 = s3Client();
   const bucket = env('AUTHTRAIL_BUCKET');
   const kmsKeyId = process.env.AUTHTRAIL_KMS_KEY_ID;
-  const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
-  if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
   deps = {
     ddb: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), s3, bucket, kmsKeyId,
     state: dynamoArchiveState({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }),
-    alerts: { sink: allSinks(...sinks), store: archiveAlertStore({ s3, bucket, kmsKeyId }), settings: config.alerts },
+    alerts: { ...alertOutputsFromEnv(env), settings: config.alerts },
   };
   return deps;
 }

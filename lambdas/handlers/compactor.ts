@@ -14,11 +14,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { archiveCompactor, compactAll, type CompactSummary } from '../adapters/archive-compact.ts';
-import { documentClient, s3Client } from '../adapters/clients.ts';
-import { env, logger, metrics } from './observability.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
+import { s3Client } from '../adapters/s3-client.ts';
+import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
 
 export class CompactRunError extends Error {
   override name = 'CompactRunError';
@@ -33,11 +33,6 @@ export function report(s: CompactSummary): void {
   for (const e of s.errors) logger.error('archive compaction failed', e);
   logger.info('archive compacted', { tenants: s.tenants.map((t) => ({ tenant: t.tenant, days: t.days.length, objectsBefore: t.objectsBefore, objectsAfter: t.objectsAfter, finished: t.finished, garbage: t.garbage })), errors: s.errors.length });
 }
-
-const tenantsFromEnv = (): string[] => {
-  const raw = process.env.AUTHTRAIL_TENANTS;
-  return raw ? z.array(z.string().min(1)).parse(JSON.parse(raw)) : [];
-};
 
 const lockFromEnv = (): 'governance' | 'compliance' | undefined => {
   const v = process.env.AUTHTRAIL_OBJECT_LOCK;

@@ -14,8 +14,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Alert } from '../core/detect/engine.ts';
 import type { AuthEvent } from '../core/event.ts';
-import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
-import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink } from '../adapters/alert-sink.ts';
+import { alertOutputsFromEnv } from '../adapters/alert-outputs.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoDetectState, dynamoFeeds } from '../adapters/detect-state.ts';
 import { detectEvents, type DetectorDeps } from '../adapters/detect-events.ts';
 import { batchResponse, newEvents } from '../adapters/stream-records.ts';
@@ -48,13 +48,10 @@ function live(): DetectorDeps {
   if (deps) return deps;
   const client = documentClient();
   const table = env('AUTHTRAIL_STATE_TABLE');
-  const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
-  if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
   deps = {
     state: dynamoDetectState({ client, table }),
     feeds: dynamoFeeds({ client, table }),
-    sink: allSinks(...sinks),
-    store: archiveAlertStore({ s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
+    ...alertOutputsFromEnv(env),
     settings: config.alerts,
   };
   return deps;

@@ -12,8 +12,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from '../core/config.ts';
 import { feedSilence, type Alert } from '../core/detect/engine.ts';
 import { ruleSettings } from '../core/detect/settings.ts';
-import { documentClient, s3Client, snsClient } from '../adapters/clients.ts';
-import { allSinks, archiveAlertStore, fileSink, snsSink, type AlertSink, type AlertStore } from '../adapters/alert-sink.ts';
+import { alertOutputsFromEnv } from '../adapters/alert-outputs.ts';
+import type { AlertSink, AlertStore } from '../adapters/alert-sink.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoFeeds, type Feeds } from '../adapters/detect-state.ts';
 import { env, logger, metrics } from './observability.ts';
 import { config } from './runtime-config.ts';
@@ -52,13 +53,10 @@ export async function checkFeeds(d: { config: Config; feeds: Feeds; sink: AlertS
 let deps: Parameters<typeof checkFeeds>[0] | undefined;
 function live() {
   if (deps) return deps;
-  const sinks: AlertSink[] = [snsSink({ client: snsClient(), topicArn: env('AUTHTRAIL_TOPIC_ARN') })];
-  if (process.env.AUTHTRAIL_ALERTS_FILE) sinks.push(fileSink(process.env.AUTHTRAIL_ALERTS_FILE));
   deps = {
     config,
     feeds: dynamoFeeds({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }),
-    sink: allSinks(...sinks),
-    store: archiveAlertStore({ s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }),
+    ...alertOutputsFromEnv(env),
   };
   return deps;
 }

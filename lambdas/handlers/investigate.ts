@@ -10,7 +10,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { config } from './runtime-config.ts';
-import { documentClient, s3Client } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
+import { s3Client } from '../adapters/s3-client.ts';
 import { investigator, type Investigator } from '../adapters/investigate.ts';
 import { alertsQueryFrom, eventsQueryFrom, InvestigationError, parseInvestigationPath, summaryQueryFrom, tenantGroup, tenantsOfClaims } from '../core/investigate.ts';
 

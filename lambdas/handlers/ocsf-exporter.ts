@@ -16,20 +16,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from '../core/zod-mini.ts';
 import { OCSF_CLASSES, type OcsfClass } from '../core/ocsf.ts';
 import { daysBetween, windowDays, type LakeTarget } from '../core/ocsf-lake.ts';
 import { archiveTenants, exportTenantDay, type DayResult, type LakeExportDeps } from '../adapters/ocsf-lake.ts';
-import { s3Client } from '../adapters/clients.ts';
-import { env, logger, metrics } from './observability.ts';
+import { s3Client } from '../adapters/s3-client.ts';
+import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
+const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD'));
 
 export const ExportRequest = z.union([
   z.strictObject({}),
-  z.strictObject({ from: Day, to: Day, tenant: z.string().min(1).optional(), force: z.boolean().optional() })
-    .refine((r) => r.from <= r.to, 'from is after to')
-    .refine((r) => daysBetween(r.from, r.to).length <= 366, 'at most 366 days per run'),
+  z.strictObject({ from: Day, to: Day, tenant: z.optional(z.string().check(z.minLength(1))), force: z.optional(z.boolean()) }).check(
+    z.refine((r) => r.from <= r.to, 'from is after to'),
+    z.refine((r) => daysBetween(r.from, r.to).length <= 366, 'at most 366 days per run'),
+  ),
 ]);
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
@@ -67,12 +68,12 @@ export function report(s: ExportSummary): void {
 
 /** The Security Lake target from the environment the construct sets (`AUTHTRAIL_OCSF_TARGET`). */
 export const TargetEnv = z.strictObject({
-  bucket: z.string().min(3),
+  bucket: z.string().check(z.minLength(3)),
   prefix: z.string(),
-  region: z.string().min(1),
-  accountId: z.string().regex(/^\d{12}$/),
-  sources: z.partialRecord(z.enum(Object.keys(OCSF_CLASSES) as [OcsfClass, ...OcsfClass[]]), z.string().min(1)),
-  lookbackDays: z.number().int().min(1).max(90),
+  region: z.string().check(z.minLength(1)),
+  accountId: z.string().check(z.regex(/^\d{12}$/)),
+  sources: z.partialRecord(z.enum(Object.keys(OCSF_CLASSES) as [OcsfClass, ...OcsfClass[]]), z.string().check(z.minLength(1))),
+  lookbackDays: z.int().check(z.minimum(1), z.maximum(90)),
 });
 
 let lake: S3Client | undefined;
@@ -84,7 +85,7 @@ export async function exportScheduled(event: unknown): Promise<ExportSummary> {
   lake ??= process.env['AUTHTRAIL_S3_ENDPOINT'] ? s3Client() : new S3Client({ region: t.region });
   const summary = await exportAll(event, {
     archiveS3: s3Client(), archiveBucket: env('AUTHTRAIL_BUCKET'), lakeS3: lake, target,
-    configTenants: z.array(z.string().min(1)).parse(JSON.parse(process.env['AUTHTRAIL_TENANTS'] ?? '[]')),
+    configTenants: tenantsFromEnv(),
     lookbackDays: t.lookbackDays, now: Date.now,
   });
   report(summary);

@@ -21,16 +21,17 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../core/zod-mini.ts';
 import type { Finding } from '../core/digest.ts';
 import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { archiveVerifier, type ArchiveVerifier, type TenantVerification } from '../adapters/archive-verify.ts';
-import { documentClient, s3Client } from '../adapters/clients.ts';
-import { env, logger, metrics } from './observability.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
+import { s3Client } from '../adapters/s3-client.ts';
+import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
 
 /** The schedule's input: `{}` (the default window), `{ "days": N }` or `{ "full": true }`. */
 export const VerifyRequest = z.union([
-  z.strictObject({ days: z.number().int().min(1).max(36_500).optional() }),
+  z.strictObject({ days: z.optional(z.int().check(z.minimum(1), z.maximum(36_500))) }),
   z.strictObject({ full: z.literal(true) }),
 ]);
 export type VerifyRequest = z.infer<typeof VerifyRequest>;
@@ -107,11 +108,6 @@ export function report(s: VerifySummary): void {
   for (const f of s.findings) logger.error('archive verify finding', { tenant: f.tenant, key: f.key, kind: f.kind, detail: f.detail });
   logger.info('archive verified', { from: s.from ?? 'all', tenants: s.tenants, objectsVerified: s.objectsVerified, findings: s.findings.length });
 }
-
-const tenantsFromEnv = (): string[] => {
-  const raw = process.env.AUTHTRAIL_TENANTS;
-  return raw ? z.array(z.string().min(1)).parse(JSON.parse(raw)) : [];
-};
 
 export async function verifyScheduled(event: unknown): Promise<VerifySummary> {
   const bucket = env('AUTHTRAIL_BUCKET');

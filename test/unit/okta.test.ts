@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuthEvent, AUTH_EVENT_FIELDS } from '../../lambdas/core/event.ts';
+import { AUTH_EVENT_FIELDS } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { okta } from '../../lambdas/sources/okta/map.ts';
 import { assertFields, fixture } from '../helpers/fixtures.ts';
 

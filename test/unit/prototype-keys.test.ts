@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { AuthEvent, type SourceKind } from '../../lambdas/core/event.ts';
+import { type SourceKind } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { normalizerFor } from '../../lambdas/sources/index.ts';
 import { table } from '../../lambdas/core/fields.ts';
 import { fixture } from '../helpers/fixtures.ts';

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseText } from '../../lambdas/core/body.ts';
-import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
+import { type NormalizedFields } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { auth0, managementApiChange } from '../../lambdas/sources/auth0/map.ts';
 import { fixture, normalizedEvents } from '../helpers/fixtures.ts';
 

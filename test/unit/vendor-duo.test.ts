@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
+import { type NormalizedFields } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { duo } from '../../lambdas/sources/duo/map.ts';
 import { fixture } from '../helpers/fixtures.ts';
 

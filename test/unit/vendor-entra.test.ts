@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
+import { type NormalizedFields } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import type { HttpFetch, HttpResponse } from '../../lambdas/core/pull.ts';
 import { entra } from '../../lambdas/sources/entra/map.ts';
 import { entraCursor, entraPuller, EntraPullSettings } from '../../lambdas/sources/entra/pull.ts';

@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuthEvent, type NormalizedFields } from '../../lambdas/core/event.ts';
+import { type NormalizedFields } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { pingone } from '../../lambdas/sources/pingone/map.ts';
 import { fixture, normalizedEvents } from '../helpers/fixtures.ts';
 

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { AuthEvent, AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } from '../../lambdas/core/event.ts';
+import { AUTH_EVENT_FIELDS, type NormalizedFields, type SourceKind } from '../../lambdas/core/event.ts';
+import { AuthEvent } from '../../lambdas/core/event-schema.ts';
 import { normalizerFor, SUPPORTED_KINDS } from '../../lambdas/sources/index.ts';
 import { assertFields, fixture } from '../helpers/fixtures.ts';
 

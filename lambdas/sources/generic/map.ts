@@ -7,7 +7,8 @@
  */
 import * as z from 'zod';
 import { built, lazy } from '../../core/lazy.ts';
-import { AuthEvent, canonical } from '../../core/event.ts';
+import { canonical } from '../../core/event.ts';
+import { AuthEvent } from '../../core/event-schema.ts';
 import { cleanIp, toCountryCode, toIsoMillis } from '../../core/fields.ts';
 import { event, parseItem, reject, type Normalizer } from '../../core/normalizer.ts';
 
