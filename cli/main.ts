@@ -15,6 +15,7 @@ import { redrive } from './redrive.ts';
 import { query } from './query.ts';
 import { report } from './report.ts';
 import { verify } from './verify.ts';
+import { reveal } from './reveal.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
 import { timeline } from './timeline.ts';
@@ -40,6 +41,9 @@ export const USAGE = `usage: authtrail <command>
                                about 256 MB of Parquet), for every closed day (over for 27 h) or,
                                with --day, that day if it is before today; with --outputs by the
                                deployed compactor
+  reveal --tenant t --reason "<why>" <pseudonym> [--json] [--outputs <file>]
+                               the clear value behind a pseudonym of a tenant whose privacy
+                               policy pseudonymizes (recorded in the access log first)
   quarantine [--json] [--outputs <file>]
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]
@@ -84,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'poll': return await poll(args);
       case 'query': return await query(args);
       case 'verify': return await verify(args);
+      case 'reveal': return await reveal(args);
       case 'compact': return await compact(args);
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);

@@ -32,6 +32,9 @@ export const OUTPUT_KEYS = {
  */
 export const tenantOutputId = (tenant: string) => tenant.replace(/[^A-Za-z0-9]/g, '');
 
+/** The output naming a tenant's pseudonym key secret (tenants whose privacy policy pseudonymizes). */
+export const privacyKeyOutputKey = (tenant: string) => `PrivacyKeySecretArn${tenantOutputId(tenant)}`;
+
 /** The output naming the poller function of a tenant's pull sources. */
 export const pollerOutputKey = (tenant: string) => `${OUTPUT_KEYS.pollerFunction}${tenantOutputId(tenant)}`;
 

@@ -19,6 +19,7 @@ import { startStreamPoller } from './stream-poller.ts';
 import { fileDetectState } from './detect-state-file.ts';
 import { replayQuarantine } from './replay.ts';
 import { installFailpoints } from './failpoints.ts';
+import { ensureLocalKeys } from './privacy-keys.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkJava, LOCAL_CREDENTIALS, REGION, StandInError, startDynamoDbLocal, startS3, startSns, type Running } from './standins.ts';
 
@@ -134,6 +135,7 @@ export async function startLocal(o: { config: Config; home: string; port: number
       AUTHTRAIL_TABLE: LOCAL_NAMES.table,
       AUTHTRAIL_LEGACY_TABLE: legacy ? LOCAL_NAMES.legacyTable : '',
       AUTHTRAIL_STATE_TABLE: LOCAL_NAMES.stateTable,
+      AUTHTRAIL_PRIVACY_KEYS: JSON.stringify(ensureLocalKeys(o.home, o.config)),
       AUTHTRAIL_BUCKET: LOCAL_NAMES.bucket,
       AUTHTRAIL_TOPIC_ARN: sns.topicArn,
       AUTHTRAIL_DYNAMODB_ENDPOINT: ddb.endpoint,

@@ -73,6 +73,11 @@ export interface AuthTrailCollectorProps {
   /** Encrypts the generated Secrets Manager secrets (`AuthTrailStorage#secretsKey`). */
   readonly secretsKey: kms.IKey;
   /**
+   * Per pseudonymizing tenant, the ARN of its pseudonym key secret (`AuthTrailStorage#privacyKeys`).
+   * @default none
+   */
+  readonly privacyKeyArns?: Readonly<Record<string, string>>;
+  /**
    * The deployment name the storage was created with (it names the archive bucket, the secrets,
    * the dashboard and the metrics' `service` dimension).
    * Pass the same as to `AuthTrailStorage` (`deploymentNameOf(config)` in the bundled app).
@@ -266,6 +271,8 @@ export class AuthTrailCollector extends Construct {
       if (f.intake) this.grantSecrets(f.intake, own.filter(isWebhook), 'auth', secretsKey);
       if (f.poller) this.grantSecrets(f.poller, own.filter(isPull), 'pull', secretsKey);
     }
+
+    this.grantPrivacyKeys(props.privacyKeyArns ?? {}, secretsKey);
 
     // The HTTP API: each webhook source has its own routes to its tenant's intake; the catch-all
     // takes health and every other source id (HTTP APIs pick the most specific route, so a source's
@@ -464,6 +471,35 @@ export class AuthTrailCollector extends Construct {
    * when the ARN given is partial), and decryption with the secrets key only through Secrets
    * Manager and only for those secrets.
    */
+  /**
+   * Privacy (README, "Privacy"): a pseudonymizing tenant's intake and poller read its pseudonym key
+   * and no other tenant's, and write its vault entries (state table items `pn#<tenant>#…`) only;
+   * the EventBridge intake, which routes every tenant's events, reads every such key.
+   */
+  private grantPrivacyKeys(arns: Readonly<Record<string, string>>, secretsKey: kms.IKey): void {
+    const grant = (fn: NodejsFunction, tenants: Readonly<Record<string, string>>) => {
+      const entries = Object.entries(tenants);
+      if (!entries.length) return;
+      fn.addEnvironment('AUTHTRAIL_PRIVACY_KEYS', Stack.of(this).toJsonString(tenants));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: entries.map(([, a]) => a) }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [secretsKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': entries.map(([, a]) => a) } },
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [this.stateTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': entries.map(([t]) => `pn#${t}#*`) } },
+      }));
+    };
+    for (const [tenant, arn] of Object.entries(arns)) {
+      const f = this.tenantFunctions[tenant];
+      for (const fn of [f?.intake, f?.poller]) if (fn) grant(fn, { [tenant]: arn });
+    }
+    grant(this.eventBridgeFunction, arns);
+  }
+
   private grantSecrets(fn: NodejsFunction, sources: Config['sources'], part: 'auth' | 'pull', secretsKey: kms.IKey): void {
     const generated: string[] = [];
     const referenced: string[] = [];

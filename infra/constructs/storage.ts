@@ -6,6 +6,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
 import { AuthTrailAnalytics } from './analytics.ts';
@@ -30,6 +31,18 @@ export interface AuthTrailStorageProps {
   /** Tenant ids: the Glue tables' `tenant` partition projection. */
   readonly tenants: readonly string[];
   /**
+   * Tenants whose privacy policy pseudonymizes: each gets its pseudonym key, a generated Secrets
+   * Manager secret kept here, beside the data, for as long as the data (README, "Privacy").
+   * @default none
+   */
+  readonly pseudonymizingTenants?: readonly string[];
+  /**
+   * Tenants' own archive days (`tenants[].retention.archiveDays`): the archive's lifecycle rules
+   * then go per tenant prefix, each tenant's with its own expiry.
+   * @default every tenant keeps `retention.archiveDays`
+   */
+  readonly tenantArchiveDays?: Readonly<Record<string, number>>;
+  /**
    * Athena cancels a query that would scan more than this many bytes.
    * @default 10 GiB
    */
@@ -46,8 +59,10 @@ export class AuthTrailStorage extends Construct {
   /** Encrypts the sources' Secrets Manager secrets only: no data reader can decrypt a secret. */
   public readonly secretsKey: kms.Key;
   public readonly table: dynamodb.Table;
-  /** Bookkeeping that must survive redeploys: digest chain heads, cursors, rule state. */
+  /** Bookkeeping that must survive redeploys: digest chain heads, cursors, rule state, the pseudonym vault. */
   public readonly stateTable: dynamodb.Table;
+  /** Per pseudonymizing tenant: its pseudonym key (64 hexadecimal characters, generated, never in a template). */
+  public readonly privacyKeys: Record<string, secretsmanager.Secret> = {};
   public readonly archiveBucket: s3.Bucket;
   public readonly analytics: AuthTrailAnalytics;
   public readonly accessLogsBucket: s3.Bucket;
@@ -141,15 +156,25 @@ export class AuthTrailStorage extends Construct {
     });
     acknowledge(this.accessLogsBucket, 'This is the access-log bucket itself; logging it to itself would loop.', 'AwsSolutions-S1');
 
-    const tiering = (prefix: string): s3.LifecycleRule => ({
-      id: `tier-${prefix.replace(/\/$/, '')}`,
+    const tiering = (prefix: string, days = r.archiveDays): s3.LifecycleRule => ({
+      id: `tier-${prefix.replace(/\/$/, '').replace(/[/=]/g, '-')}`,
       prefix,
       transitions: [
         { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(r.infrequentAccessAfterDays) },
         { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(r.glacierAfterDays) },
-      ],
-      expiration: Duration.days(r.archiveDays),
+      ].filter((t) => days > t.transitionAfter.toDays()), // S3 refuses a transition at or after the expiry
+      expiration: Duration.days(days),
     });
+    // Per-tenant archive days: S3 applies the shortest expiry of all rules that match an object,
+    // so a tenant's own days need rules on its prefixes and no bucket-wide rule over them.
+    const perTenant = props.tenantArchiveDays && Object.keys(props.tenantArchiveDays).length > 0;
+    const archiveRules = perTenant
+      ? props.tenants.flatMap((t) => ['events', 'alerts'].map((p) => tiering(`${p}/tenant=${t}/`, props.tenantArchiveDays?.[t] ?? r.archiveDays)))
+      : [tiering('events/'), tiering('alerts/')];
+    for (const [t, days] of Object.entries(props.tenantArchiveDays ?? {})) {
+      if (r.objectLock && days < r.archiveDays)
+        throw new Error(`tenants ${t}: retention.archiveDays (${days}) is shorter than the Object Lock retention of the archive (${r.archiveDays} days): locked objects cannot expire earlier; lower retention.archiveDays or the tenant's days`);
+    }
     this.archiveBucket = new s3.Bucket(this, 'Archive', {
       bucketName: archiveBucketName(deploymentName),
       encryption: s3.BucketEncryption.KMS,
@@ -170,13 +195,24 @@ export class AuthTrailStorage extends Construct {
           }
         : {}),
       lifecycleRules: [
-        tiering('events/'),
-        tiering('alerts/'),
+        ...archiveRules,
         { id: 'expire-quarantine', prefix: 'quarantine/', expiration: Duration.days(r.quarantineDays) },
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
       removalPolicy,
     });
+
+    for (const tenant of props.pseudonymizingTenants ?? []) {
+      // 64 hexadecimal characters (256 bits): what core/privacy.ts reads as the tenant's HMAC key.
+      const secret = new secretsmanager.Secret(this, `PrivacyKey-${tenant}`, {
+        description: `authtrail: pseudonym key of tenant ${tenant} (HMAC-SHA256; losing it unlinks every pseudonym from its person)`,
+        encryptionKey: this.secretsKey,
+        generateSecretString: { passwordLength: 64, excludeUppercase: true, excludePunctuation: true, includeSpace: false, excludeCharacters: 'ghijklmnopqrstuvwxyz', requireEachIncludedType: false },
+        removalPolicy,
+      });
+      acknowledge(secret, 'A pseudonym key must never change: a new key would give every person a new pseudonym and split their history.', 'AwsSolutions-SMG4');
+      this.privacyKeys[tenant] = secret;
+    }
 
     this.analytics = new AuthTrailAnalytics(this, 'Analytics', {
       deploymentName,

@@ -42,7 +42,10 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { storage, config } = props;
     const deploymentName = deploymentNameOf(config);
-    this.collector = new AuthTrailCollector(this, 'Collector', { config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey });
+    this.collector = new AuthTrailCollector(this, 'Collector', {
+      config, deploymentName, table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey,
+      privacyKeyArns: Object.fromEntries(Object.entries(storage.privacyKeys).map(([t, secret]) => [t, secret.secretArn])),
+    });
     new CfnOutput(this, 'ApiUrl', { value: this.collector.api.apiEndpoint, description: 'Base URL of the webhook API' });
     for (const s of config.sources.filter((x) => x.auth)) {
       new CfnOutput(this, `WebhookUrl-${s.id}`, { value: this.collector.sourceUrl(s.id), description: `Paste into ${s.kind} as the webhook / event hook URL of source ${s.id}` });

@@ -124,7 +124,8 @@ function retryable(e: AwsError): boolean {
 export interface DynamoHotStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly table: string;
-  readonly hotDays: number;
+  /** Days an item stays: one for all, or a tenant's own (`tenants[].retention.hotDays`). */
+  readonly hotDays: number | ((tenant: string) => number);
   /**
    * The table of the previous layout (keyed `<source_id>#<event_uid>` alone), while a deployment
    * upgrades: an event it already holds is a duplicate too. Read only, and only for `hotDays`
@@ -190,7 +191,7 @@ export function dynamoHotStore(o: DynamoHotStoreOptions): HotStore {
       events.forEach((_, i) => (have.has(ids[i]!) ? out.duplicates++ : fresh.push(i)));
 
       await pool(fresh, concurrency, async (i) => {
-        const item = toHotItem(events[i]!, o.hotDays);
+        const item = toHotItem(events[i]!, typeof o.hotDays === 'number' ? o.hotDays : o.hotDays(events[i]!.tenant));
         const why = unstorable(item);
         if (why) { out.rejected.push({ index: i, reason: why }); return; }
         for (let attempt = 1; ; attempt++) {

@@ -18,3 +18,13 @@ export const forwardId = (d: Pick<ForwardDestination, 'id' | 'type'>) => d.id ??
 export function findSource(cfg: Config, sourceId: string): Source | undefined {
   return cfg.sources.find((s) => s.id === sourceId);
 }
+
+/** A tenant's hot days: its own `retention.hotDays`, else the deployment's. */
+export function tenantHotDays(cfg: Config, tenant: string): number {
+  return cfg.tenants.find((t) => t.id === tenant)?.retention?.hotDays ?? cfg.retention.hotDays;
+}
+
+/** A tenant's archive days: its own `retention.archiveDays`, else the deployment's. */
+export function tenantArchiveDays(cfg: Config, tenant: string): number {
+  return cfg.tenants.find((t) => t.id === tenant)?.retention?.archiveDays ?? cfg.retention.archiveDays;
+}

@@ -10,6 +10,7 @@ import { SourceKind } from './event-schema.ts';
 import { AlertsConfig } from './detect/settings.ts';
 import { PULL_CREDENTIALS, pullerFor } from '../sources/pullers.ts';
 import { describeIssues, findSource, forwardId } from './config-lookup.ts';
+import { PSEUDONYMIZABLE_FIELDS } from './privacy.ts';
 
 export { describeIssues, findSource, forwardId };
 
@@ -139,11 +140,33 @@ export const Capacity = z.strictObject({
 }).refine((c) => c.minWriteUnits <= c.maxWriteUnits && c.minReadUnits <= c.maxReadUnits, 'capacity: a minimum is above its maximum');
 export type Capacity = z.infer<typeof Capacity>;
 
+/**
+ * A tenant's privacy policy (README, "Privacy"), applied at normalization before anything is
+ * stored: fields replaced by a keyed pseudonym (HMAC-SHA256 with the tenant's own key), the
+ * vendor's raw payload kept, redacted or dropped, and source addresses cut to a network.
+ */
+export const Privacy = z.strictObject({
+  pseudonymize: z.array(z.enum(PSEUDONYMIZABLE_FIELDS)).default([]),
+  /** `redact` (the default when a field is pseudonymized or addresses are cut) replaces those values wherever they sit in the raw payload, and blanks the vendors' name and phone fields. */
+  raw: z.enum(['keep', 'redact', 'drop']).optional(),
+  /** Keep only the network of a source address: /24 or /16 for IPv4, /48 or /32 for IPv6. */
+  ipTruncate: z.union([z.literal(24), z.literal(16), z.null()]).default(null),
+}).transform((p) => ({ ...p, raw: p.raw ?? (p.pseudonymize.length || p.ipTruncate ? 'redact' as const : 'keep' as const) }));
+export type Privacy = z.infer<typeof Privacy>;
+
+/** A tenant's own retention: its hot days (the items' TTL) and its archive days (lifecycle rules on its prefixes). */
+export const TenantRetention = z.strictObject({
+  hotDays: z.number().int().min(1).max(3650).optional(),
+  archiveDays: z.number().int().min(1).max(36_500).optional(),
+});
+
 export const Config = z
   .strictObject({
     $schema: z.string().optional(),
     tenants: z.array(z.strictObject({ id: Id, name: z.string().min(1),
-      forward: z.array(ForwardDestination).min(1).optional() })).min(1, 'at least one tenant is needed'),
+      forward: z.array(ForwardDestination).min(1).optional(),
+      privacy: Privacy.optional(),
+      retention: TenantRetention.optional() })).min(1, 'at least one tenant is needed'),
     sources: z.array(Source),
     retention: Retention.default(Retention.parse({})),
     // DynamoDB billing of the hot and state tables (applied by the CDK app; ignored locally).

@@ -103,11 +103,22 @@ export interface QuarantineSink {
 
 export type SecretResolver = (ref: { value?: string | undefined; arn?: string | undefined }) => Promise<string>;
 
+/**
+ * A tenant's privacy policy at intake (core/privacy.ts, adapters/privacy.ts): how its events are
+ * stored, and the vault record of the pseudonyms they introduce, written before them. Null when
+ * the tenant's policy changes nothing. Throws when the tenant's key cannot be read: nothing of
+ * the body is stored then, and the sender's retry delivers it once the key is back.
+ */
+export interface PrivacyPort {
+  forTenant(tenant: string): Promise<{ apply: (e: AuthEvent, vault: Map<string, string>) => AuthEvent; record: (vault: ReadonlyMap<string, string>) => Promise<void> } | null>;
+}
+
 export interface IngestDeps {
   readonly config: Config;
   readonly store: HotStore;
   readonly quarantine: QuarantineSink;
   readonly secrets: SecretResolver;
+  readonly privacy?: PrivacyPort;
   readonly now?: () => Date;
 }
 
@@ -299,7 +310,14 @@ export function createIngest(deps: IngestDeps) {
     let stored: StoreOutcome = { accepted: 0, duplicates: 0 };
     if (events.length) {
       try {
-        stored = await deps.store.putNew(events);
+        const policy = await deps.privacy?.forTenant(source.tenant);
+        let toStore = events;
+        if (policy) {
+          const vault = new Map<string, string>();
+          toStore = events.map((e) => policy.apply(e, vault));
+          if (vault.size) await policy.record(vault);
+        }
+        stored = await deps.store.putNew(toStore);
       } catch (err) {
         stored = { accepted: 0, duplicates: 0, failed: events.map((_, index) => ({ index, reason: messageOf(err) })) };
       }

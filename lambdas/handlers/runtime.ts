@@ -6,6 +6,10 @@ import { createIngest, type QuarantineSink } from '../core/ingest.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoHotStore } from '../adapters/hot-store.ts';
 import { resolveSecret } from '../adapters/secrets.ts';
+import { privacyPort } from '../adapters/privacy.ts';
+import { privacyKeys } from '../adapters/privacy-keys.ts';
+import { dynamoVault, type PseudonymVault } from '../adapters/pseudonym-vault.ts';
+import { tenantHotDays } from '../core/config-lookup.ts';
 
 import { env, logger, metrics } from './observability.ts';
 
@@ -24,9 +28,14 @@ async function loadQuarantine(): Promise<QuarantineSink> {
   return s3Quarantine({ client: s3Client(), ...quarantineTo });
 }
 
+// The pseudonym vault sits in the state table; a function whose tenants pseudonymize nothing never touches it.
+let vault: PseudonymVault | undefined;
+const vaultOf = () => (vault ??= dynamoVault({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }));
+
 export const ingest = createIngest({
   config,
-  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: config.retention.hotDays }),
+  store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: (tenant) => tenantHotDays(config, tenant) }),
+  privacy: privacyPort({ config, keys: privacyKeys(), vault: vaultOf }),
   quarantine: { put: async (record) => (await (quarantine ??= loadQuarantine().catch((err: unknown) => { quarantine = undefined; throw err; }))).put(record) },
   secrets: resolveSecret,
 });

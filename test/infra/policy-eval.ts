@@ -112,6 +112,8 @@ function conditionHolds(cond: Statement['Condition'], context: Record<string, st
         case 'StringLike': ok = actual !== undefined && values.some((p) => wildcard(p, false).test(actual)); break;
         case 'ArnLike': ok = actual !== undefined && values.some((p) => wildcard(p, false).test(actual)); break;
         case 'Bool': ok = actual !== undefined && values.includes(actual); break;
+        // Every value of the (here single-valued) key must match; as in IAM, an absent key matches.
+        case 'ForAllValues:StringLike': ok = actual === undefined || values.some((p) => wildcard(p, false).test(actual)); break;
         default: throw new Error(`policy-eval: condition operator ${op} is not implemented`);
       }
       if (!ok) return false;

@@ -16,20 +16,14 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { built } from '../../../lazy.ts';
 import type { SessionSeen } from '../../engine.ts';
+import { ipParts } from '../../../ip.ts';
 import { defineRule, enabled, minutes, minutesMs, settingsOf } from '../kit.ts';
 
 /** The network of an address: IPv4 /24 (`198.51.100.0/24`), IPv6 /48; null when it is not an IP. */
 export function networkOf(ip: string | null): string | null {
-  if (!ip) return null;
-  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
-  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
-  if (!ip.includes(':') || !/^[0-9a-f:]+$/i.test(ip)) return null;
-  const [head = '', tail = ''] = ip.toLowerCase().split('::');
-  const h = head ? head.split(':') : [];
-  const t = ip.includes('::') && tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  if (groups.length !== 8) return null;
-  return `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/48`;
+  const p = ipParts(ip);
+  if (!p) return null;
+  return p.family === 4 ? `${p.octets.slice(0, 3).join('.')}.0/24` : `${p.groups.slice(0, 3).join(':')}::/48`;
 }
 
 /** How stale a context's recorded last use may grow, in windows. */
