@@ -16,6 +16,7 @@ import { query } from './query.ts';
 import { report } from './report.ts';
 import { verify } from './verify.ts';
 import { reveal } from './reveal.ts';
+import { erase } from './erase.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
 import { send } from './send.ts';
 import { timeline } from './timeline.ts';
@@ -44,6 +45,10 @@ export const USAGE = `usage: authtrail <command>
   reveal --tenant t --reason "<why>" <pseudonym> [--json] [--outputs <file>]
                                the clear value behind a pseudonym of a tenant whose privacy
                                policy pseudonymizes (recorded in the access log first)
+  erase --tenant t --user <id|login|email> --reason "<why>" [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+        [--dry-run] [--json]
+                               erase one data subject's events, alerts, hot items and detector
+                               state (local mode); the digest chain records each rewrite
   quarantine [--json] [--outputs <file>]
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]
@@ -89,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'query': return await query(args);
       case 'verify': return await verify(args);
       case 'reveal': return await reveal(args);
+      case 'erase': return await erase(args);
       case 'compact': return await compact(args);
       case 'quarantine': return await quarantine(args);
       case 'redrive': return await redrive(args);

@@ -4,6 +4,9 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { renderNamedQuery } from '../lambdas/core/named-queries.ts';
+import { ALL_TENANTS } from '../lambdas/adapters/access-log.ts';
+import { recordAccess } from './access-log.ts';
+import { localTarget } from './target.ts';
 import { openLocalArchive } from './local-archive.ts';
 import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
@@ -68,6 +71,17 @@ export async function query(args: string[]): Promise<number> {
     sql = renderNamedQuery(q, a.params);
   }
   const configTenants = a.params['tenant'] ? loadConfig().config.tenants.map((t) => t.id) : [];
+  // Locally recorded in the access log before it runs (no record, no answer). In Athena the query
+  // history and the archive's CloudTrail data events record it, with the caller's identity: a
+  // tenant's auditors may not write the access log they read.
+  if (!a.athena) {
+    const target = localTarget();
+    try {
+      await recordAccess(target, { tenant: a.params['tenant'] || ALL_TENANTS, action: 'query', what: a.named ? `${a.named} ${JSON.stringify(a.params)}` : sql, reason: null });
+    } finally {
+      target.close();
+    }
+  }
   let rows: Record<string, unknown>[];
   if (a.athena) {
     checkTenantParam(a.params, configTenants);

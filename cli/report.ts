@@ -6,6 +6,8 @@
  * integrity section is `verify` of the tenant's chain over the period; retention is read from the
  * deployed bucket where it can be, else from the config.
  */
+import { recordAccess } from './access-log.ts';
+import { tenantArchiveDays, tenantHotDays } from '../lambdas/core/config-lookup.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -47,10 +49,12 @@ export async function integrityOf(t: Target, tenant: string, from: string, to: s
 }
 
 /** The archive bucket's lifecycle and Object Lock, as deployed (null when they cannot be read). */
-export async function retentionOfBucket(s3: S3Client, bucket: string, hotDays: number | null): Promise<RetentionInForce | null> {
+export async function retentionOfBucket(s3: S3Client, bucket: string, hotDays: number | null, tenant?: string): Promise<RetentionInForce | null> {
   try {
     const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
-    const rule = (lc.Rules ?? []).find((r) => r.Status === 'Enabled' && (r.Filter?.Prefix ?? r.Prefix ?? '') === 'events/')
+    const prefixed = (prefix: string) => (lc.Rules ?? []).find((r) => r.Status === 'Enabled' && (r.Filter?.Prefix ?? r.Prefix ?? '') === prefix);
+    // A tenant with its own archive days has rules on its own prefixes (README, Privacy).
+    const rule = (tenant ? prefixed(`events/tenant=${tenant}/`) : undefined) ?? prefixed('events/')
       ?? (lc.Rules ?? []).find((r) => r.Status === 'Enabled' && r.Expiration?.Days);
     const transition = (cls: string) => rule?.Transitions?.find((x) => x.StorageClass === cls)?.Days ?? null;
     let lock: RetentionInForce['object_lock'] = null;
@@ -92,9 +96,10 @@ export async function report(args: string[]): Promise<number> {
       known = [...new Set([...configured, ...archive.tenants])];
     }
     if (!known.includes(a.tenant)) throw new CliError(`unknown tenant "${a.tenant}" (tenants: ${known.sort().join(', ')})`);
+    await recordAccess(t, { tenant: a.tenant, action: 'report', what: `evidence report ${a.from} … ${a.to}`, reason: null });
     const integrity = await integrityOf(t, a.tenant, a.from, a.to);
-    const fromConfig = retentionFromConfig(loaded.config.retention);
-    const retention = (a.outputs ? await retentionOfBucket(t.s3, t.bucket, loaded.path ? fromConfig.hot_days : null) : null) ?? fromConfig;
+    const fromConfig = retentionFromConfig({ ...loaded.config.retention, hotDays: tenantHotDays(loaded.config, a.tenant), archiveDays: tenantArchiveDays(loaded.config, a.tenant) });
+    const retention = (a.outputs ? await retentionOfBucket(t.s3, t.bucket, loaded.path ? fromConfig.hot_days : null, a.tenant) : null) ?? fromConfig;
     const mfaRequiredApps = ruleSettings(loaded.config.alerts, a.tenant, 'mfa_required_app').apps;
     const r = await buildReport({ tenant: a.tenant, from: a.from, to: a.to, queries: loadNamedQueries(), run, integrity, retention, mfaRequiredApps });
     const charts = {

@@ -21,16 +21,16 @@ function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
 }
 
-/** Mirrors `events/` and `alerts/` into `cacheDir`: new and changed objects fetched, deleted ones removed. */
+/** Mirrors `events/`, `alerts/` and `access/` into `cacheDir`: new and changed objects fetched, deleted ones removed. */
 export async function syncArchive(s3: S3Client, bucket: string, cacheDir: string): Promise<{ objects: number; fetched: number }> {
   const seen = new Set<string>();
   let fetched = 0;
-  for (const prefix of ['events/', 'alerts/']) {
+  for (const prefix of ['events/', 'alerts/', 'access/']) {
     let token: string | undefined;
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) {
-        if (!o.Key?.endsWith('.parquet')) continue;
+        if (!o.Key?.endsWith(prefix === 'access/' ? '.json' : '.parquet')) continue;
         const file = join(cacheDir, ...o.Key.split('/'));
         seen.add(file);
         if (existsSync(file) && statSync(file).size === o.Size && statSync(file).mtimeMs >= (o.LastModified?.getTime() ?? 0)) continue;
@@ -48,7 +48,10 @@ export async function syncArchive(s3: S3Client, bucket: string, cacheDir: string
 
 const quote = (p: string) => `'${p.replace(/'/g, "''")}'`;
 
-/** A DuckDB connection with `events` and `alerts` over the Parquet files under `dir`. */
+/** The access log's columns (lambdas/adapters/access-log.ts), besides the partitions `tenant` and `dt`. */
+const ACCESS_COLUMNS = ['access_id', 'time', 'who', 'action', 'what', 'reason', 'mode'] as const;
+
+/** A DuckDB connection with `events` and `alerts` over the Parquet files under `dir`, and `access_log` over its JSON objects. */
 export async function openArchiveDb(dir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const c = await db.connect();
@@ -68,6 +71,12 @@ export async function openArchiveDb(dir: string): Promise<{ connection: DuckDBCo
     await c.run(`CREATE VIEW alerts AS SELECT ${ALERT_COLUMNS.map(([n]) => `"${n}"`).join(', ')}, tenant, dt FROM read_parquet(${quote(join(dir, 'alerts', '*', '*', '*.parquet'))}, ${hive})`);
   } else {
     await c.run(`CREATE TABLE alerts (${ALERT_COLUMNS.map(([n, t]) => `"${n}" ${t}`).join(', ')}, tenant VARCHAR, dt VARCHAR)`);
+  }
+  if (walk(join(dir, 'access')).some((f) => f.endsWith('.json') && relative(dir, f).split(sep).length === 4)) {
+    const columns = `{${ACCESS_COLUMNS.map((n) => `${n}: 'VARCHAR'`).join(', ')}}`;
+    await c.run(`CREATE VIEW access_log AS SELECT ${ACCESS_COLUMNS.map((n) => `"${n}"`).join(', ')}, tenant, dt FROM read_json(${quote(join(dir, 'access', '*', '*', '*.json'))}, format = 'newline_delimited', columns = ${columns}, ${hive})`);
+  } else {
+    await c.run(`CREATE TABLE access_log (${ACCESS_COLUMNS.map((n) => `"${n}" VARCHAR`).join(', ')}, tenant VARCHAR, dt VARCHAR)`);
   }
   return { connection: c, close: () => { c.closeSync(); db.closeSync(); } };
 }

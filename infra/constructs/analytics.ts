@@ -59,6 +59,8 @@ export class AuthTrailAnalytics extends Construct {
   public readonly database: glue.CfnDatabase;
   public readonly eventsTable: glue.CfnTable;
   public readonly alertsTable: glue.CfnTable;
+  /** `access_log`: authtrail's own record of who read personal data (JSON objects under `access/`). */
+  public readonly accessTable: glue.CfnTable;
   /** The operator's all-tenant workgroup (named after the deployment). */
   public readonly workGroup: athena.CfnWorkGroup;
   public readonly resultsBucket: s3.Bucket;
@@ -95,7 +97,19 @@ export class AuthTrailAnalytics extends Construct {
       databaseInput: { name: dbName, description: 'authtrail: MFA and sign-in audit events' },
     });
 
-    const table = (id: string, tableName: string, prefix: string, columns: { name: string; type: string }[], description: string) => {
+    const PARQUET = {
+      classification: 'parquet',
+      inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    };
+    const JSON_LINES = {
+      classification: 'json',
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      serde: 'org.openx.data.jsonserde.JsonSerDe',
+    };
+    const table = (id: string, tableName: string, prefix: string, columns: { name: string; type: string }[], description: string, format = PARQUET) => {
       const t = new glue.CfnTable(this, id, {
         catalogId: Aws.ACCOUNT_ID,
         databaseName: dbName,
@@ -105,7 +119,7 @@ export class AuthTrailAnalytics extends Construct {
           tableType: 'EXTERNAL_TABLE',
           partitionKeys: [{ name: 'tenant', type: 'string' }, { name: 'dt', type: 'string' }],
           parameters: {
-            classification: 'parquet',
+            classification: format.classification,
             EXTERNAL: 'TRUE',
             'projection.enabled': 'true',
             // Tenants are the configured ones: a query cannot wander into a prefix no tenant owns.
@@ -121,9 +135,9 @@ export class AuthTrailAnalytics extends Construct {
           storageDescriptor: {
             location: `s3://${bucketName}/${prefix}`,
             columns,
-            inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-            outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+            inputFormat: format.inputFormat,
+            outputFormat: format.outputFormat,
+            serdeInfo: { serializationLibrary: format.serde },
           },
         },
       });
@@ -132,6 +146,8 @@ export class AuthTrailAnalytics extends Construct {
     };
     this.eventsTable = table('EventsTable', 'events', 'events/', ARCHIVE_COLUMNS.map((c) => ({ name: c.name, type: GLUE_TYPES[c.type] })), 'Canonical AuthEvent rows (CONTRACT §4), one Parquet object per tenant, day and archiver batch');
     this.alertsTable = table('AlertsTable', 'alerts', 'alerts/', ALERT_GLUE_COLUMNS.map(([n, t]) => ({ name: n, type: t })), 'Alerts raised by the detector (CONTRACT §6)');
+    this.accessTable = table('AccessLogTable', 'access_log', 'access/', ['access_id', 'time', 'who', 'action', 'what', 'reason', 'mode'].map((n) => ({ name: n, type: 'string' })),
+      'authtrail\'s access log: every read of personal data through its surfaces (README, Privacy)', JSON_LINES);
 
     const cutoff = props.bytesScannedCutoffPerQuery ?? 10 * 1024 ** 3;
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -175,12 +191,13 @@ export class AuthTrailAnalytics extends Construct {
       description: `authtrail auditors: run queries in the ${name} Athena workgroup; read the archive (events/, alerts/) and nothing else`,
       statements: auditorStatements({
         workGroupArn: workGroupArn(name), dbName, archiveArn, resultsArn, keyArn: props.key.keyArn,
-        archivePrefixes: ['events/', 'alerts/'], resultsPrefix: 'results/',
+        archivePrefixes: ['events/', 'alerts/', 'access/'], resultsPrefix: 'results/',
       }),
     });
     acknowledge(this.operatorPolicy, 'Object-level read of the archive\'s events/ and alerts/ prefixes and read/write of the workgroup\'s result prefix: object keys are not known in advance.',
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/events/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/alerts/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/access/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(resultsName)}/results/*]`);
 
     new CfnOutput(this, 'OperatorPolicyArnOutput', { key: 'OperatorPolicyArn', value: this.operatorPolicy.managedPolicyArn, description: `Attach to your own security team's role: Athena workgroup ${name}, every tenant's events and alerts` });
@@ -235,12 +252,13 @@ export class AuthTrailAnalytics extends Construct {
       description: `authtrail auditors of tenant ${tenant}: queries in workgroup ${workGroupName}; reads of this tenant's events and alerts only`,
       statements: auditorStatements({
         workGroupArn: workGroupArn(workGroupName), dbName: o.dbName, archiveArn: o.archiveArn, resultsArn: o.resultsArn, keyArn: o.key.keyArn,
-        archivePrefixes: [`events/tenant=${tenant}/`, `alerts/tenant=${tenant}/`], resultsPrefix,
+        archivePrefixes: [`events/tenant=${tenant}/`, `alerts/tenant=${tenant}/`, `access/tenant=${tenant}/`], resultsPrefix,
       }),
     });
     acknowledge(policy, 'Object-level read of this tenant\'s events/ and alerts/ prefixes and read/write of its workgroup\'s result prefix: object keys are not known in advance.',
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(o.bucketName)}/events/tenant=${tenant}/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(o.bucketName)}/alerts/tenant=${tenant}/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(o.bucketName)}/access/tenant=${tenant}/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(o.resultsName)}/${resultsPrefix}*]`);
     new CfnOutput(scope, 'PolicyArnOutput', { key: `AuditorPolicyArn${o.outputId}`, value: policy.managedPolicyArn, description: `Attach to the auditors of tenant ${tenant}: Athena workgroup ${workGroupName}, this tenant's events and alerts only` });
     new CfnOutput(scope, 'WorkGroupOutput', { key: `AuditorWorkGroup${o.outputId}`, value: workGroupName, description: `The Athena workgroup of tenant ${tenant}'s auditors` });
@@ -279,7 +297,7 @@ function auditorStatements(a: AuditorScope): iam.PolicyStatement[] {
     new iam.PolicyStatement({
       sid: 'ReadTheCatalog',
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
-      resources: [glueArn('catalog'), glueArn(`database/${a.dbName}`), glueArn(`table/${a.dbName}/events`), glueArn(`table/${a.dbName}/alerts`)],
+      resources: [glueArn('catalog'), glueArn(`database/${a.dbName}`), glueArn(`table/${a.dbName}/events`), glueArn(`table/${a.dbName}/alerts`), glueArn(`table/${a.dbName}/access_log`)],
     }),
     new iam.PolicyStatement({ sid: 'ReadTheArchive', actions: ['s3:GetObject'], resources: a.archivePrefixes.map((p) => `${a.archiveArn}/${p}*`) }),
     new iam.PolicyStatement({

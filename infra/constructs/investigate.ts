@@ -74,6 +74,7 @@ export class AuthTrailInvestigate extends Construct {
         AUTHTRAIL_TABLE: props.table.tableName,
         AUTHTRAIL_STATE_TABLE: props.stateTable.tableName,
         AUTHTRAIL_BUCKET: bucket.bucketName,
+        AUTHTRAIL_KMS_KEY_ID: key.keyArn,
         AUTHTRAIL_REQUIRE_IAM: 'true',
       },
       define: {
@@ -94,6 +95,11 @@ export class AuthTrailInvestigate extends Construct {
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${ALERTS_PREFIX}*`] } } }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${ALERTS_PREFIX}*`)] }));
+    // The access log: one object per read, under access/ only (README, Privacy).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } } }));
+    acknowledge(fn, 'The investigation API records each read as one object with a unique name under the archive\'s access/ prefix: the keys cannot be known in advance.',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucket.bucketName)}/access/*]`);
     const region = Stack.of(this).region;
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt'], resources: [key.keyArn],

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -66,6 +67,8 @@ export class AuthTrailStorage extends Construct {
   public readonly archiveBucket: s3.Bucket;
   public readonly analytics: AuthTrailAnalytics;
   public readonly accessLogsBucket: s3.Bucket;
+  /** CloudTrail data events on the archive (every read, write and delete of events/, alerts/, access/), into the access-log bucket. */
+  public readonly dataEventsTrail: cloudtrail.Trail;
 
   constructor(scope: Construct, id: string, props: AuthTrailStorageProps) {
     super(scope, id);
@@ -213,6 +216,22 @@ export class AuthTrailStorage extends Construct {
       acknowledge(secret, 'A pseudonym key must never change: a new key would give every person a new pseudonym and split their history.', 'AwsSolutions-SMG4');
       this.privacyKeys[tenant] = secret;
     }
+
+    // Who read the archive, from AWS's side (README, Privacy): CloudTrail data events of the
+    // archive's personal data, beside authtrail's own access log. Data events only: the account's
+    // management events are its own trail's business.
+    this.dataEventsTrail = new cloudtrail.Trail(this, 'ArchiveDataEvents', {
+      bucket: this.accessLogsBucket,
+      s3KeyPrefix: 'cloudtrail',
+      encryptionKey: this.key,
+      enableFileValidation: true,
+      includeGlobalServiceEvents: false,
+      isMultiRegionTrail: false,
+      managementEvents: cloudtrail.ReadWriteType.NONE,
+      sendToCloudWatchLogs: false,
+    });
+    this.dataEventsTrail.addS3EventSelector(['events/', 'alerts/', 'access/'].map((objectPrefix) => ({ bucket: this.archiveBucket, objectPrefix })), { readWriteType: cloudtrail.ReadWriteType.ALL, includeManagementEvents: false });
+    acknowledge(this.dataEventsTrail, 'The trail records data events of the archive only; its log files are validated and encrypted, and alarms on it are the account\'s own trail\'s business.', 'AwsSolutions-CT1');
 
     this.analytics = new AuthTrailAnalytics(this, 'Analytics', {
       deploymentName,

@@ -5,6 +5,7 @@ import { ConfigError, withoutForward, type Config } from '../../lambdas/core/con
 import { AuthTrailCollector } from '../constructs/collector.ts';
 import { AuthTrailOperations } from '../constructs/operations.ts';
 import { AuthTrailVerifier } from '../constructs/verifier.ts';
+import { AuthTrailEraser, ERASER_FUNCTION_OUTPUT } from '../constructs/eraser.ts';
 import { AuthTrailCompactor, COMPACTOR_FUNCTION_OUTPUT } from '../constructs/compactor.ts';
 import { AuthTrailBackfill } from '../constructs/backfill.ts';
 import { AuthTrailInvestigate } from '../constructs/investigate.ts';
@@ -67,7 +68,11 @@ export class StatelessStack extends Stack {
       new CfnOutput(this, `ForwardTokenSecretArn-${key.replace('/', '-')}`, { value: secret.secretArn, description: `The token of forward destination ${key} (put the real value in: aws secretsmanager put-secret-value --secret-id ...)` });
     }
     const compactor = new AuthTrailCompactor(this, 'Compactor', { stateTable: storage.stateTable, key: storage.key, tenants: config.tenants.map((t) => t.id), objectLock: config.retention.objectLock, archiveDays: config.retention.archiveDays, deploymentName });
-    this.operatorCommands(storage, deploymentName, config.upgrade?.legacyHotTable, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, [COMPACTOR_FUNCTION_OUTPUT]: compactor.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
+    const eraser = new AuthTrailEraser(this, 'Eraser', {
+      table: storage.table, stateTable: storage.stateTable, key: storage.key, secretsKey: storage.secretsKey, tenants: config.tenants.map((t) => t.id),
+      privacyKeyArns: Object.fromEntries(Object.entries(storage.privacyKeys).map(([t, secret]) => [t, secret.secretArn])), objectLock: config.retention.objectLock, deploymentName,
+    });
+    this.operatorCommands(storage, deploymentName, config.upgrade?.legacyHotTable, { [BACKFILL_FUNCTION_OUTPUT]: backfill.function, [COMPACTOR_FUNCTION_OUTPUT]: compactor.function, [ERASER_FUNCTION_OUTPUT]: eraser.function, ...(forwarder ? { [DLQS.forwarder.fn]: forwarder.function } : {}) }, forwarder ? { [DLQS.forwarder.url]: forwarder.dlq } : {});
     // The investigation API on the collector's HTTP API, with one investigator policy per tenant.
     const investigate = new AuthTrailInvestigate(this, 'Investigate', { config, deploymentName, api: this.collector.api, table: storage.table, stateTable: storage.stateTable, key: storage.key });
     // The web console on the same API: its files, and its reads through the investigation function for the analysts of the user pool.
@@ -125,6 +130,8 @@ export class StatelessStack extends Stack {
         new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['events/*', 'digests/*', 'quarantine/*', 'compaction/*'] } } }),
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*'), bucket.arnForObjects('compaction/*')] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
+        // The access log: query, report, reveal and erase record each run (one new object); they never read or delete it.
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')] }),
         new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [storage.table.tableArn] }),
         // While upgrading: replay's redelivery check reads the previous hot table too.
         ...(legacyHotTable ? [new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [legacyTableArn(this, legacyHotTable)] })] : []),
@@ -140,7 +147,7 @@ export class StatelessStack extends Stack {
       ],
     });
     acknowledge(policy, 'The operator commands read every object under the archive prefixes they check (events/, digests/, quarantine/; replay deletes only under quarantine/): object names are not known in advance.',
-      ...['events', 'digests', 'quarantine', 'compaction'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/${p}/*]`));
+      ...['events', 'digests', 'quarantine', 'compaction', 'access'].map((p) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucketName)}/${p}/*]`));
     new CfnOutput(this, 'OperatorCommandsPolicyArn', { value: policy.managedPolicyArn, description: 'Attach to the role that runs the authtrail operator commands' });
   }
 }

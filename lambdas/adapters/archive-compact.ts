@@ -15,12 +15,12 @@ import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBu
 import { ByteWriter, type Writer } from 'hyparquet-writer';
 import { ARCHIVE_COLUMNS, EVENTS_PREFIX } from '../core/archive.ts';
 import {
-  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, mergeSorted, MergeOrderError, OUTPUT_ROW_GROUP, outputKey, planDay,
+  chainListing, compactable, compactionCommitKey, DEFAULT_SIZE_CAP, daysOf, mergeSorted, MergeOrderError, OUTPUT_ROW_GROUP, outputKey, planDay, planErasure,
   rowSetAccumulator, sortRows, stagingKey, STAGING_PREFIX, type MergeGroup, type MergeSource,
 } from '../core/compact.ts';
 import { DIGESTS_PREFIX, encodeDigest, sha256Hex, type DigestObject, type Replacement } from '../core/digest.ts';
 import type { AuthEvent } from '../core/event.ts';
-import { ARCHIVE_DECOMPRESSORS, archiveParquetStream } from '../core/parquet.ts';
+import { ARCHIVE_DECOMPRESSORS, archiveParquetStream, readParquetColumns } from '../core/parquet.ts';
 import { encodeCovered } from '../core/stream-commit.ts';
 import type { ArchiveState } from './archive-state.ts';
 import { archiveWriter } from './archive-writer.ts';
@@ -77,6 +77,18 @@ export interface TenantResult {
   readonly garbage: number;
 }
 
+/** What an erasure did: per day, the objects rewritten and the rows erased. */
+export interface ErasureResult {
+  readonly tenant: string;
+  /** Current objects whose identity columns were read. */
+  readonly scanned: number;
+  readonly days: readonly { dt: string; objects: number; rows: number }[];
+  readonly rows: number;
+}
+
+/** The columns that name a person: an erasure matches its subject against them. */
+export const IDENTITY_COLUMNS = ['user_id', 'user_login', 'user_email', 'actor_id', 'actor_login'] as const;
+
 export class CompactionError extends Error {
   override name = 'CompactionError';
 }
@@ -97,6 +109,17 @@ const toEvents = (tenant: string, rows: Record<string, unknown>[]): AuthEvent[] 
   }
   return e as unknown as AuthEvent;
 });
+
+/** The merged rows without those an erasure drops, which are counted into `removed`. */
+async function* dropRows(merged: AsyncIterable<AuthEvent[]>, drop: (row: AuthEvent) => boolean, removed: ReturnType<typeof rowSetAccumulator>): AsyncGenerator<AuthEvent[]> {
+  for await (const rows of merged) {
+    const gone = rows.filter(drop);
+    if (!gone.length) { yield rows; continue; }
+    removed.add(gone);
+    const kept = rows.filter((r) => !drop(r));
+    if (kept.length) yield kept;
+  }
+}
 
 const toArrayBuffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
@@ -371,11 +394,14 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
   }
 
   /** Steps 1–4 for one merge group of a tenant-day. */
-  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; bytesIn: number; bytesOut: number; outputs: number }> {
+  async function compactGroup(p: MergeGroup, events: Set<string>, staged: Set<string>): Promise<{ rows: number; erased: number; bytesIn: number; bytesOut: number; outputs: number }> {
     const run = randomUUID().slice(0, 8);
     const seen = rowSetAccumulator();
-    const { outputs, staging } = await writeOutputs(p, run, mergeSorted(sources(p, seen), o.rowGroupRows ?? OUTPUT_ROW_GROUP), staged);
+    const removed = rowSetAccumulator();
+    const merged = mergeSorted(sources(p, seen), o.rowGroupRows ?? OUTPUT_ROW_GROUP);
+    const { outputs, staging } = await writeOutputs(p, run, p.erase ? dropRows(merged, p.erase.drop, removed) : merged, staged);
     const before = seen.get();
+    const gone = removed.get();
     const expected = p.inputs.reduce((n, x) => n + x.rows, 0);
     if (before.rows !== expected) throw new CompactionError(`${p.tenant} ${p.dt}: the objects hold ${before.rows} rows, their digests ${expected}; run authtrail verify`);
     fault('staged', p.dt);
@@ -388,11 +414,13 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       sum = (sum + BigInt(`0x${back.row_set}`)) % (1n << 256n);
     }
     const total = outputs.reduce((n, x) => n + x.rows, 0);
-    const afterSet = { rows: total, row_set: sum.toString(16).padStart(64, '0') };
-    if (afterSet.rows !== before.rows || afterSet.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${afterSet.rows} rows (${afterSet.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
+    // What was read back plus what an erasure dropped is what was read: the multiset hashes add up.
+    const afterSet = { rows: total + gone.rows, row_set: ((sum + BigInt(`0x${gone.row_set}`)) % (1n << 256n)).toString(16).padStart(64, '0') };
+    if (afterSet.rows !== before.rows || afterSet.row_set !== before.row_set) throw new CompactionError(`${p.tenant} ${p.dt}: the merged object reads back with ${total} rows (${gone.rows} erased; ${afterSet.row_set.slice(0, 12)}…), not the ${before.rows} (${before.row_set.slice(0, 12)}…) merged; nothing was replaced`);
     fault('checked', p.dt);
     const replaces: Replacement = {
-      reason: 'compaction', dt: p.dt, old: p.inputs.map((x) => ({ key: x.key, sha256: x.sha256, size: x.size, rows: x.rows })), rows: before.rows, row_set: before.row_set, staging,
+      reason: p.erase ? 'erasure' : 'compaction', dt: p.dt, old: p.inputs.map((x) => ({ key: x.key, sha256: x.sha256, size: x.size, rows: x.rows })), rows: before.rows, row_set: before.row_set, staging,
+      ...(p.erase ? { erased: { id: p.erase.id, rows: gone.rows, row_set: gone.row_set, request: p.erase.request } } : {}),
     };
     const commitKey = compactionCommitKey(p.tenant, p.id);
     let committed = false;
@@ -424,7 +452,30 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
       }
     }
     if (!committed) throw new CompactionError(`${p.tenant} ${p.dt}: the digest head kept moving for ${MAX_CONFLICTS} attempts; run the compactor again`);
-    return { rows: before.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: outputs.reduce((n, x) => n + x.size, 0), outputs: outputs.length };
+    return { rows: before.rows, erased: gone.rows, bytesIn: p.inputs.reduce((n, x) => n + x.size, 0), bytesOut: outputs.reduce((n, x) => n + x.size, 0), outputs: outputs.length };
+  }
+
+  /** Before any merge: the chain, the listing, interrupted replacements finished and staging garbage removed. */
+  async function prepare(tenant: string) {
+    await writer.repair([tenant]);
+    const c = await chain(tenant);
+    const events = new Set((await list(`${EVENTS_PREFIX}tenant=${tenant}/`)).map((x) => x.key));
+    const stagingList = await list(`${STAGING_PREFIX}tenant=${tenant}/`);
+    const staged = new Set(stagingList.map((x) => x.key));
+    let finished = 0;
+    // A merged object that a later compaction merged again is that later one's to finish.
+    const replacedLater = new Set(c.replacements.flatMap((x) => x.r.old.map((o) => o.key)));
+    for (const { r, objects: all } of c.replacements) {
+      const objects = all.filter((n) => !replacedLater.has(n.key));
+      const referenced = objects.map((n) => r.staging[n.key]).filter((k): k is string => k !== undefined && staged.has(k));
+      if (objects.every((n) => events.has(n.key)) && !r.old.some((x) => events.has(x.key)) && !referenced.length) continue;
+      await finish(r, objects, events, staged);
+      finished++;
+    }
+    // Staging copies no committed compaction names: a run that stopped before its commit.
+    const garbage = stagingList.filter((x) => staged.has(x.key) && now() - x.modified > GARBAGE_AFTER_MS).map((x) => x.key);
+    await deleteKeys(garbage);
+    return { c, events, staged, finished, garbage: garbage.length };
   }
 
   return {
@@ -434,24 +485,7 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
      */
     async compactTenant(tenant: string, opts: { day?: string | undefined; deadline?: number | undefined } = {}): Promise<TenantResult> {
       if (opts.day && !compactable(opts.day, now(), true)) throw new CompactionError(`${opts.day} is not over yet: a day can be compacted from the day after (UTC)`);
-      await writer.repair([tenant]);
-      const c = await chain(tenant);
-      const events = new Set((await list(`${EVENTS_PREFIX}tenant=${tenant}/`)).map((x) => x.key));
-      const stagingList = await list(`${STAGING_PREFIX}tenant=${tenant}/`);
-      const staged = new Set(stagingList.map((x) => x.key));
-      let finished = 0;
-      // A merged object that a later compaction merged again is that later one's to finish.
-      const replacedLater = new Set(c.replacements.flatMap((x) => x.r.old.map((o) => o.key)));
-      for (const { r, objects: all } of c.replacements) {
-        const objects = all.filter((n) => !replacedLater.has(n.key));
-        const referenced = objects.map((n) => r.staging[n.key]).filter((k): k is string => k !== undefined && staged.has(k));
-        if (objects.every((n) => events.has(n.key)) && !r.old.some((x) => events.has(x.key)) && !referenced.length) continue;
-        await finish(r, objects, events, staged);
-        finished++;
-      }
-      // Staging copies no committed compaction names: a run that stopped before its commit.
-      const garbage = stagingList.filter((x) => staged.has(x.key) && now() - x.modified > GARBAGE_AFTER_MS).map((x) => x.key);
-      await deleteKeys(garbage);
+      const { c, events, staged, finished, garbage } = await prepare(tenant);
       const days: DayResult[] = [];
       const oldest = o.archiveDays ? new Date(now() - (o.archiveDays - 2) * 86_400_000).toISOString().slice(0, 10) : '';
       for (const [dt, objects] of daysOf(c.current)) {
@@ -469,7 +503,38 @@ export function archiveCompactor(o: ArchiveCompactorOptions) {
         const { outputs, ...rest } = sum;
         days.push({ dt, objectsBefore: objects.length, objectsAfter: objects.length - inputs + outputs, inputs, outputs, ...rest, ms: performance.now() - t0 });
       }
-      return { tenant, days, finished, garbage: garbage.length };
+      return { tenant, days, finished, garbage };
+    },
+    /**
+     * Erases one data subject's rows from a tenant's archive (`authtrail erase`): every current
+     * object whose identity columns match `drop` is rewritten without those rows, day by day, by
+     * the compaction protocol (same crash safety), each day's replacement recorded in the chain as
+     * an erasure with its row count, hash, reason and id. Days outside [from, to] are left alone.
+     */
+    async eraseTenant(tenant: string, e: { drop: (row: AuthEvent) => boolean; id: string; request: string; from?: string | undefined; to?: string | undefined; dryRun?: boolean }): Promise<ErasureResult> {
+      const { c, events, staged } = await prepare(tenant);
+      const affected = new Map<string, { objects: DigestObject[]; rows: number }>();
+      let scanned = 0;
+      for (const obj of c.current) {
+        const dt = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(obj.key)?.[1];
+        if (!dt || (e.from && dt < e.from) || (e.to && dt > e.to)) continue;
+        scanned++;
+        const rows = await readParquetColumns(await getBytes(obj.key), [...IDENTITY_COLUMNS]) as unknown as AuthEvent[];
+        const n = rows.filter(e.drop).length;
+        if (!n) continue;
+        const day = affected.get(dt) ?? { objects: [], rows: 0 };
+        day.objects.push(obj);
+        day.rows += n;
+        affected.set(dt, day);
+      }
+      const days: { dt: string; objects: number; rows: number }[] = [];
+      for (const [dt, a] of [...affected].sort(([x], [y]) => (x < y ? -1 : 1))) {
+        if (e.dryRun) { days.push({ dt, objects: a.objects.length, rows: a.rows }); continue; }
+        const g = planErasure(tenant, dt, a.objects, { drop: e.drop, id: e.id, request: e.request })!;
+        const r = await compactGroup(g, events, staged);
+        days.push({ dt, objects: a.objects.length, rows: r.erased });
+      }
+      return { tenant, scanned, days, rows: days.reduce((n, d) => n + d.rows, 0) };
     },
     /** Tenants with anything under `events/`. */
     async tenants(): Promise<string[]> {

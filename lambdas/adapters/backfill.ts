@@ -4,7 +4,7 @@
  * rest through the archive writer, and — on request — re-runs the detector over the day with fresh
  * state, publishing only alerts whose id the archive does not hold yet.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ALERTS_PREFIX, itemToEvent } from '../core/archive.ts';
 import { readParquetColumns } from '../core/parquet.ts';
@@ -20,6 +20,7 @@ import { archiveWriter } from './archive-writer.ts';
 import { dayPartitions, eventId, hotItemToEvent } from '../core/hot-item.ts';
 import { LEGACY_LAYOUT, legacyTimePartitions } from './table-layout.ts';
 import { detectEvents } from './detect-events.ts';
+import { listKeys } from './s3-list.ts';
 import type { DetectState, StoredState } from './detect-state.ts';
 
 export interface BackfillDeps {
@@ -128,17 +129,6 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
-}
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
 }
 
 const getBytes = async (s3: S3Client, bucket: string, key: string) =>

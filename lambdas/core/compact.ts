@@ -92,6 +92,8 @@ export interface MergeGroup {
   readonly output: string;
   /** Names the old set: the commit record and the outputs' names derive from it. */
   readonly id: string;
+  /** An erasure: the rows it drops (the others are merged as a compaction merges them), and its record. */
+  readonly erase?: { readonly drop: (row: AuthEvent) => boolean; readonly id: string; readonly request: string } | undefined;
 }
 
 /**
@@ -107,6 +109,18 @@ export function planDay(tenant: string, dt: string, objects: readonly DigestObje
   if (inputs.length < 2) return [];
   const id = sha256Hex([...inputs].map((o) => `${o.key} ${o.sha256}`).sort().join('\n')).slice(0, 16);
   return [{ tenant, dt, inputs, output: archiveKey(tenant, dt, `compacted-${id}`), id }];
+}
+
+/**
+ * An erasure's merge for one tenant-day: the day's objects that hold the subject's rows (any size,
+ * one is enough), rewritten without those rows. Named after the objects and the erasure, so a
+ * retried erasure commits once.
+ */
+export function planErasure(tenant: string, dt: string, objects: readonly DigestObject[], erase: NonNullable<MergeGroup['erase']>): MergeGroup | null {
+  if (!objects.length) return null;
+  const inputs = [...objects].sort((a, b) => (a.first_event_time < b.first_event_time ? -1 : a.first_event_time > b.first_event_time ? 1 : a.key < b.key ? -1 : 1));
+  const id = sha256Hex([`erase ${erase.id}`, ...inputs.map((o) => `${o.key} ${o.sha256}`).sort()].join('\n')).slice(0, 16);
+  return { tenant, dt, inputs, output: archiveKey(tenant, dt, `compacted-${id}`), id, erase };
 }
 
 /** The final key of a merge's `i`-th output (0-based): `compacted-<id>.parquet`, then `compacted-<id>-2.parquet`, … */

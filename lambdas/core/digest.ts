@@ -43,8 +43,23 @@ export interface ReplacedObject {
   readonly rows: number;
 }
 
+/**
+ * What an erasure removed (`authtrail erase`): the rows of one data subject, taken out of the
+ * objects of one tenant-day. The subject itself is not recorded — the chain is kept for years and
+ * must not name the person it forgot — only how many rows, their multiset hash, the operator's
+ * stated reason (a request reference) and the erasure's id, shared by every day it touched.
+ */
+export interface Erased {
+  readonly id: string;
+  readonly rows: number;
+  /** rowSetHash() of the removed rows' (source_id, event_uid) pairs: old set = new set + these. */
+  readonly row_set: string;
+  readonly request: string;
+}
+
 export interface Replacement {
-  readonly reason: 'compaction';
+  /** `compaction`: the same rows, merged; `erasure`: the same rows but `erased`. */
+  readonly reason: 'compaction' | 'erasure';
   /** The tenant-day (`dt`) whose objects were merged. */
   readonly dt: string;
   readonly old: readonly ReplacedObject[];
@@ -54,6 +69,8 @@ export interface Replacement {
   readonly row_set: string;
   /** Each new object's staging key (outside `events/`), where it waits until the old set is deleted. */
   readonly staging: Readonly<Record<string, string>>;
+  /** An erasure: the rows the new set no longer holds. */
+  readonly erased?: Erased | undefined;
 }
 
 export interface Digest {
@@ -165,7 +182,10 @@ export function verifyArchive(v: VerifyInput): { findings: Finding[]; digests: n
   for (const { digest, r, objects: news } of replacements) {
     const newRows = news.reduce((n, o) => n + o.rows, 0);
     const oldRows = r.old.reduce((n, o) => n + o.rows, 0);
-    if (newRows !== r.rows || oldRows !== r.rows) findings.push({ kind: 'replacement_invalid', key: digest, detail: `a compaction of ${r.old.length} object(s) with ${oldRows} rows into ${news.length} with ${newRows} rows (recorded: ${r.rows})` });
+    const erased = r.reason === 'erasure' ? r.erased?.rows ?? Number.NaN : 0;
+    if (newRows !== r.rows - erased || oldRows !== r.rows) {
+      findings.push({ kind: 'replacement_invalid', key: digest, detail: `a ${r.reason} of ${r.old.length} object(s) with ${oldRows} rows into ${news.length} with ${newRows} rows (recorded: ${r.rows}${r.reason === 'erasure' ? `, ${erased} erased` : ''})` });
+    }
     for (const o of r.old) {
       const before = listed.get(o.key);
       if (!before || before.sha256 !== o.sha256) findings.push({ kind: 'replacement_invalid', key: digest, detail: `replaces ${o.key}, which no earlier digest lists with SHA-256 ${o.sha256.slice(0, 16)}…` });

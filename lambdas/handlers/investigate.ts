@@ -13,6 +13,7 @@ import { config } from './runtime-config.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';
 import { s3Client } from '../adapters/s3-client.ts';
 import { investigator, type Investigator } from '../adapters/investigate.ts';
+import { recordAccessTo, type AccessRecord } from '../adapters/access-log.ts';
 import { alertsQueryFrom, eventsQueryFrom, InvestigationError, parseInvestigationPath, summaryQueryFrom, tenantGroup, tenantsOfClaims } from '../core/investigate.ts';
 
 const logger = new Logger();
@@ -42,9 +43,21 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 });
 const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
 
-type Authorizer = { iam?: unknown; jwt?: { claims?: Record<string, unknown> } };
+type Authorizer = { iam?: { userArn?: string; accessKey?: string }; jwt?: { claims?: Record<string, unknown> } };
 
-export async function route(event: APIGatewayProxyEventV2, o: { investigator?: Investigator; tenants?: readonly string[]; hotDays?: number; requireIam?: boolean; now?: number } = {}): Promise<APIGatewayProxyStructuredResultV2> {
+/** Records one read in the access log (lambdas/adapters/access-log.ts). */
+export type AccessRecorder = (a: Omit<AccessRecord, 'access_id' | 'time'>) => Promise<unknown>;
+const defaultRecorder: AccessRecorder = (a) => recordAccessTo({ s3: s3Client(), bucket: env('AUTHTRAIL_BUCKET'), kmsKeyId: process.env.AUTHTRAIL_KMS_KEY_ID }, a);
+
+/** Who asked: the signing IAM principal, or the console analyst (the user pool's email, else its username), or the local token's holder. */
+function callerOf(a: Authorizer | undefined, deployed: boolean): string {
+  const claims = a?.jwt?.claims;
+  if (claims) return `console:${String(claims['email'] ?? claims['cognito:username'] ?? claims['sub'] ?? 'unknown')}`;
+  if (a?.iam) return `iam:${a.iam.userArn ?? a.iam.accessKey ?? 'unknown'}`;
+  return deployed ? 'unknown' : 'local';
+}
+
+export async function route(event: APIGatewayProxyEventV2, o: { investigator?: Investigator; tenants?: readonly string[]; hotDays?: number; requireIam?: boolean; now?: number; recordAccess?: AccessRecorder } = {}): Promise<APIGatewayProxyStructuredResultV2> {
   // Deployed: the tooling routes are IAM-authorized and the console's JWT-authorized by API
   // Gateway; a request without that identity is a misrouted one. Locally the API server has
   // checked the local token, which stands for every tenant.
@@ -70,6 +83,14 @@ export async function route(event: APIGatewayProxyEventV2, o: { investigator?: I
   const hotDays = o.hotDays ?? config.retention.hotDays;
   const params: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
   const reader = o.investigator ?? defaultInvestigator();
+  // Every read of a tenant's events, alerts or summary is recorded before it is answered (README, Privacy).
+  try {
+    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    await (o.recordAccess ?? defaultRecorder)({ tenant: path.tenant, who: callerOf(authorizer, deployed), action: path.console ? 'console' : 'api', what: `${path.resource}${query ? `?${query}` : ''}`, reason: null, mode: deployed ? 'aws' : 'local' });
+  } catch (err) {
+    logger.error('access log write failed', { tenant: path.tenant, error: (err as Error).name });
+    return problem(503, 'access_log_unavailable', 'the read could not be recorded in the access log; retry');
+  }
   try {
     switch (path.resource) {
       case 'events': return json(200, await reader.events(eventsQueryFrom(path.tenant, params, { now, hotDays })));

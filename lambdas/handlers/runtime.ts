@@ -6,10 +6,8 @@ import { createIngest, type QuarantineSink } from '../core/ingest.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';
 import { dynamoHotStore } from '../adapters/hot-store.ts';
 import { resolveSecret } from '../adapters/secrets.ts';
-import { privacyPort } from '../adapters/privacy.ts';
-import { privacyKeys } from '../adapters/privacy-keys.ts';
-import { dynamoVault, type PseudonymVault } from '../adapters/pseudonym-vault.ts';
 import { tenantHotDays } from '../core/config-lookup.ts';
+import type { PrivacyPort } from '../core/ingest.ts';
 
 import { env, logger, metrics } from './observability.ts';
 
@@ -28,14 +26,22 @@ async function loadQuarantine(): Promise<QuarantineSink> {
   return s3Quarantine({ client: s3Client(), ...quarantineTo });
 }
 
-// The pseudonym vault sits in the state table; a function whose tenants pseudonymize nothing never touches it.
-let vault: PseudonymVault | undefined;
-const vaultOf = () => (vault ??= dynamoVault({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') }));
+// Privacy policies (README, Privacy): their code loads with the first event of a function whose
+// tenants have one; the pseudonym vault sits in the state table.
+let privacy: Promise<PrivacyPort> | undefined;
+async function loadPrivacy(): Promise<PrivacyPort> {
+  const [{ privacyPort }, { privacyKeys }, { dynamoVault }] = await Promise.all([
+    import('../adapters/privacy.ts'), import('../adapters/privacy-keys.ts'), import('../adapters/pseudonym-vault.ts'),
+  ]);
+  const vault = dynamoVault({ client: documentClient(), table: env('AUTHTRAIL_STATE_TABLE') });
+  return privacyPort({ config, keys: privacyKeys(), vault: () => vault });
+}
+const hasPolicies = config.tenants.some((t) => t.privacy);
 
 export const ingest = createIngest({
   config,
   store: dynamoHotStore({ client: documentClient(), table: env('AUTHTRAIL_TABLE'), legacyTable: legacyHotTable(), hotDays: (tenant) => tenantHotDays(config, tenant) }),
-  privacy: privacyPort({ config, keys: privacyKeys(), vault: vaultOf }),
+  ...(hasPolicies ? { privacy: { forTenant: async (tenant: string) => (await (privacy ??= loadPrivacy().catch((err: unknown) => { privacy = undefined; throw err; }))).forTenant(tenant) } } : {}),
   quarantine: { put: async (record) => (await (quarantine ??= loadQuarantine().catch((err: unknown) => { quarantine = undefined; throw err; }))).put(record) },
   secrets: resolveSecret,
 });

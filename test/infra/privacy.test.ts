@@ -13,7 +13,7 @@ import type { StatefulStack } from '../../infra/stacks/stateful.ts';
 import type { StatelessStack } from '../../infra/stacks/stateless.ts';
 import { privacyKeyOutputKey } from '../../cli/outputs.ts';
 import { synth, TEST_CONFIG, type Synth } from '../helpers/cdk.ts';
-import { allowed, evaluate, functionStatements, resolve, storageArns, type Request } from './policy-eval.ts';
+import { ACCOUNT, allowed, evaluate, functionStatements, REGION, resolve, storageArns, type Request } from './policy-eval.ts';
 
 const CONFIG = parseConfig({
   ...TEST_CONFIG,
@@ -67,6 +67,29 @@ describe('privacy in the stacks', () => {
     const env = (s.templates.stateless.toJSON() as { Resources: Record<string, { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }> })
       .Resources[stateless.getLogicalId(f['acme']!.intake!.node.defaultChild as CfnElement)]!.Properties!.Environment!.Variables!;
     assert.ok(JSON.stringify(env['AUTHTRAIL_PRIVACY_KEYS']).includes('acme'));
+  });
+
+  it('the eraser: rewrites the archive as the compactor does, deletes hot items, detector state and vault entries, reads the keys; nothing else', () => {
+    const stateless = s.stateless as StatelessStack;
+    const eraser = stateless.node.findAll().find((c) => c.node.path.endsWith('Eraser/EraserFunction')) as unknown as { node: { defaultChild?: unknown } };
+    const st = functionStatements(s.templates.stateless, stateless.getLogicalId(eraser.node.defaultChild as CfnElement), stacks).statements;
+    const { hotTable, stateTable } = storageArns(s, stacks);
+    // The archive bucket's name, as policy-eval resolves the account and region.
+    const obj = (key: string) => `arn:aws:s3:::authtrail-archive-${ACCOUNT}-${REGION}/${key}`;
+    const can = (action: string, resource: string, context?: Record<string, string>) => evaluate(st, { action, resource, ...(context ? { context } : {}) }) === 'allow';
+    assert.ok(can('dynamodb:Scan', hotTable) && can('dynamodb:DeleteItem', hotTable));
+    assert.ok(can('dynamodb:DeleteItem', stateTable, { 'dynamodb:LeadingKeys': 'detect#acme#bob@example.com' }));
+    assert.ok(can('dynamodb:DeleteItem', stateTable, { 'dynamodb:LeadingKeys': 'pn#acme#pn_aaaaaaaaaaaaaaaaaaaa' }));
+    assert.ok(!can('dynamodb:DeleteItem', stateTable, { 'dynamodb:LeadingKeys': 'head#acme' }), 'never a chain head');
+    assert.ok(can('secretsmanager:GetSecretValue', keyArn));
+    assert.ok(can('s3:PutObject', obj('events/tenant=acme/dt=2026-11-20/compacted-0123456789abcdef.parquet')));
+    assert.ok(!can('s3:PutObject', obj('events/tenant=acme/dt=2026-11-20/other.parquet')), 'no archive object but a merged one');
+    assert.ok(can('s3:DeleteObject', obj('alerts/tenant=acme/dt=2026-11-20/a.parquet')));
+    assert.ok(!can('s3:DeleteObjectVersion', obj('events/tenant=acme/dt=2026-11-20/x.parquet')), 'never a version');
+    assert.ok(!can('s3:DeleteObject', obj('digests/tenant=acme/x.json')), 'never a digest');
+    assert.ok(!can('s3:PutObject', obj('access/tenant=acme/dt=2026-11-20/x.json')), 'never the access log');
+    // No schedule invokes it.
+    assert.ok(!JSON.stringify(s.templates.stateless.findResources('AWS::Scheduler::Schedule')).includes('Eraser'));
   });
 
   it('a tenant\'s own archive days: lifecycle rules per tenant prefix, each with its days, and no bucket-wide events rule', () => {

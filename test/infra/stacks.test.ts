@@ -116,7 +116,7 @@ describe('infra: what an auditor asks about', () => {
   it('Lambdas: latest Node.js on arm64, with log groups that expire', () => {
     const t = s.templates.stateless;
     const fns = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    assert.equal(fns.length, 14, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, compactor, backfill, investigation API, web console');
+    assert.equal(fns.length, 15, 'catch-all ingest, one webhook intake and one poller per tenant (2 × 2), EventBridge intake, archiver, detector, feed health, verifier, compactor, eraser, backfill, investigation API, web console');
     for (const f of fns) {
       assert.equal(f.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(f.Properties.Architectures, ['arm64']);
@@ -410,9 +410,9 @@ describe('infra: bundling (esbuild, offline)', () => {
     const b = synth(TEST_CONFIG, { bundle: true });
     const outdir = b.app.synth().directory;
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, backfill, investigation API,
-    // web console: each carries its own config (the console its page), so none shares a bundle.
-    assert.equal(assets.length, 14);
+    // Catch-all, 2 intakes, 2 pollers, EventBridge intake, archiver, detector, feed health, verifier, compactor, eraser, backfill,
+    // investigation API, web console: each carries its own config (the console its page), so none shares a bundle.
+    assert.equal(assets.length, 15);
     // A bundle is its index.mjs and the chunks esbuild split off (infra/constructs/lambda.ts).
     const files = (a: string) => readdirSync(join(outdir, a)).filter((f) => f.endsWith('.mjs')).map((f) => join(outdir, a, f));
     const code = (a: string) => files(a).map((f) => readFileSync(f, 'utf8')).join('\n');

@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { hotItemToEvent } from '../../lambdas/core/hot-item.ts';
 import { PSEUDONYM } from '../../lambdas/core/privacy.ts';
 import { startCollector, type TestCollector } from '../helpers/collector.ts';
@@ -25,6 +26,13 @@ const DAY = '2026-10-05';
 const USERS = ['carol@example.com', 'dave@example.com', 'erin@example.com', 'frank@example.com'];
 const IPS = ['192.0.2.44', '198.51.100.77', '203.0.113.9'];
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/;
+
+/** The access log, as the `access_log` auditor query lists it (optionally one action's records). */
+async function accessLog(c: TestCollector, action?: string): Promise<Record<string, unknown>[]> {
+  const r = await c.cli(['query', '--named', 'access_log', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => !action || l['action'] === action);
+}
 
 /** The same traffic for either tenant: three users sign in with MFA, one without, and carol is push-bombed. */
 const traffic = (prefix: string) => [
@@ -133,7 +141,7 @@ describe('privacy policy, end to end through the local collector', () => {
     assert.equal(r.code, 0, r.stderr);
     const answer = JSON.parse(r.stdout) as { value: string; access_id: string };
     assert.equal(answer.value, 'carol@example.com');
-    const log = readFileSync(join(c.home, 'access.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = await accessLog(c, 'reveal');
     assert.deepEqual(log.map((l) => [l['tenant'], l['action'], l['what'], l['reason'], l['access_id']]), [['private', 'reveal', pn, 'incident 7: confirm the push-bombed account', answer.access_id]]);
     // Another tenant's name does not open it, a reason is required, and a non-pseudonym is refused.
     const other = await c.cli(['reveal', '--tenant', 'plain', '--reason', 'x', pn]);
@@ -143,7 +151,9 @@ describe('privacy policy, end to end through the local collector', () => {
     assert.equal(noReason.code, 2);
     assert.match(noReason.stderr, /--reason/);
     assert.equal((await c.cli(['reveal', '--tenant', 'private', '--reason', 'x', 'carol@example.com'])).code, 2);
-    assert.equal(readFileSync(join(c.home, 'access.ndjson'), 'utf8').trim().split('\n').length, 1, 'refused reveals record nothing');
+    assert.equal((await accessLog(c, 'reveal')).length, 1, 'refused reveals record nothing');
+    // The evidence reports and queries run above are in the access log too.
+    assert.deepEqual([...new Set((await accessLog(c)).map((l) => l['action']))].sort(), ['query', 'report', 'reveal']);
   });
 
   it('the collector\'s own output names no clear value of the private tenant', () => {
@@ -153,4 +163,125 @@ describe('privacy policy, end to end through the local collector', () => {
     assert.ok(privateLines.length > 0);
     assertNoClear('the private tenant\'s output lines', privateLines.join('\n'));
   });
+});
+
+describe('erasure of one data subject, end to end through the local collector', () => {
+  let c: TestCollector;
+  const s3 = () => new S3Client({ endpoint: c.endpoints.s3, region: c.endpoints.region, credentials: c.endpoints.credentials, forcePathStyle: true });
+  const rows = async (tenant: string) => {
+    const r = await c.cli(['query', `SELECT event_uid, user_email, user_login, actor_login FROM events WHERE tenant = '${tenant}' ORDER BY event_uid`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event_uid: string; user_email: string | null });
+  };
+
+  before(async () => {
+    c = await startCollector({
+      tenants: [
+        { id: 'plain', name: 'Plain' },
+        { id: 'private', name: 'Private', privacy: { pseudonymize: ['user_id', 'user_login', 'user_email', 'actor_id', 'actor_login', 'src_ip'] } },
+      ],
+      sources: ['plain', 'private'].map((t) => ({ id: `${t}-okta`, tenant: t, kind: 'okta', auth: { type: 'shared-secret', header: 'authorization', secret: SECRET } })),
+    });
+    for (const t of ['plain', 'private']) {
+      // Two deliveries a day apart: the subject's events sit in two archive days, beside others'.
+      for (const events of [traffic(t), traffic(`${t}-next`).map((e) => ({ ...e, published: new Date(Date.parse(String(e['published'])) + 86_400_000).toISOString() }))]) {
+        const res = await fetch(`${c.base}/v1/ingest/${t}-okta`, { method: 'POST', headers: { authorization: SECRET, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+        assert.equal(res.status, 200, await res.text());
+        const f = await c.cli(['flush']);
+        assert.equal(f.code, 0, f.stderr);
+      }
+    }
+  });
+  after(async () => { await c?.stop(); });
+
+  type Report = { id: string; archive: { rows: number; days: unknown[] }; alerts: { alerts: number }; hot_items: number; vault_entries: number };
+  /** `authtrail erase` against the running collector. */
+  const eraseLocally = async (tenant: string): Promise<Report> => {
+    const r = await c.cli(['erase', '--tenant', tenant, '--user', 'Carol@Example.com', '--reason', 'erasure request 42', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    return JSON.parse(r.stdout) as Report;
+  };
+  /**
+   * `authtrail erase --outputs`: the CLI's AWS path (the access record through the standard SDK
+   * configuration) invoking the deployed eraser, whose code runs here, in this process, with a
+   * Lambda's environment pointed at the stand-ins.
+   */
+  const eraseInAwsMode = async (tenant: string): Promise<Report> => {
+    const e = c.endpoints;
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_S3: e.s3, AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb, AWS_ACCESS_KEY_ID: e.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: e.credentials.secretAccessKey, AWS_REGION: e.region,
+      AUTHTRAIL_BUCKET: e.bucket, AUTHTRAIL_TABLE: e.table, AUTHTRAIL_STATE_TABLE: e.stateTable, AUTHTRAIL_TENANTS: JSON.stringify(['plain', 'private']),
+      AUTHTRAIL_PRIVACY_KEYS: JSON.stringify({ private: join(c.home, 'keys', 'private.key') }),
+      AUTHTRAIL_DYNAMODB_ENDPOINT: e.dynamodb, AUTHTRAIL_S3_ENDPOINT: e.s3,
+      ...Object.fromEntries(['DYNAMODB', 'S3'].flatMap((x) => [[`AUTHTRAIL_${x}_ACCESS_KEY`, e.credentials.accessKeyId], [`AUTHTRAIL_${x}_SECRET_KEY`, e.credentials.secretAccessKey]])),
+      POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    const { eraseInvoked } = await import('../../lambdas/handlers/eraser.ts');
+    const { eraseDeployed, parseEraseArgs } = await import('../../cli/erase.ts');
+    const { awsTarget } = await import('../../cli/target.ts');
+    const { parseOutputs } = await import('../../cli/outputs.ts');
+    // The local outputs with the one a deployment adds: the eraser's name.
+    const file = JSON.parse(readFileSync(join(c.home, 'cdk-outputs.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const stateless = Object.keys(file).find((k) => k.endsWith('Stateless')) ?? Object.keys(file)[0]!;
+    file[stateless] = { ...file[stateless], EraserFunctionName: 'authtrail-eraser' };
+    const t = awsTarget(parseOutputs(JSON.stringify(file), 'cdk-outputs.json'));
+    const invoked: string[] = [];
+    try {
+      return await eraseDeployed(parseEraseArgs(['--tenant', tenant, '--user', 'Carol@Example.com', '--reason', 'erasure request 42', '--outputs', 'cdk-outputs.json']), t, {
+        invoke: async (fn, payload) => { invoked.push(fn); return { payload: JSON.parse(JSON.stringify(await eraseInvoked(payload))) as unknown }; },
+        close: () => {},
+      }) as unknown as Report;
+    } finally {
+      t.close();
+      assert.deepEqual(invoked, ['authtrail-eraser']);
+    }
+  };
+
+  for (const tenant of ['plain', 'private']) {
+    it(`${tenant}: the subject's events, alerts and hot items are gone, everyone else's untouched, verify green, the erasure in the chain`, async () => {
+      const before = await rows(tenant);
+      const carol = traffic('x').filter((e) => JSON.stringify(e).includes('carol@example.com')).length * 2;
+      const dry = await c.cli(['erase', '--tenant', tenant, '--user', 'Carol@Example.com', '--reason', 'erasure request 42', '--dry-run', '--json']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.equal((JSON.parse(dry.stdout) as { archive: { rows: number } }).archive.rows, carol, 'the dry run counts the subject\'s events');
+      assert.equal((await rows(tenant)).length, before.length, 'a dry run changes nothing');
+
+      const report = tenant === 'plain' ? await eraseLocally(tenant) : await eraseInAwsMode(tenant);
+      assert.equal(report.archive.rows, carol);
+      assert.equal(report.archive.days.length, 2);
+      assert.equal(report.hot_items, carol);
+      assert.ok(report.alerts.alerts >= 1, 'the push-bombing alert on her is erased');
+      assert.equal(report.vault_entries > 0, tenant === 'private');
+
+      const after = await rows(tenant);
+      assert.equal(after.length, before.length - carol, 'only her rows left');
+      assert.ok(!JSON.stringify(after).includes('carol@example.com'));
+      const untouched = before.filter((b) => !after.every((a) => a.event_uid !== b.event_uid));
+      assert.equal(untouched.length, before.length - carol);
+      const al = await c.cli(['query', `SELECT "user" FROM alerts WHERE tenant = '${tenant}'`, '--json']);
+      assert.ok(!al.stdout.toLowerCase().includes('carol'), 'no alert names her');
+
+      const v = await c.cli(['verify', '--tenant', tenant]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      // The chain records each day's rewrite as an erasure: rows, reason, id; never the subject.
+      const client = s3();
+      const keys = (await client.send(new ListObjectsV2Command({ Bucket: c.endpoints.bucket, Prefix: `digests/tenant=${tenant}/` }))).Contents!.map((x) => x.Key!);
+      const bodies = await Promise.all(keys.map(async (k) => (await client.send(new GetObjectCommand({ Bucket: c.endpoints.bucket, Key: k }))).Body!.transformToString()));
+      client.destroy();
+      const erasures = bodies.map((b) => JSON.parse(b) as { replaces?: { reason: string; erased?: { id: string; rows: number; request: string } } }).filter((d) => d.replaces?.reason === 'erasure');
+      assert.equal(erasures.length, 2);
+      assert.deepEqual(erasures.map((d) => d.replaces!.erased!.id), [report.id, report.id]);
+      assert.equal(erasures.reduce((n, d) => n + d.replaces!.erased!.rows, 0), carol);
+      assert.ok(erasures.every((d) => d.replaces!.erased!.request === 'erasure request 42'));
+      assert.ok(!bodies.join('').toLowerCase().includes('carol'), 'the chain does not name her');
+      // The access log records the erasure, not the subject.
+      const log = JSON.stringify(await accessLog(c, 'erase'));
+      assert.ok(log.includes(report.id) && !log.toLowerCase().includes('carol'));
+      // Compaction still runs over an erased day, and verify stays green.
+      const k = await c.cli(['compact', '--tenant', tenant, '--day', DAY]);
+      assert.equal(k.code, 0, k.stdout + k.stderr);
+      assert.equal((await c.cli(['verify', '--tenant', tenant])).code, 0);
+      assert.equal((await rows(tenant)).length, before.length - carol);
+    });
+  }
 });

@@ -499,3 +499,78 @@ describe('the compactor against a versioned S3 in memory', () => {
     await assert.rejects(a.vs.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: old[0], VersionId: a.vs.versions(old[0]!)[0]!.id })), /object lock/);
   });
 });
+
+describe('erasure by the compaction protocol (authtrail erase)', () => {
+  const subject = (r: Partial<AuthEvent>) => r.user_login === 'u1@example.com';
+  const erase = (c: ReturnType<Awaited<ReturnType<typeof archived>>['compactor']>, o: { dryRun?: boolean; from?: string } = {}) =>
+    c.eraseTenant('acme', { drop: subject, id: 'erasure-1', request: 'request 42', ...o });
+  const hers = (rows: string[]) => rows.filter((r) => r.includes('"u1@example.com"'));
+
+  it('rewrites the days that hold the subject without her rows, records each as an erasure, and verify stays green', async () => {
+    const a = await archived();
+    const before = await rowsOf(a.vs);
+    const mine = hers(before.filter((r) => r.startsWith('["tenant=acme"')));
+    assert.ok(mine.length > 0);
+    const dry = await erase(a.compactor(), { dryRun: true });
+    assert.equal(dry.rows, mine.length);
+    assert.deepEqual(await rowsOf(a.vs), before, 'a dry run changes nothing');
+    const r = await erase(a.compactor());
+    assert.equal(r.rows, mine.length);
+    const after = await rowsOf(a.vs);
+    assert.deepEqual(after, before.filter((x) => !mine.includes(x)), 'exactly her rows of this tenant are gone');
+    assert.deepEqual(await a.verify(), []);
+    assert.deepEqual(await a.verify('globex'), []);
+    const erasures = [...a.vs.current('digests/tenant=acme/').values()].map((b) => JSON.parse(new TextDecoder().decode(b)) as Digest).filter((d) => d.replaces?.reason === 'erasure');
+    assert.deepEqual(erasures.map((d) => d.replaces!.dt).sort(), r.days.map((d) => d.dt).sort());
+    assert.equal(erasures.reduce((n, d) => n + d.replaces!.erased!.rows, 0), mine.length);
+    assert.ok(erasures.every((d) => d.replaces!.erased!.request === 'request 42' && !JSON.stringify(d).includes('u1@example.com')));
+    // Erased again: nothing left to erase; compaction afterwards keeps the erased day as it is.
+    assert.equal((await erase(a.compactor())).rows, 0);
+    await a.compactor().compactTenant('acme');
+    assert.deepEqual(await rowsOf(a.vs), after);
+    assert.deepEqual(await a.verify(), []);
+  });
+
+  it('--from limits the days; a day with every row erased leaves no object', async () => {
+    const a = await archived();
+    const r = await erase(a.compactor(), { from: '2026-11-21' });
+    assert.ok(r.days.every((d) => d.dt >= '2026-11-21'));
+    assert.ok(hers(await rowsOf(a.vs, 'events/tenant=acme/dt=2026-11-20/')).length > 0, 'an earlier day keeps her rows');
+    const all = await a.compactor().eraseTenant('acme', { drop: () => true, id: 'erasure-2', request: 'tenant left' });
+    assert.ok(all.rows > 0);
+    assert.deepEqual(await rowsOf(a.vs, 'events/tenant=acme/'), []);
+    assert.deepEqual(await a.verify(), []);
+  });
+
+  for (const step of ['staged', 'checked', 'committed', 'published', 'deleted', 'moved'] as const) {
+    it(`a crash after "${step}" of an erasure: verify stays green, no row twice, and erasing again completes it`, async () => {
+      const a = await archived();
+      const before = await rowsOf(a.vs);
+      const mine = hers(before.filter((r) => r.startsWith('["tenant=acme"')));
+      await assert.rejects(erase(a.compactor({ fault: (s) => { if (s === step) throw new Error(`power cut after ${s}`); } })), /power cut/);
+      assert.deepEqual(await a.verify(), [], `verify after a crash at ${step}`);
+      assert.equal(dupes(await rowsOf(a.vs)), 0);
+      a.vs.now += 2 * 3_600_000;
+      await erase(a.compactor());
+      assert.deepEqual(await rowsOf(a.vs), before.filter((x) => !mine.includes(x)));
+      assert.deepEqual(await a.verify(), []);
+    });
+  }
+
+  it('verify finds an erasure whose rows do not add up', () => {
+    const old = [obj('events/tenant=a/dt=2026-11-20/x.parquet', 100, 10)];
+    const first: Digest = { version: 1, tenant: 'a', created: '2026-11-21T00:00:00.000Z', previous: null, objects: old };
+    const f = encodeDigest(first);
+    const next = (erasedRows: number) => encodeDigest({
+      version: 2, tenant: 'a', created: '2026-11-22T00:00:00.000Z', previous: { key: f.key, sha256: f.sha256 },
+      objects: [obj('events/tenant=a/dt=2026-11-20/compacted-1.parquet', 90, 7)],
+      replaces: { reason: 'erasure', dt: '2026-11-20', old: old.map(({ key, sha256, size, rows }) => ({ key, sha256, size, rows })), rows: 10, row_set: '0', staging: {}, erased: { id: 'e', rows: erasedRows, row_set: '0', request: 'r' } },
+    });
+    const run = (erasedRows: number) => {
+      const n = next(erasedRows);
+      return verifyArchive({ tenant: 'a', head: { key: n.key, sha256: n.sha256 }, digests: new Map([[f.key, f.body], [n.key, n.body]]), objects: new Map([['events/tenant=a/dt=2026-11-20/compacted-1.parquet', sha256Hex('events/tenant=a/dt=2026-11-20/compacted-1.parquet')]]) }).findings.map((x) => x.kind);
+    };
+    assert.deepEqual(run(3), []);
+    assert.deepEqual(run(2), ['replacement_invalid']);
+  });
+});

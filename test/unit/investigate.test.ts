@@ -282,7 +282,8 @@ describe('investigate: the handler', () => {
     events: async (q: unknown) => { calls.push(q); return { tenant: 'acme', events: [], next_cursor: null, scanned: 0 }; },
     alerts: async () => [], summary: async () => ({}),
   } as unknown as NonNullable<NonNullable<Parameters<typeof route>[1]>['investigator']>;
-  const o = { investigator: fakeInv, tenants: ['acme', 'globex'], hotDays: 30, now: NOW };
+  const accessed: { tenant: string; who: string; action: string; what: string }[] = [];
+  const o = { investigator: fakeInv, tenants: ['acme', 'globex'], hotDays: 30, now: NOW, recordAccess: async (a: { tenant: string; who: string; action: string; what: string }) => { accessed.push(a); } };
   const status = async (e: APIGatewayProxyEventV2, more = {}) => (await route(e, { ...o, ...more })).statusCode;
 
   it('answers the tenant\'s routes; refuses unknown tenants, other paths and methods, bad requests', async () => {
@@ -295,6 +296,18 @@ describe('investigate: the handler', () => {
     assert.equal(await status(event('/v1/tenants/acme/events/../../globex/events')), 404);
     assert.equal(await status(event('/v1/tenants/acme/events', { query: { cursor: 'forged' } })), 400);
     assert.equal(await status(event('/v1/tenants/acme/events', { query: { limit: '5000' } })), 400);
+  });
+  it('every read is recorded in the access log before it is answered (who, tenant, what); no record, no answer', async () => {
+    accessed.length = 0;
+    calls.length = 0;
+    assert.equal(await status(event('/v1/tenants/acme/events', { query: { user: 'jo@acme.example' }, iam: true }), { requireIam: true }), 200);
+    assert.deepEqual(accessed.map((a) => [a.tenant, a.who, a.action, a.what]), [['acme', 'iam:arn:aws:iam::1:user/x', 'api', 'events?user=jo%40acme.example']]);
+    assert.equal(await status(event('/v1/tenants/acme/events', { query: { user: 'jo' } }), { recordAccess: async () => { throw new Error('S3 down'); } }), 503);
+    assert.equal(calls.length, 1, 'the unrecorded read was not made');
+    // Refused requests read nothing and record nothing.
+    accessed.length = 0;
+    assert.equal(await status(event('/v1/tenants/initech/events')), 404);
+    assert.deepEqual(accessed, []);
   });
   it('deployed, a request without an IAM identity is refused (401) before anything is read', async () => {
     calls.length = 0;

@@ -196,3 +196,29 @@ describe('privacy at intake', () => {
     }
   });
 });
+
+describe('erase and reveal: their arguments', () => {
+  it('erase needs a tenant, a subject and a reason; --from not after --to', async () => {
+    const { parseEraseArgs } = await import('../../cli/erase.ts');
+    assert.throws(() => parseEraseArgs(['--user', 'bob@example.com', '--reason', 'r']), /--tenant/);
+    assert.throws(() => parseEraseArgs(['--tenant', 'acme', '--reason', 'r']), /--user/);
+    assert.throws(() => parseEraseArgs(['--tenant', 'acme', '--user', 'bob@example.com']), /--reason/);
+    assert.throws(() => parseEraseArgs(['--tenant', 'acme', '--user', 'b', '--reason', 'r', '--from', '2026-11-02', '--to', '2026-11-01']), /after/);
+    assert.deepEqual(parseEraseArgs(['--tenant', 'acme', '--user', ' bob@example.com ', '--reason', 'request 7', '--dry-run']),
+      { tenant: 'acme', subject: 'bob@example.com', reason: 'request 7', from: undefined, to: undefined, dryRun: true, json: false, outputs: undefined });
+  });
+  it('the eraser function takes exactly its request, for a configured tenant', async () => {
+    const { EraseInput } = await import('../../lambdas/handlers/eraser.ts');
+    assert.ok(EraseInput.safeParse({ tenant: 'acme', subject: 'bob@example.com', reason: 'r', dryRun: true }).success);
+    assert.ok(!EraseInput.safeParse({ tenant: 'acme', subject: 'bob@example.com' }).success, 'a reason');
+    assert.ok(!EraseInput.safeParse({ tenant: 'acme', subject: 'b', reason: 'r', user: 'x' }).success, 'no other field');
+    assert.ok(!EraseInput.safeParse({ tenant: 'acme', subject: 'b', reason: 'r', from: '2026-1-1' }).success);
+  });
+  it('reveal needs a tenant, a reason and a pseudonym', async () => {
+    const { parseRevealArgs } = await import('../../cli/reveal.ts');
+    assert.throws(() => parseRevealArgs(['--reason', 'r', 'pn_aaaaaaaaaaaaaaaaaaaa']), /--tenant/);
+    assert.throws(() => parseRevealArgs(['--tenant', 'acme', 'pn_aaaaaaaaaaaaaaaaaaaa']), /--reason/);
+    assert.throws(() => parseRevealArgs(['--tenant', 'acme', '--reason', 'r', 'bob@example.com']), /not a pseudonym/);
+    assert.equal(parseRevealArgs(['--tenant', 'acme', '--reason', 'r', 'pn_aaaaaaaaaaaaaaaaaaaa']).pseudonym, 'pn_aaaaaaaaaaaaaaaaaaaa');
+  });
+});

@@ -13,6 +13,13 @@ import { renderNamedQuery } from '../../lambdas/core/named-queries.ts';
 import { alertsToParquet, eventsToParquet } from '../../lambdas/core/parquet.ts';
 import { loadNamedQueries } from '../../infra/queries.ts';
 import { openArchiveDb, runSql } from '../../local/archive-db.ts';
+import { accessKey, type AccessRecord } from '../../lambdas/adapters/access-log.ts';
+
+const ACCESS: AccessRecord[] = [
+  { access_id: 'a-1', time: '2026-11-20T09:00:00.000Z', tenant: 'acme', who: 'local:analyst', action: 'reveal', what: 'pn_aaaaaaaaaaaaaaaaaaaa', reason: 'incident 7', mode: 'local' },
+  { access_id: 'a-2', time: '2026-11-20T10:00:00.000Z', tenant: '_all', who: 'local:analyst', action: 'query', what: 'SELECT 1', reason: null, mode: 'local' },
+  { access_id: 'a-3', time: '2026-11-21T08:00:00.000Z', tenant: 'acme', who: 'iam:arn:aws:iam::111122223333:role/investigator', action: 'api', what: 'events?user=pn_aaaaaaaaaaaaaaaaaaaa', reason: null, mode: 'aws' },
+];
 import { ev } from '../helpers/events.ts';
 
 const g = { tenant: 'globex', source_id: 'globex-okta' };
@@ -63,6 +70,12 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
       const key = alertKey(v[0]!.tenant, v[0]!.first_event_time, body);
       mkdirSync(join(dir, key, '..'), { recursive: true });
       writeFileSync(join(dir, key), body);
+    }
+    // The access log as authtrail writes it (lambdas/adapters/access-log.ts): one JSON object per access.
+    for (const r of ACCESS) {
+      const key = accessKey(r);
+      mkdirSync(join(dir, key, '..'), { recursive: true });
+      writeFileSync(join(dir, key), `${JSON.stringify(r)}\n`);
     }
     db = await openArchiveDb(dir);
   });
@@ -150,11 +163,16 @@ describe('auditor queries over a seeded archive (DuckDB)', () => {
     assert.deepEqual(pick(await run('alerts_raised', { tenant: 'globex' }), 'alert_id'), [['g1']]);
     assert.equal((await run('alerts_raised', { from: '2026-11-21' })).length, 0);
   });
+  it('access_log: every recorded access in time order, per tenant and period', async () => {
+    assert.deepEqual(pick(await run('access_log'), 'tenant', 'action', 'who', 'what', 'reason'), ACCESS.map((r) => [r.tenant, r.action, r.who, r.what, r.reason]));
+    assert.deepEqual(pick(await run('access_log', { tenant: 'acme' }), 'access_id'), [['a-1'], ['a-3']]);
+    assert.deepEqual(pick(await run('access_log', { from: '2026-11-21' }), 'access_id'), [['a-3']]);
+  });
   it('every shipped query is covered here', () => {
     const covered = ['mfa_coverage_by_user', 'mfa_coverage_by_app', 'failed_mfa_by_user', 'push_denials', 'bypass_code_use', 'factor_changes',
       'signins_without_mfa', 'signins_mfa_at_idp', 'signins_by_country', 'lockouts', 'daily_events_per_source', 'fraud_reports', 'alerts_raised', 'factor_mix',
       // The three audit questions have a seed of their own: test/unit/audit-queries.test.ts.
-      'app_access', 'failed_signins_over_time', 'mfa_adherence'];
+      'app_access', 'failed_signins_over_time', 'mfa_adherence', 'access_log'];
     assert.deepEqual([...queries.keys()].sort(), covered.sort());
   });
 });
