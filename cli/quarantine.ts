@@ -6,6 +6,12 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parseQuarantine, QUARANTINE_PREFIX, s3Quarantine } from '../lambdas/adapters/quarantine.ts';
 import { createIngest } from '../lambdas/core/ingest.ts';
+import { privacyKeyOutputKey } from './outputs.ts';
+import { tenantHotDays } from '../lambdas/core/config-lookup.ts';
+import { needsKey } from '../lambdas/core/privacy.ts';
+import { privacyPort } from '../lambdas/adapters/privacy.ts';
+import { privacyKeys } from '../lambdas/adapters/privacy-keys.ts';
+import { dynamoVault } from '../lambdas/adapters/pseudonym-vault.ts';
 import { dynamoHotStore } from '../lambdas/adapters/hot-store.ts';
 import { resolveSecret } from '../lambdas/adapters/secrets.ts';
 import { loadConfig } from '../infra/config.ts';
@@ -74,11 +80,18 @@ async function replay(id: string | undefined, outputs: string | undefined): Prom
   const { config } = loadConfig();
   const t = openTarget(outputs);
   try {
+    // A pseudonymizing tenant's events are stored only pseudonymized: its key (the output
+    // PrivacyKeySecretArn<tenant>) must be readable by the caller, else its bodies stay quarantined.
+    const keyRefs = Object.fromEntries(config.tenants.filter((x) => needsKey(x.privacy)).flatMap((x) => {
+      const arn = t.outputs?.get(privacyKeyOutputKey(x.id));
+      return arn ? [[x.id, arn]] : [];
+    }));
     const ingest = createIngest({
       config,
-      store: dynamoHotStore({ client: t.ddb, table: t.table, legacyTable: config.upgrade?.legacyHotTable, hotDays: config.retention.hotDays }),
+      store: dynamoHotStore({ client: t.ddb, table: t.table, legacyTable: config.upgrade?.legacyHotTable, hotDays: (tenant) => tenantHotDays(config, tenant) }),
       quarantine: s3Quarantine({ client: t.s3, bucket: t.bucket, kmsKeyId: t.kmsKeyId }),
       secrets: resolveSecret,
+      privacy: privacyPort({ config, keys: privacyKeys(keyRefs), vault: () => dynamoVault({ client: t.ddb, table: t.stateTable }) }),
     });
     console.log(JSON.stringify(await replayQuarantine({ s3: t.s3, bucket: t.bucket, config, ingest, id })));
     return 0;

@@ -29,7 +29,7 @@ describe('the web console\'s user-pool sign-in (OAuth code + PKCE) in headless C
   let api: Server;
   let idpUrl: string;
   let apiUrl: string;
-  const seen: { authorize: URLSearchParams[]; token: URLSearchParams[]; logout: URLSearchParams[]; apiAuth: string[] } = { authorize: [], token: [], logout: [], apiAuth: [] };
+  const seen: { authorize: URLSearchParams[]; token: URLSearchParams[]; logout: URLSearchParams[]; apiAuth: string[]; access: { tenant: string; who: string; action: string }[] } = { authorize: [], token: [], logout: [], apiAuth: [], access: [] };
 
   before(async () => {
     process.env.AUTHTRAIL_RUNTIME_CONFIG = JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme Health' }, { id: 'globex', name: 'Globex' }], sources: [] });
@@ -93,7 +93,7 @@ describe('the web console\'s user-pool sign-in (OAuth code + PKCE) in headless C
         const claims = token ? await jwtVerify(token, jwks, { issuer: idpUrl }).then((v) => v.payload, () => undefined) : undefined;
         if (!claims || claims['client_id'] !== CLIENT) { res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Unauthorized"}'); return; }
         const flat = Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
-        r = await route({ ...event, requestContext: { ...event.requestContext, authorizer: { jwt: { claims: flat, scopes: null } } } } as unknown as APIGatewayProxyEventV2, { investigator: fake, requireIam: true });
+        r = await route({ ...event, requestContext: { ...event.requestContext, authorizer: { jwt: { claims: flat, scopes: null } } } } as unknown as APIGatewayProxyEventV2, { investigator: fake, requireIam: true, recordAccess: async (a) => { seen.access.push(a); } });
       } else r = { statusCode: 404, headers: {}, body: '' };
       res.writeHead(r.statusCode ?? 200, r.headers as Record<string, string>).end(r.body ?? '');
     });
@@ -119,6 +119,8 @@ describe('the web console\'s user-pool sign-in (OAuth code + PKCE) in headless C
     assert.match(seen.token[0]!.get('code_verifier') ?? '', /^[A-Za-z0-9_-]{43,128}$/);
     assert.ok(!page.url().includes('code='), page.url());
     assert.ok(seen.apiAuth.every((a) => a.startsWith('Bearer ')));
+    // Each read the console made is in the access log, as the analyst's (the pool's subject: no email claim here).
+    assert.ok(seen.access.length > 0 && seen.access.every((a) => a.tenant === 'acme' && a.action === 'console' && a.who === 'console:analyst-1'), JSON.stringify(seen.access));
     // Another tenant, asked for by address: the page says so, the API answers 403.
     await page.goto(`${apiUrl}/console/index.html#/t/globex`);
     await page.getByRole('heading', { level: 1, name: 'Tenant not available' }).waitFor();

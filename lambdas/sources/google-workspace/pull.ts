@@ -23,7 +23,6 @@
  * @see https://support.google.com/a/answer/7061566 (data retention and lag times)
  * @example {"phase":"admin","login":{"startTime":"2026-11-20T07:00:00.000Z"},"admin":{"startTime":"2026-11-20T07:00:00.000Z","endTime":"2026-11-20T10:00:00.000Z","pageToken":"A:1763…"}}
  */
-import { importPKCS8, SignJWT } from 'jose';
 import * as z from 'zod';
 import { lazy } from '../../core/lazy.ts';
 import type { Cursor, PullContext, Puller } from '../../core/pull.ts';
@@ -55,14 +54,15 @@ export const GOOGLE_STREAMS = [
 type Stream = (typeof GOOGLE_STREAMS)[number];
 interface Position { startTime?: string; endTime?: string; pageToken?: string }
 
-// ----- The service account's JWT (RS256), signed with jose -----
+// ----- The service account's JWT (RS256), signed with jose (loaded with the first signature: only Google's puller signs) -----
 
 const ASSERTION_SECONDS = 3600;
-const keys = new Map<string, ReturnType<typeof importPKCS8>>();
+const keys = new Map<string, ReturnType<typeof import('jose').importPKCS8>>();
 const assertions = new Map<string, { jwt: string; exp: number }>();
 
 /** The signed JWT a service account exchanges for an access token (RS256; valid one hour, Google's maximum). */
 export async function serviceAccountAssertion(key: { client_email: string; private_key: string }, subject: string, audience: string, now: Date): Promise<string> {
+  const { importPKCS8, SignJWT } = await import('jose');
   let pkcs8 = keys.get(key.private_key);
   if (!pkcs8) {
     pkcs8 = importPKCS8(key.private_key, 'RS256');
