@@ -12,6 +12,10 @@
  * function gets its code from `bundle()` below, with the options NodejsFunction passed esbuild.
  */
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { AssetHashType, DockerImage, Duration, type ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +23,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig } from '../../lambdas/core/config.ts';
+import type { SourceKind } from '../../lambdas/core/event.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface AuthTrailFunctionProps {
@@ -43,6 +48,54 @@ export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../lambd
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../../lambdas/adapters/lambda-credentials.ts', import.meta.url));
 /** …and `node:process` is the global `process`, without the module namespace Node builds for it (lambdas/adapters/lambda-process.ts). */
 const LAMBDA_PROCESS = fileURLToPath(new URL('../../lambdas/adapters/lambda-process.ts', import.meta.url));
+
+/**
+ * Each vendor's modules, for the bundles that carry only their sources' vendors (`#vendors` and
+ * `#pullers` mapped per function; lambdas/sources/all-vendors.ts and all-pullers.ts hold every
+ * one, and a unit test holds this table equal to them).
+ */
+export const VENDOR_MODULES: Readonly<Record<SourceKind, { readonly map: readonly [string, string]; readonly pull?: readonly [string, string] }>> = {
+  okta: { map: ['okta/map.ts', 'okta'], pull: ['okta/pull.ts', 'oktaPuller'] },
+  duo: { map: ['duo/map.ts', 'duo'], pull: ['duo/pull.ts', 'duoPuller'] },
+  entra: { map: ['entra/map.ts', 'entra'], pull: ['entra/pull.ts', 'entraPuller'] },
+  google_workspace: { map: ['google-workspace/map.ts', 'googleWorkspace'], pull: ['google-workspace/pull.ts', 'googlePuller'] },
+  auth0: { map: ['auth0/map.ts', 'auth0'] },
+  pingone: { map: ['pingone/map.ts', 'pingone'] },
+  onelogin: { map: ['onelogin/map.ts', 'onelogin'] },
+  jumpcloud: { map: ['jumpcloud/map.ts', 'jumpcloud'], pull: ['jumpcloud/pull.ts', 'jumpcloudPuller'] },
+  keycloak: { map: ['keycloak/map.ts', 'keycloak'] },
+  aws_signin: { map: ['aws-signin/map.ts', 'awsSignin'] },
+  generic: { map: ['generic/map.ts', 'generic'] },
+};
+
+const SOURCES_DIR = fileURLToPath(new URL('../../lambdas/sources/', import.meta.url));
+
+/**
+ * The `#vendors` and `#pullers` modules of a bundle whose runtime config names its sources:
+ * written next to the build (a directory of their own per content), holding only those sources'
+ * vendors, and the esbuild aliases to them. Undefined without a runtime config (every vendor).
+ */
+export function vendorAliases(define: Record<string, string> | undefined): Record<string, string> | undefined {
+  const json = define?.[RUNTIME_CONFIG_DEFINE];
+  if (json === undefined) return undefined;
+  const sources = (JSON.parse(JSON.parse(json) as string) as { sources?: { kind: SourceKind; pull?: unknown }[] }).sources ?? [];
+  const kinds = [...new Set(sources.map((x) => x.kind))].sort();
+  const pulled = [...new Set(sources.filter((x) => x.pull).map((x) => x.kind))].sort().filter((k) => VENDOR_MODULES[k].pull);
+  const module = (entries: [string, readonly [string, string]][], name: string, type: string) => [
+    `import type { SourceKind } from ${JSON.stringify(join(SOURCES_DIR, '../core/event.ts'))};`,
+    `import type { ${type} } from ${JSON.stringify(join(SOURCES_DIR, type === 'Normalizer' ? '../core/normalizer.ts' : '../core/pull.ts'))};`,
+    ...entries.map(([, [file, ex]]) => `import { ${ex} } from ${JSON.stringify(join(SOURCES_DIR, file))};`),
+    `export const ${name}: Partial<Record<SourceKind, ${type === 'Normalizer' ? 'Normalizer' : 'Puller<never>'}>> = { ${entries.map(([k, [, ex]]) => `${k}: ${ex}${type === 'Normalizer' ? '' : ' as Puller<never>'}`).join(', ')} };`,
+    '',
+  ].join('\n');
+  const vendors = module(kinds.map((k) => [k, VENDOR_MODULES[k].map]), 'NORMALIZERS', 'Normalizer');
+  const pullers = module(pulled.map((k) => [k, VENDOR_MODULES[k].pull!]), 'PULLERS', 'Puller');
+  const dir = join(tmpdir(), 'authtrail-vendors', createHash('sha256').update(vendors + pullers).digest('hex').slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'vendors.ts'), vendors);
+  writeFileSync(join(dir, 'pullers.ts'), pullers);
+  return { '#vendors': join(dir, 'vendors.ts'), '#pullers': join(dir, 'pullers.ts') };
+}
 
 /** Where a handler's runtime config is compiled into its bundle (lambdas/handlers/runtime-config.ts). */
 export const RUNTIME_CONFIG_DEFINE = 'process.env.AUTHTRAIL_RUNTIME_CONFIG';
@@ -93,7 +146,7 @@ class SplitBundling implements ILocalBundling {
       // Nothing is external but Node's built-ins: the bundle runs the SDK version the tests ran, not whatever the Lambda runtime ships.
       banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
       ...(this.define ? { define: this.define } : {}),
-      alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, 'node:process': LAMBDA_PROCESS },
+      alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, 'node:process': LAMBDA_PROCESS, ...vendorAliases(this.define) },
       absWorkingDir: PROJECT_ROOT,
       logLevel: 'warning',
     });

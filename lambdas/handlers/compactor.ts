@@ -18,7 +18,8 @@ import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { archiveCompactor, compactAll, type CompactSummary } from '../adapters/archive-compact.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';
 import { s3Client } from '../adapters/s3-client.ts';
-import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
+import { env, logger, metrics } from './observability.ts';
+import { tenantsFromEnv } from './tenants-env.ts';
 
 export class CompactRunError extends Error {
   override name = 'CompactRunError';

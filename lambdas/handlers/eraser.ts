@@ -14,7 +14,8 @@ import { keyRefsFromEnv, privacyKeys } from '../adapters/privacy-keys.ts';
 import { dynamoVault } from '../adapters/pseudonym-vault.ts';
 import { s3Client } from '../adapters/s3-client.ts';
 import * as z from '../core/zod-mini.ts';
-import { env, logger, tenantsFromEnv } from './observability.ts';
+import { env, logger } from './observability.ts';
+import { tenantsFromEnv } from './tenants-env.ts';
 
 const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD'));
 export const EraseInput = z.strictObject({

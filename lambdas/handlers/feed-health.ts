@@ -11,7 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from '../core/config.ts';
 import { feedSilence, type Alert } from '../core/detect/engine.ts';
-import { ruleSettings } from '../core/detect/settings.ts';
+import { ruleSettings } from '../core/detect/rule-settings.ts';
 import { alertOutputsFromEnv } from '../adapters/alert-outputs.ts';
 import type { AlertSink, AlertStore } from '../adapters/alert-sink.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from '../core/zod-mini.ts';
 
 /** The deployment's name (`POWERTOOLS_SERVICE_NAME`, set by the CDK app): the `service` dimension its alarms read. */
 const service = process.env.POWERTOOLS_SERVICE_NAME || 'authtrail';
@@ -11,12 +10,6 @@ export function env(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`environment variable ${name} is not set`);
   return v;
-}
-
-/** The deployed config's tenant ids (`AUTHTRAIL_TENANTS`, a JSON array the CDK app sets); none when unset. */
-export function tenantsFromEnv(): string[] {
-  const raw = process.env.AUTHTRAIL_TENANTS;
-  return raw ? z.array(z.string().check(z.minLength(1))).parse(JSON.parse(raw)) : [];
 }
 
 /**

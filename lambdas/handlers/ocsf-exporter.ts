@@ -21,7 +21,8 @@ import { OCSF_CLASSES, type OcsfClass } from '../core/ocsf.ts';
 import { daysBetween, windowDays, type LakeTarget } from '../core/ocsf-lake.ts';
 import { archiveTenants, exportTenantDay, type DayResult, type LakeExportDeps } from '../adapters/ocsf-lake.ts';
 import { s3Client } from '../adapters/s3-client.ts';
-import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
+import { env, logger, metrics } from './observability.ts';
+import { tenantsFromEnv } from './tenants-env.ts';
 
 const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD'));
 

@@ -27,7 +27,8 @@ import { dynamoArchiveState } from '../adapters/archive-state.ts';
 import { archiveVerifier, type ArchiveVerifier, type TenantVerification } from '../adapters/archive-verify.ts';
 import { documentClient } from '../adapters/dynamo-client.ts';
 import { s3Client } from '../adapters/s3-client.ts';
-import { env, logger, metrics, tenantsFromEnv } from './observability.ts';
+import { env, logger, metrics } from './observability.ts';
+import { tenantsFromEnv } from './tenants-env.ts';
 
 /** The schedule's input: `{}` (the default window), `{ "days": N }` or `{ "full": true }`. */
 export const VerifyRequest = z.union([

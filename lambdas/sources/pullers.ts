@@ -1,19 +1,9 @@
 /** Which kinds can be polled, and by which module. */
 import type { SourceKind } from '../core/event.ts';
 import type { Puller } from '../core/pull.ts';
-import { duoPuller } from './duo/pull.ts';
-import { entraPuller } from './entra/pull.ts';
-import { googlePuller } from './google-workspace/pull.ts';
-import { jumpcloudPuller } from './jumpcloud/pull.ts';
-import { oktaPuller } from './okta/pull.ts';
+// Every puller (lambdas/sources/all-pullers.ts); a Lambda bundle maps this to its own pull sources' vendors only.
+import { PULLERS } from '#pullers';
 
-const PULLERS: Partial<Record<SourceKind, Puller<never>>> = {
-  duo: duoPuller as Puller<never>,
-  okta: oktaPuller as Puller<never>,
-  jumpcloud: jumpcloudPuller as Puller<never>,
-  entra: entraPuller as Puller<never>,
-  google_workspace: googlePuller as Puller<never>,
-};
 
 export function pullerFor(kind: SourceKind): Puller<unknown> | undefined {
   return PULLERS[kind] as Puller<unknown> | undefined;

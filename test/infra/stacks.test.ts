@@ -449,6 +449,19 @@ describe('infra: bundling (esbuild, offline)', () => {
     const catchAll = bundleOf(c.ingestFunction);
     for (const x of TEST_CONFIG.sources.filter(webhook)) assert.ok(!catchAll.includes(`"${x.id}"`), `catch-all carries ${x.id}`);
     for (const ref of ['globex-okta-AbCdEf', 'acme-duo-skey-AbCdEf', ...TEST_CONFIG.sources.map((x) => `/source/${x.id}`)]) assert.ok(!catchAll.includes(ref), `catch-all names ${ref}`);
+    // Each intake and poller carries only its sources' vendors (their mappings and pullers): acme's
+    // sources are Okta and Duo, globex's Okta, generic and AWS; nobody's is PingOne or Keycloak.
+    const vendorMark = { pingone: "'USER.ACCESS_ALLOWED'", keycloak: "'IDENTITY_PROVIDER'" };
+    for (const tenant of ['acme', 'globex']) {
+      const f = c.tenantFunctions[tenant]!;
+      for (const [vendor, mark] of Object.entries(vendorMark)) {
+        for (const [what, fn] of [['intake', f.intake!], ['poller', f.poller!]] as const) {
+          const text = bundleOf(fn);
+          assert.ok(!text.includes(mark.replace(/'/g, '"')) && !text.includes(mark), `${what} of ${tenant} carries the ${vendor} mapping`);
+        }
+      }
+    }
+    assert.ok(!bundleOf(c.tenantFunctions['acme']!.poller!).includes('/insights/directory/v1/events'), 'acme\'s poller (Duo) carries no JumpCloud puller');
     // The EventBridge intake, detector and feed-health check still carry the whole (secret-free) config.
     for (const fn of [c.eventBridgeFunction, c.detectorFunction, c.feedHealthFunction])
       for (const x of TEST_CONFIG.sources) assert.ok(bundleOf(fn).includes(`"${x.id}"`), `${fn.node.id} knows ${x.id}`);

@@ -76,3 +76,18 @@ describe('the runtime config a bundle carries', () => {
     assert.deepEqual(m.config, parseConfig(TEST_CONFIG));
   });
 });
+
+describe('per-function vendor bundles', () => {
+  it('the table of vendor modules the bundler picks from names exactly the registries\' modules and exports', async () => {
+    const { VENDOR_MODULES } = await import('../../infra/constructs/lambda.ts');
+    const { NORMALIZERS } = await import('../../lambdas/sources/all-vendors.ts');
+    const { PULLERS } = await import('../../lambdas/sources/all-pullers.ts');
+    assert.deepEqual(Object.keys(VENDOR_MODULES).sort(), Object.keys(NORMALIZERS).sort());
+    for (const [kind, m] of Object.entries(VENDOR_MODULES)) {
+      const map = (await import(`../../lambdas/sources/${m.map[0]}`) as Record<string, unknown>)[m.map[1]];
+      assert.equal(map, NORMALIZERS[kind as keyof typeof NORMALIZERS], `${kind} mapping`);
+      const pull = m.pull ? (await import(`../../lambdas/sources/${m.pull[0]}`) as Record<string, unknown>)[m.pull[1]] : undefined;
+      assert.equal(pull, PULLERS[kind as keyof typeof PULLERS], `${kind} puller`);
+    }
+  });
+});

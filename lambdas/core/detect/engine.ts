@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuthEvent } from '../event.ts';
-import { ruleSettings, type AlertsConfig, type RuleName } from './settings.ts';
+import { ruleSettings } from './rule-settings.ts';
+import type { AlertsConfig, RuleName } from './settings.ts';
 import { RULES } from './rules/index.ts';
 import { isSuccess, minutesMs, TENANT_WIDE, userOf, type Rule, type RuleContext } from './rules/kit.ts';
 

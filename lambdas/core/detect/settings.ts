@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { built, lazy } from '../lazy.ts';
 import { RULES } from './rules/index.ts';
+import type { Zod } from './rules/kit.ts';
 
 type Rules = (typeof RULES)[number];
 type Schemas = { [R in Rules as R['id']]: ReturnType<R['settings']> };
@@ -16,7 +17,10 @@ type Schemas = { [R in Rules as R['id']]: ReturnType<R['settings']> };
  * Each rule's schemas and defaults, from its folder in `rules/` (built on first use,
  * lambdas/core/lazy.ts: the detector's cold start reads the settings, never these schemas).
  */
-export const RULE_SCHEMAS = lazy(() => Object.fromEntries(RULES.map((r) => [r.id, r.settings()])) as Schemas);
+/** What each rule builds its schemas with (rules/kit.ts `Zod`). */
+export const ZOD: Zod = { boolean: z.boolean, number: z.number, string: z.string, array: z.array, record: z.record, strictObject: z.strictObject };
+
+export const RULE_SCHEMAS = lazy(() => Object.fromEntries(RULES.map((r) => [r.id, r.settings(ZOD)])) as Schemas);
 
 export type RuleName = Rules['id'];
 /** The rules, in the registry's order (reading them builds no schema). */
@@ -41,8 +45,4 @@ export const AlertsConfig = lazy(() => z.strictObject({
 }));
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
 
-/** A tenant's effective settings for one rule. */
-export function ruleSettings<K extends RuleName>(cfg: AlertsConfig, tenant: string, name: K): RuleSettings[K] {
-  const o = cfg.tenants[tenant]?.rules?.[name];
-  return o ? { ...cfg.rules[name], ...o } : cfg.rules[name];
-}
+export { ruleSettings } from './rule-settings.ts';

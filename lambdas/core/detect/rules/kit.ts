@@ -5,29 +5,38 @@
  * windows, suppression, evidence caps and state bounding; the registry (`./index.ts`) lists the
  * rules in the order they are evaluated.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { AuthEvent } from '../../event.ts';
-import { built, lazy } from '../../lazy.ts';
 import type { KeyState, Occurrence, Severity, Signal } from '../engine.ts';
 
 // ---- settings schemas ---------------------------------------------------------------------
 
-// Built on first use (lambdas/core/lazy.ts): the detector's cold start reads the settings, never these schemas.
-export const enabled = lazy(() => z.boolean());
-const count = lazy(() => z.number().int().min(1).max(500));
-export const minutes = lazy(() => z.number().int().min(1).max(24 * 60));
+// A rule's settings schemas are built from the zod it is handed (`settings(z)`), when the config
+// is parsed (the CDK app, the local runtime); a deployed function's config is parsed already, so
+// the detector neither builds them nor loads zod.
+/**
+ * The zod builders the config parser hands each rule (detect/settings.ts `ZOD`): named functions,
+ * not zod's namespace, so that a bundle keeps only what it uses.
+ */
+export interface Zod {
+  boolean: typeof z.boolean; number: typeof z.number; string: typeof z.string;
+  array: typeof z.array; record: typeof z.record; strictObject: typeof z.strictObject;
+}
+export const enabled = (z: Zod) => z.boolean();
+const count = (z: Zod) => z.number().int().min(1).max(500);
+export const minutes = (z: Zod) => z.number().int().min(1).max(24 * 60);
 
 /** One rule's settings: its fields (all optional in the config) and its defaults. */
-export function settingsOf<S extends z.ZodRawShape>(shape: S, defaults: z.output<z.ZodObject<S>>) {
+export function settingsOf<S extends z.ZodRawShape>(z: Zod, shape: S, defaults: z.output<z.ZodObject<S>>) {
   const partial = z.strictObject(shape).partial();
   return { partial, full: partial.optional().transform((v) => ({ ...defaults, ...v }) as z.output<z.ZodObject<S>>), defaults };
 }
 
 /** `enabled`, `threshold` and `windowMinutes`. */
-export const windowed = (threshold: number, windowMinutes: number) =>
-  settingsOf({ enabled: built(enabled), threshold: built(count), windowMinutes: built(minutes) }, { enabled: true, threshold, windowMinutes });
+export const windowed = (z: Zod, threshold: number, windowMinutes: number) =>
+  settingsOf(z, { enabled: enabled(z), threshold: count(z), windowMinutes: minutes(z) }, { enabled: true, threshold, windowMinutes });
 /** `enabled` alone. */
-export const single = () => settingsOf({ enabled: built(enabled) }, { enabled: true });
+export const single = (z: Zod) => settingsOf(z, { enabled: enabled(z) }, { enabled: true });
 
 // ---- what an event is ---------------------------------------------------------------------
 
@@ -95,8 +104,8 @@ export interface Rule<Id extends string = string, Sch extends Schema = Schema> {
   readonly id: Id;
   /** Which state key the rule runs on (`keyOf` in ../engine.ts): a user's, the tenant's, a source IP's, or none (`feed`: the feed-health schedule). */
   readonly scope: 'user' | 'tenant' | 'ip' | 'feed';
-  /** Its settings' schemas and defaults (called once, when the config is first parsed). */
-  readonly settings: () => Sch;
+  /** Its settings' schemas and defaults, built with the zod it is handed (called once, when the config is first parsed). */
+  readonly settings: (z: Zod) => Sch;
   /** Whether an event can matter to it (others are skipped without a state read). */
   readonly concerns?: (e: AuthEvent) => boolean;
   /** The signal under which the events that concern it are kept as evidence (`withUser`: with who; `when`: only those). */
@@ -207,7 +216,7 @@ export function countRule<Id extends string>(s: CountSpec<Id>) {
   const esc = s.escalate;
   if (!esc) {
     return defineRule({
-      id: s.id, scope: s.scope, settings: () => windowed(s.defaults.threshold, s.defaults.windowMinutes),
+      id: s.id, scope: s.scope, settings: (z: Zod) => windowed(z, s.defaults.threshold, s.defaults.windowMinutes),
       concerns: s.counts, records: { signal: s.signal, ...(withUser ? { withUser } : {}) }, step: count,
     });
   }
@@ -215,7 +224,7 @@ export function countRule<Id extends string>(s: CountSpec<Id>) {
   if (s.scope !== 'user') throw new Error(`${s.id}: escalate is for user-scoped rules`);
   // Successes concern it too, so the engine cannot record all it concerns: it keeps the counted ones itself.
   return defineRule({
-    id: s.id, scope: s.scope, settings: () => windowed(s.defaults.threshold, s.defaults.windowMinutes),
+    id: s.id, scope: s.scope, settings: (z: Zod) => windowed(z, s.defaults.threshold, s.defaults.windowMinutes),
     concerns: (e) => s.counts(e) || isSuccess(e),
     step(c, r) {
       const counted = s.counts(c.event);

@@ -4,10 +4,8 @@
  * them, compared without case). The alert's user is the user granted the role (`*` when the
  * event names none, e.g. a role granted to a group).
  */
-import * as z from 'zod';
-import { built, lazy } from '../../../lazy.ts';
 import type { AuthEvent } from '../../../event.ts';
-import { defineRule, enabled, isRoleGrant, settingsOf } from '../kit.ts';
+import { defineRule, enabled, isRoleGrant, settingsOf, type Zod } from '../kit.ts';
 
 /** The roles that control everything else, per source kind (a tenant's `topRoles` replaces the whole map). */
 export const TOP_ROLES: Record<string, string[]> = {
@@ -22,7 +20,7 @@ export const TOP_ROLES: Record<string, string[]> = {
   aws_signin: ['AdministratorAccess'],
 };
 
-const roles = lazy(() => z.record(z.string().min(1), z.array(z.string().min(1)).max(50)));
+const roles = (z: Zod) => z.record(z.string().min(1), z.array(z.string().min(1)).max(50));
 
 /** The names a role_change event gives its role: each of a list (`Super administrator, Read only admin`), and an ARN's last part. */
 function roleNames(e: AuthEvent): string[] {
@@ -49,7 +47,7 @@ export default defineRule({
   id: 'admin_role_granted',
   scope: 'user',
   tenantWhenNoUser: true,
-  settings: () => settingsOf({ enabled: built(enabled), topRoles: built(roles) }, { enabled: true, topRoles: TOP_ROLES }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), topRoles: roles(z) }, { enabled: true, topRoles: TOP_ROLES }),
   concerns: isRoleGrant,
   windowKeepsEvidence: false,
   step(c, r) {

@@ -3,13 +3,12 @@
  * the first per user within `windowMinutes` (6 h), medium. Later ones within the window count in
  * the same alert; a user working through a consumer VPN all day raises one alert, not one per sign-in.
  */
-import { built } from '../../../lazy.ts';
-import { defineRule, enabled, isAnonymizedSignIn, minutes, minutesMs, settingsOf } from '../kit.ts';
+import { defineRule, enabled, isAnonymizedSignIn, minutes, minutesMs, settingsOf, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'anonymizer_sign_in',
   scope: 'user',
-  settings: () => settingsOf({ enabled: built(enabled), windowMinutes: built(minutes) }, { enabled: true, windowMinutes: 360 }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), windowMinutes: minutes(z) }, { enabled: true, windowMinutes: 360 }),
   concerns: isAnonymizedSignIn,
   windowKeepsEvidence: false,
   step(c, r) {

@@ -1,12 +1,11 @@
 /** A factor change followed within the window by a sign-in from an IP the user never used before it. */
 import type { Occurrence } from '../../engine.ts';
-import { built } from '../../../lazy.ts';
-import { defineRule, enabled, isFactorChange, isSuccess, minutes, minutesMs, settingsOf, type RuleContext } from '../kit.ts';
+import { defineRule, enabled, isFactorChange, isSuccess, minutes, minutesMs, settingsOf, type RuleContext, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'factor_change_new_ip',
   scope: 'user',
-  settings: () => settingsOf({ enabled: built(enabled), windowMinutes: built(minutes) }, { enabled: true, windowMinutes: 60 }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), windowMinutes: minutes(z) }, { enabled: true, windowMinutes: 60 }),
   concerns: (e) => isFactorChange(e) || isSuccess(e),
   step(c, r) {
     const W = minutesMs(r.windowMinutes);

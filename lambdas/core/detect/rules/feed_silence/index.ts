@@ -3,16 +3,14 @@
  * `sources`). Not a step over events: the feed-health schedule calls `feedSilence`.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
 import type { Alert } from '../../engine.ts';
-import { defineRule, enabled, minutesMs, settingsOf, TENANT_WIDE } from '../kit.ts';
+import { defineRule, enabled, minutesMs, settingsOf, TENANT_WIDE, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'feed_silence',
   scope: 'feed',
-  settings: () => settingsOf(
-    { enabled: built(enabled), gapMinutes: z.number().int().min(5).max(7 * 24 * 60), sources: z.record(z.string(), z.number().int().min(5).max(7 * 24 * 60)) },
+  settings: (z: Zod) => settingsOf(z, 
+    { enabled: enabled(z), gapMinutes: z.number().int().min(5).max(7 * 24 * 60), sources: z.record(z.string(), z.number().int().min(5).max(7 * 24 * 60)) },
     { enabled: true, gapMinutes: 60, sources: {} as Record<string, number> },
   ),
 });

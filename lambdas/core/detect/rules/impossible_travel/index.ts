@@ -1,7 +1,5 @@
 /** Consecutive geolocated sign-ins (within the window) further apart than a plane could fly. */
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
-import { defineRule, enabled, isSuccess, minutes, minutesMs, settingsOf } from '../kit.ts';
+import { defineRule, enabled, isSuccess, minutes, minutesMs, settingsOf, type Zod } from '../kit.ts';
 
 /** Great-circle distance in km (haversine, mean Earth radius). */
 export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
@@ -15,8 +13,8 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
 export default defineRule({
   id: 'impossible_travel',
   scope: 'user',
-  settings: () => settingsOf(
-    { enabled: built(enabled), speedKmh: z.number().min(1).max(100_000), minDistanceKm: z.number().min(0).max(20_040), windowMinutes: built(minutes) },
+  settings: (z: Zod) => settingsOf(z, 
+    { enabled: enabled(z), speedKmh: z.number().min(1).max(100_000), minDistanceKm: z.number().min(0).max(20_040), windowMinutes: minutes(z) },
     { enabled: true, speedKmh: 1000, minDistanceKm: 500, windowMinutes: 24 * 60 },
   ),
   concerns: isSuccess,

@@ -1,12 +1,10 @@
 /** A successful sign-in without MFA to one of `apps` (app ids or names, case-insensitive). */
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
-import { defineRule, enabled, isSuccess, settingsOf, withoutMfa } from '../kit.ts';
+import { defineRule, enabled, isSuccess, settingsOf, withoutMfa, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'mfa_required_app',
   scope: 'user',
-  settings: () => settingsOf({ enabled: built(enabled), apps: z.array(z.string().min(1)) }, { enabled: true, apps: [] as string[] }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), apps: z.array(z.string().min(1)) }, { enabled: true, apps: [] as string[] }),
   concerns: isSuccess,
   step(c, r) {
     const e = c.event;

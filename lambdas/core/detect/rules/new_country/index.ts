@@ -1,12 +1,10 @@
 /** A sign-in from a country never seen for the user, once the user has `learningDays` of history. */
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
-import { defineRule, enabled, isSuccess, settingsOf } from '../kit.ts';
+import { defineRule, enabled, isSuccess, settingsOf, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'new_country',
   scope: 'user',
-  settings: () => settingsOf({ enabled: built(enabled), learningDays: z.number().int().min(0).max(365) }, { enabled: true, learningDays: 14 }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), learningDays: z.number().int().min(0).max(365) }, { enabled: true, learningDays: 14 }),
   concerns: isSuccess,
   step(c, r) {
     const e = c.event;

@@ -9,12 +9,10 @@
  * typo cost no state write; a success that arrives before the failures it follows is not kept,
  * so it cannot escalate).
  */
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
 import type { Occurrence } from '../../engine.ts';
-import { defineRule, enabled, isSignInFailure, isSuccess, minutes, minutesMs, settingsOf, type RuleContext } from '../kit.ts';
+import { defineRule, enabled, isSignInFailure, isSuccess, minutes, minutesMs, settingsOf, type RuleContext, type Zod } from '../kit.ts';
 
-const count = () => z.number().int().min(1).max(500);
+const count = (z: Zod) => z.number().int().min(1).max(500);
 
 type Settings = { enabled: boolean; threshold: number; minFailures: number; maxPerUser: number; windowMinutes: number };
 
@@ -35,8 +33,8 @@ function spray(c: RuleContext, r: Settings, pivot: number) {
 export default defineRule({
   id: 'password_spray',
   scope: 'ip',
-  settings: () => settingsOf(
-    { enabled: built(enabled), threshold: count(), minFailures: count(), maxPerUser: count(), windowMinutes: built(minutes) },
+  settings: (z: Zod) => settingsOf(z, 
+    { enabled: enabled(z), threshold: count(z), minFailures: count(z), maxPerUser: count(z), windowMinutes: minutes(z) },
     { enabled: true, threshold: 10, minFailures: 15, maxPerUser: 8, windowMinutes: 60 },
   ),
   concerns: (e) => !!e.src_ip && (isSignInFailure(e) || (isSuccess(e) && e.category === 'login')),

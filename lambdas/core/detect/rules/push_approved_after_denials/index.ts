@@ -1,10 +1,10 @@
 /** A push approved after ≥ threshold denied or unanswered ones within the window. */
-import { afterRun, defineRule, isPushDenial, isSuccess, minutesMs, windowed } from '../kit.ts';
+import { afterRun, defineRule, isPushDenial, isSuccess, minutesMs, windowed, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'push_approved_after_denials',
   scope: 'user',
-  settings: () => windowed(2, 15),
+  settings: (z: Zod) => windowed(z, 2, 15),
   concerns: (e) => isPushDenial(e) || isSuccess(e),
   step(c, r) {
     afterRun(c, 'push_denial', r, true, (n) => ['critical',

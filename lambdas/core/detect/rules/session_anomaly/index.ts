@@ -13,11 +13,9 @@
  * last use is caught, and changes up to two windows after it may count.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
-import { built } from '../../../lazy.ts';
 import type { SessionSeen } from '../../engine.ts';
 import { ipParts } from '../../../ip.ts';
-import { defineRule, enabled, minutes, minutesMs, settingsOf } from '../kit.ts';
+import { defineRule, enabled, minutes, minutesMs, settingsOf, type Zod } from '../kit.ts';
 
 /** The network of an address: IPv4 /24 (`198.51.100.0/24`), IPv6 /48; null when it is not an IP. */
 export function networkOf(ip: string | null): string | null {
@@ -34,7 +32,7 @@ const digest = (ua: string) => createHash('sha256').update(ua).digest('base64url
 export default defineRule({
   id: 'session_anomaly',
   scope: 'user',
-  settings: () => settingsOf({ enabled: built(enabled), windowMinutes: built(minutes), userAgent: z.boolean() }, { enabled: true, windowMinutes: 60, userAgent: true }),
+  settings: (z: Zod) => settingsOf(z, { enabled: enabled(z), windowMinutes: minutes(z), userAgent: z.boolean() }, { enabled: true, windowMinutes: 60, userAgent: true }),
   // The subject's own use of the session: an admin acting on a user (actor set) uses the admin's session.
   concerns: (e) => !!e.session_id && !e.actor_id && !e.actor_login && (!!networkOf(e.src_ip) || !!e.user_agent),
   step(c, r) {

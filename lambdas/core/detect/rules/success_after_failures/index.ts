@@ -1,10 +1,10 @@
 /** A successful sign-in after ≥ threshold failures within the window. */
-import { afterRun, defineRule, isFailure, isSuccess, minutesMs, windowed } from '../kit.ts';
+import { afterRun, defineRule, isFailure, isSuccess, minutesMs, windowed, type Zod } from '../kit.ts';
 
 export default defineRule({
   id: 'success_after_failures',
   scope: 'user',
-  settings: () => windowed(5, 15),
+  settings: (z: Zod) => windowed(z, 5, 15),
   concerns: (e) => isFailure(e) || isSuccess(e),
   step(c, r) {
     afterRun(c, 'failure', r, false, (n) => ['medium',
