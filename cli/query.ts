@@ -6,7 +6,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { renderNamedQuery } from '../lambdas/core/named-queries.ts';
 import { ALL_TENANTS } from '../lambdas/adapters/access-log.ts';
 import { recordAccess } from './access-log.ts';
-import { localTarget } from './target.ts';
+import { localTarget, openTarget } from './target.ts';
 import { openLocalArchive } from './local-archive.ts';
 import { loadNamedQueries } from '../infra/queries.ts';
 import { runAthena } from './athena.ts';
@@ -71,11 +71,11 @@ export async function query(args: string[]): Promise<number> {
     sql = renderNamedQuery(q, a.params);
   }
   const configTenants = a.params['tenant'] ? loadConfig().config.tenants.map((t) => t.id) : [];
-  // Locally recorded in the access log before it runs (no record, no answer). In Athena the query
-  // history and the archive's CloudTrail data events record it, with the caller's identity: a
-  // tenant's auditors may not write the access log they read.
-  if (!a.athena) {
-    const target = localTarget();
+  // Recorded in the access log before it runs (no record, no answer): locally, and against a
+  // deployment named by --outputs. With --athena alone no archive is named: the workgroup's query
+  // history and the archive's CloudTrail data events record it.
+  const target = a.outputs ? openTarget(a.outputs) : a.athena ? null : localTarget();
+  if (target) {
     try {
       await recordAccess(target, { tenant: a.params['tenant'] || ALL_TENANTS, action: 'query', what: a.named ? `${a.named} ${JSON.stringify(a.params)}` : sql, reason: null });
     } finally {

@@ -191,7 +191,7 @@ export class AuthTrailAnalytics extends Construct {
       description: `authtrail auditors: run queries in the ${name} Athena workgroup; read the archive (events/, alerts/) and nothing else`,
       statements: auditorStatements({
         workGroupArn: workGroupArn(name), dbName, archiveArn, resultsArn, keyArn: props.key.keyArn,
-        archivePrefixes: ['events/', 'alerts/', 'access/'], resultsPrefix: 'results/',
+        archivePrefixes: ['events/', 'alerts/', 'access/'], accessPrefix: 'access/', resultsPrefix: 'results/',
       }),
     });
     acknowledge(this.operatorPolicy, 'Object-level read of the archive\'s events/ and alerts/ prefixes and read/write of the workgroup\'s result prefix: object keys are not known in advance.',
@@ -252,7 +252,7 @@ export class AuthTrailAnalytics extends Construct {
       description: `authtrail auditors of tenant ${tenant}: queries in workgroup ${workGroupName}; reads of this tenant's events and alerts only`,
       statements: auditorStatements({
         workGroupArn: workGroupArn(workGroupName), dbName: o.dbName, archiveArn: o.archiveArn, resultsArn: o.resultsArn, keyArn: o.key.keyArn,
-        archivePrefixes: [`events/tenant=${tenant}/`, `alerts/tenant=${tenant}/`, `access/tenant=${tenant}/`], resultsPrefix,
+        archivePrefixes: [`events/tenant=${tenant}/`, `alerts/tenant=${tenant}/`, `access/tenant=${tenant}/`], accessPrefix: `access/tenant=${tenant}/`, resultsPrefix,
       }),
     });
     acknowledge(policy, 'Object-level read of this tenant\'s events/ and alerts/ prefixes and read/write of its workgroup\'s result prefix: object keys are not known in advance.',
@@ -274,6 +274,8 @@ interface AuditorScope {
   readonly keyArn: string;
   /** Archive prefixes the auditor reads, each ending in "/". */
   readonly archivePrefixes: readonly string[];
+  /** Where its queries are recorded in the access log (`access/` or `access/tenant=<t>/`). */
+  readonly accessPrefix: string;
   /** The workgroup's result prefix in the results bucket. */
   readonly resultsPrefix: string;
 }
@@ -324,8 +326,15 @@ function auditorStatements(a: AuditorScope): iam.PolicyStatement[] {
       sid: 'EncryptResultsThroughS3', actions: ['kms:GenerateDataKey'], resources: [a.keyArn],
       conditions: {
         StringEquals: { 'kms:ViaService': viaS3 },
-        StringLike: { 'kms:EncryptionContext:aws:s3:arn': objectContexts(a.resultsArn, [a.resultsPrefix]) },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [...objectContexts(a.resultsArn, [a.resultsPrefix]), ...objectContexts(a.archiveArn, [a.accessPrefix])] },
       },
+    }),
+    // `query --outputs` records each run in the access log (README, Privacy): new records only —
+    // a write that would replace an existing object is refused (If-None-Match), so an auditor adds
+    // to the log and never alters it.
+    new iam.PolicyStatement({
+      sid: 'RecordQueriesInTheAccessLog', actions: ['s3:PutObject'], resources: [`${a.archiveArn}/${a.accessPrefix}*`],
+      conditions: { StringEquals: { 's3:if-none-match': '*' } },
     }),
   ];
 }

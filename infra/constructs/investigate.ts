@@ -96,7 +96,7 @@ export class AuthTrailInvestigate extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${ALERTS_PREFIX}*`] } } }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${ALERTS_PREFIX}*`)] }));
     // The access log: one object per read, under access/ only (README, Privacy).
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')], conditions: { StringEquals: { 's3:if-none-match': '*' } } }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } } }));
     acknowledge(fn, 'The investigation API records each read as one object with a unique name under the archive\'s access/ prefix: the keys cannot be known in advance.',
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagResource(bucket.bucketName)}/access/*]`);

@@ -131,7 +131,7 @@ export class StatelessStack extends Stack {
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('events/*'), bucket.arnForObjects('digests/*'), bucket.arnForObjects('quarantine/*'), bucket.arnForObjects('compaction/*')] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
         // The access log: query, report, reveal and erase record each run (one new object); they never read or delete it.
-        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('access/*')], conditions: { StringEquals: { 's3:if-none-match': '*' } } }),
         new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [storage.table.tableArn] }),
         // While upgrading: replay's redelivery check reads the previous hot table too.
         ...(legacyHotTable ? [new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [legacyTableArn(this, legacyHotTable)] })] : []),

@@ -40,7 +40,8 @@ export async function recordAccessTo(
 ): Promise<AccessRecord> {
   const r: AccessRecord = { access_id: randomUUID(), time: now.toISOString(), ...a, what: a.what.slice(0, 4000), reason: a.reason?.slice(0, 1000) ?? null };
   await o.s3.send(new PutObjectCommand({
-    Bucket: o.bucket, Key: accessKey(r), Body: `${JSON.stringify(r)}\n`, ContentType: 'application/json',
+    // A new record only: never a write over an existing one (the roles that record may do no other).
+    Bucket: o.bucket, Key: accessKey(r), Body: `${JSON.stringify(r)}\n`, ContentType: 'application/json', IfNoneMatch: '*',
     ...(o.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: o.kmsKeyId } : {}),
   }));
   return r;

@@ -113,6 +113,10 @@ function ownAccess(w: World, tenant: string, p: { workGroupArn: string; resultsP
     decrypt(w.mainKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': obj(w.archive, `events/tenant=${tenant}/dt=2026-11-20/b.parquet`) }),
     decrypt(w.mainKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': obj(w.resultsBucket, `${p.resultsPrefix}q-1.csv`) }),
     decrypt(w.mainKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${w.resultsBucket}` }, 'kms:GenerateDataKey'),
+    // `query --outputs` records its run in the tenant's access log: a new object only.
+    get(w.archive, `access/tenant=${tenant}/dt=2026-11-20/r.json`),
+    { action: 's3:PutObject', resource: obj(w.archive, `access/tenant=${tenant}/dt=2026-11-20/r.json`), context: { 's3:if-none-match': '*' } },
+    decrypt(w.mainKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': w.archiveArn }, 'kms:GenerateDataKey'),
   ];
 }
 
@@ -125,7 +129,11 @@ function neverAllowed(w: World): Request[] {
     decrypt(w.secretsKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': w.archiveArn }),
     decrypt(w.mainKeyArn, {}),
     decrypt(w.mainKeyArn, { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` }),
-    decrypt(w.mainKeyArn, { 'kms:ViaService': viaS3, 'kms:EncryptionContext:aws:s3:arn': w.archiveArn }, 'kms:GenerateDataKey'),
+    // The access log: never a write over an existing record, never a delete.
+    ...w.config.tenants.flatMap(({ id }) => [
+      { action: 's3:PutObject', resource: obj(w.archive, `access/tenant=${id}/dt=2026-11-20/r.json`) },
+      { action: 's3:DeleteObject', resource: obj(w.archive, `access/tenant=${id}/dt=2026-11-20/r.json`) },
+    ]),
     ...['s3:PutObject', 's3:DeleteObject', 's3:PutObjectRetention'].map((action) => ({ action, resource: obj(w.archive, `events/tenant=${w.config.tenants[0]!.id}/dt=2026-11-20/x.parquet`) })),
     get(w.archive, `quarantine/tenant=${w.config.tenants[0]!.id}/dt=2026-11-20/q.json`),
     get(w.archive, 'digests/2026-11-20.json'),

@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseOutputs } from '../../cli/outputs.ts';
 import { parseQueryArgs, query, workGroupFor } from '../../cli/query.ts';
 
-const OUTPUTS = { AuthTrailStateful: { OperatorWorkGroup: 'authtrail', AuditorWorkGroupacmeeu: 'authtrail-acme-eu' }, AuthTrailStateless: {} };
+const OUTPUTS = {
+  AuthTrailStateful: { OperatorWorkGroup: 'authtrail', AuditorWorkGroupacmeeu: 'authtrail-acme-eu', ArchiveBucketName: 'authtrail-archive', HotTableName: 'hot', StateTableName: 'state' },
+  AuthTrailStateless: {},
+};
 
 describe('query --outputs', () => {
   it('implies Athena and picks the workgroup: the tenant\'s own, else the operator\'s', () => {
@@ -29,6 +33,8 @@ describe('query --outputs', () => {
     writeFileSync(file, JSON.stringify(OUTPUTS));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ tenants: [{ id: 'acme-eu', name: 'Acme EU' }], sources: [] }));
     const mock = mockClient(AthenaClient);
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).resolves({});
     mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     mock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
     mock.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'n', Type: 'bigint' }] }, Rows: [{ Data: [{ VarCharValue: 'n' }] }, { Data: [{ VarCharValue: '3' }] }] } });
@@ -43,7 +49,15 @@ describe('query --outputs', () => {
       console.log = log;
       if (env === undefined) delete process.env.AUTHTRAIL_CONFIG; else process.env.AUTHTRAIL_CONFIG = env;
       mock.restore();
+      s3.restore();
     }
+    // The run is in the deployment's access log first: a new record under the tenant's prefix, never over an old one.
+    const put = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    assert.equal(put.length, 1);
+    assert.equal(put[0]!.Bucket, 'authtrail-archive');
+    assert.match(put[0]!.Key!, /^access\/tenant=acme-eu\//);
+    assert.equal(put[0]!.IfNoneMatch, '*');
+    assert.deepEqual((({ action, what }) => ({ action, what }))(JSON.parse(String(put[0]!.Body)) as Record<string, string>), { action: 'query', what: 'lockouts {"tenant":"acme-eu"}' });
     const start = mock.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
     assert.equal(start.WorkGroup, 'authtrail-acme-eu');
     assert.match(start.QueryString!, /tenant = 'acme-eu'/);
