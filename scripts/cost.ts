@@ -322,6 +322,35 @@ export function costCase(f: Figures, p: Prices, tenants: number, eventsPerSecond
   };
 }
 
+/**
+ * The figures of the cheapest hot table that still keeps each event in DynamoDB for `hotDays`:
+ * one write unit an event, the measured item, and no index at all (so no user path). Every other
+ * line as measured. No design that keeps the events' investigation copy in the table costs less,
+ * so when this floor misses the target, no change of key or index design alone can meet it.
+ */
+export const singleWriteFloor = (f: Figures): Figures => ({ ...f, run: { ...f.run, write_units_per_event: f.run.hot_item_write_units, index_entries: {} } });
+
+/** The longest `hotDays` (up to `d.hotDays`) at which the target case meets the target, or 0 if none does. */
+export function longestHotDays(f: Figures, p: Prices, d: Deployment, profile: Profile): number {
+  let longest = 0;
+  for (let days = 1; days <= d.hotDays; days++) {
+    if (costCase(f, p, TARGET.tenants, TARGET.events_per_second, { ...d, hotDays: days }, profile).usd_per_million <= TARGET.usd_per_million) longest = days;
+  }
+  return longest;
+}
+
+/**
+ * What a profile that misses the target would need: the floor above at the same `hotDays`, and
+ * the `hotDays` at which the shipped design and the floor would meet it.
+ */
+export function targetNote(f: Figures, p: Prices, d: Deployment, profile: Profile): string {
+  const c = costCase(f, p, TARGET.tenants, TARGET.events_per_second, d, profile);
+  if (c.usd_per_million <= TARGET.usd_per_million) return '';
+  const floor = costCase(singleWriteFloor(f), p, TARGET.tenants, TARGET.events_per_second, d, profile);
+  const days = (n: number) => (n === 0 ? 'at no `hotDays`' : `up to \`hotDays\` ${n}`);
+  return ` Billed this way, a hot table that writes each event once and has no index at all (so no user path) would still cost ${usd(floor.usd_per_million)} at \`hotDays\` ${d.hotDays}; it meets the target ${days(longestHotDays(singleWriteFloor(f), p, d, profile))}, the shipped design (a user index) ${days(longestHotDays(f, p, d, profile))}.`;
+}
+
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
@@ -329,7 +358,7 @@ export const usd = (x: number) => (x === 0 ? '—' : x < 0.001 ? '< $0.001' : x 
 const num = (x: number) => Math.round(x).toLocaleString('en-US');
 
 /** The Markdown table: line items down, cases across. */
-export function renderTable(cases: readonly CostCase[], p: Prices): string {
+export function renderTable(cases: readonly CostCase[], p: Prices, note = ''): string {
   const head = ['per 1M events', ...cases.map((c) => `${c.tenants} tenant${c.tenants > 1 ? 's' : ''}, ${c.events_per_second}/s`)];
   const row = (label: string, cells: string[]) => `| ${label} | ${cells.join(' | ')} |`;
   const lines = [
@@ -345,12 +374,12 @@ export function renderTable(cases: readonly CostCase[], p: Prices): string {
   ];
   const target = cases.find((c) => c.tenants === TARGET.tenants && c.events_per_second === TARGET.events_per_second);
   const verdict = target ? ` ${TARGET.tenants} tenants at ${TARGET.events_per_second} events/s: ${usd(target.usd_per_million)} per million events, target ≤ ${usd(TARGET.usd_per_million)}: ${target.usd_per_million <= TARGET.usd_per_million ? 'met' : 'not met'}.` : '';
-  return `Tables billed ${cases[0]?.profile}.\n\n${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.${verdict}`;
+  return `Tables billed ${cases[0]?.profile}.\n\n${lines.join('\n')}\n\nPrices: ${p.region}, list prices of ${p.date}; hotDays ${cases[0]?.hot_days}; figures measured ${[...new Set(cases.flatMap((c) => Object.values(c.figures_dates)))].join(', ')}.${verdict}${note}`;
 }
 
 /** Every profile's table, one after the other (the README's cost tables). */
 export const renderAll = (f: Figures, p: Prices, d: Deployment = { ...DEPLOYMENT }) =>
-  PROFILES.map((profile) => renderTable(CASES.map((c) => costCase(f, p, c.tenants, c.events_per_second, d, profile)), p)).join('\n\n');
+  PROFILES.map((profile) => renderTable(CASES.map((c) => costCase(f, p, c.tenants, c.events_per_second, d, profile)), p, targetNote(f, p, d, profile))).join('\n\n');
 
 export function loadInputs(figuresFile: URL | string = new URL('../bench/figures.json', import.meta.url), pricesFile: URL | string = new URL('../bench/prices.json', import.meta.url)): { figures: Figures; prices: Prices } {
   const figures = JSON.parse(readFileSync(figuresFile, 'utf8')) as Figures;
@@ -372,9 +401,10 @@ function main(): void {
     const profile = chosen ?? PROFILES[0]!;
     for (const k of CASES) {
       const c = costCase(figures, prices, k.tenants, k.events_per_second, d, profile);
-      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.id, ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
+      const floor = costCase(singleWriteFloor(figures), prices, k.tenants, k.events_per_second, d, profile);
+      console.log(JSON.stringify({ tenants: c.tenants, events_per_second: c.events_per_second, usd_per_million: c.usd_per_million, profile: profile.id, ...c.line_items, naive_usd_per_million: c.naive_usd_per_million, single_write_floor_usd_per_million: floor.usd_per_million, volumes: c.volumes, hot_days: c.hot_days, prices_date: c.prices_date }));
     }
-  } else console.log(chosen ? renderTable(CASES.map((k) => costCase(figures, prices, k.tenants, k.events_per_second, d, chosen)), prices) : renderAll(figures, prices, d));
+  } else console.log(chosen ? renderTable(CASES.map((k) => costCase(figures, prices, k.tenants, k.events_per_second, d, chosen)), prices, targetNote(figures, prices, d, chosen)) : renderAll(figures, prices, d));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CASES, costCase, DEPLOYMENT, LINE_ITEMS, loadInputs, PROFILES, renderAll, streamShards, tenantsIn, unitPrices, type Figures, type Prices } from '../../scripts/cost.ts';
+import { CASES, costCase, DEPLOYMENT, LINE_ITEMS, loadInputs, longestHotDays, PROFILES, renderAll, singleWriteFloor, streamShards, targetNote, TARGET, tenantsIn, unitPrices, type Figures, type Prices } from '../../scripts/cost.ts';
 
 // Round numbers so every expectation below can be worked out by hand.
 const figures: Figures = {
@@ -86,6 +86,35 @@ describe('npm run cost: the arithmetic', () => {
     assert.ok(Math.abs(c.usd_per_million - total) < 0.001, `${c.usd_per_million} vs ${total}`);
   });
 
+  it('prices the single-write floor: one write unit an event and no index storage, every other line unchanged', () => {
+    const floor = costCase(singleWriteFloor(figures), prices, 1, 10, short);
+    assert.equal(floor.line_items.hot_writes, 1);
+    // base items only: 0.95367 GB for one month at $0.25
+    assert.equal(floor.line_items.hot_storage, Math.round(GB_PER_MILLION_KB * 0.25 * 1e4) / 1e4);
+    for (const k of Object.keys(LINE_ITEMS) as (keyof typeof LINE_ITEMS)[]) {
+      if (k !== 'hot_writes' && k !== 'hot_storage') assert.equal(floor.line_items[k], c.line_items[k], k);
+    }
+  });
+
+  it('finds the longest hotDays that meets the target, and says what a profile that misses it would need', () => {
+    const d = { ...DEPLOYMENT, hotDays: 90 };
+    // Half the round prices' write unit and a fifth of its read unit: the target is then in reach.
+    const ddb = { ...prices, dynamodb_per_million_write_units: 0.5, dynamodb_per_million_read_units: 0.1 };
+    const meets = (f: Figures, days: number) => costCase(f, ddb, TARGET.tenants, TARGET.events_per_second, { ...d, hotDays: days }, PROFILES[0]).usd_per_million <= TARGET.usd_per_million;
+    const shipped = longestHotDays(figures, ddb, d, PROFILES[0]!);
+    const single = longestHotDays(singleWriteFloor(figures), ddb, d, PROFILES[0]!);
+    assert.ok(shipped > 0 && single > shipped && single < 90, `${shipped} ${single}`);
+    assert.ok(meets(figures, shipped) && !meets(figures, shipped + 1), `the shipped design meets the target at ${shipped} days and not at ${shipped + 1}`);
+    assert.ok(meets(singleWriteFloor(figures), single) && !meets(singleWriteFloor(figures), single + 1), `the floor meets the target at ${single} days and not at ${single + 1}`);
+    const floor = costCase(singleWriteFloor(figures), ddb, TARGET.tenants, TARGET.events_per_second, d, PROFILES[0]);
+    assert.ok(targetNote(figures, ddb, d, PROFILES[0]!).endsWith(`would still cost $${floor.usd_per_million.toFixed(2)} at \`hotDays\` 90; it meets the target up to \`hotDays\` ${single}, the shipped design (a user index) up to \`hotDays\` ${shipped}.`));
+    // At the round prices' $1 a write unit, the shipped design's two units alone miss $1.50.
+    assert.equal(longestHotDays(figures, prices, d, PROFILES[0]!), 0);
+    assert.match(targetNote(figures, prices, d, PROFILES[0]!), /the shipped design \(a user index\) at no `hotDays`\.$/);
+    // A case that meets the target needs no note.
+    assert.equal(targetNote(figures, ddb, { ...d, hotDays: shipped }, PROFILES[0]!), '');
+  });
+
   it('gives the hot table a stream shard per 10 GB once it holds hotDays of traffic', () => {
     // 100 events/s × 86,400 s × 90 days × 1,024 bytes = 796 GB → 75 partitions
     assert.equal(streamShards(figures, { ...DEPLOYMENT, hotDays: 90 }, 100), 75);
@@ -143,6 +172,7 @@ describe('npm run cost: the output', () => {
       for (const k of Object.keys(LINE_ITEMS)) assert.equal(typeof l[k], 'number', k);
       const items = Object.keys(LINE_ITEMS).reduce((a, k) => a + (l[k] as number), 0);
       assert.ok(Math.abs((l['usd_per_million'] as number) - items) < 0.001);
+      assert.ok((l['single_write_floor_usd_per_million'] as number) < (l['usd_per_million'] as number), 'the floor is below the shipped design');
     }
   });
 
