@@ -3,23 +3,7 @@
  */
 import { ConfigError } from '../lambdas/core/config.ts';
 import { StandInError } from '../local/standins.ts';
-import { backfill } from './backfill.ts';
-import { compact } from './compact.ts';
-import { consoleCommand } from './console.ts';
-import { dev } from './dev.ts';
-import { exportCommand } from './export.ts';
-import { flush } from './flush.ts';
-import { poll } from './poll.ts';
-import { quarantine } from './quarantine.ts';
-import { redrive } from './redrive.ts';
-import { query } from './query.ts';
-import { report } from './report.ts';
-import { verify } from './verify.ts';
-import { reveal } from './reveal.ts';
-import { erase } from './erase.ts';
 import { QueryParamError } from '../lambdas/core/named-queries.ts';
-import { send } from './send.ts';
-import { timeline } from './timeline.ts';
 import { CliError, explain, UsageError } from './errors.ts';
 
 export { UsageError };
@@ -83,26 +67,28 @@ export const USAGE = `usage: authtrail <command>
                                wrote; credentials and region from the standard AWS configuration
 `;
 
+// Each command's module is loaded when it runs: a command starts without loading every other
+// command's dependencies (the AWS SDK clients, DuckDB, the Parquet code).
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
-      case 'dev': return await dev(args);
-      case 'send': return await send(args);
-      case 'flush': return await flush(args);
-      case 'poll': return await poll(args);
-      case 'query': return await query(args);
-      case 'verify': return await verify(args);
-      case 'reveal': return await reveal(args);
-      case 'erase': return await erase(args);
-      case 'compact': return await compact(args);
-      case 'quarantine': return await quarantine(args);
-      case 'redrive': return await redrive(args);
-      case 'backfill': return await backfill(args);
-      case 'report': return await report(args);
-      case 'export': return await exportCommand(args);
-      case 'timeline': return await timeline(args);
-      case 'console': return await consoleCommand(args);
+      case 'dev': return await (await import('./dev.ts')).dev(args);
+      case 'send': return await (await import('./send.ts')).send(args);
+      case 'flush': return await (await import('./flush.ts')).flush(args);
+      case 'poll': return await (await import('./poll.ts')).poll(args);
+      case 'query': return await (await import('./query.ts')).query(args);
+      case 'verify': return await (await import('./verify.ts')).verify(args);
+      case 'reveal': return await (await import('./reveal.ts')).reveal(args);
+      case 'erase': return await (await import('./erase.ts')).erase(args);
+      case 'compact': return await (await import('./compact.ts')).compact(args);
+      case 'quarantine': return await (await import('./quarantine.ts')).quarantine(args);
+      case 'redrive': return await (await import('./redrive.ts')).redrive(args);
+      case 'backfill': return await (await import('./backfill.ts')).backfill(args);
+      case 'report': return await (await import('./report.ts')).report(args);
+      case 'export': return await (await import('./export.ts')).exportCommand(args);
+      case 'timeline': return await (await import('./timeline.ts')).timeline(args);
+      case 'console': return await (await import('./console.ts')).consoleCommand(args);
       case undefined: case 'help': case '--help': case '-h':
         if (command && args.length) throw new UsageError(`${command} takes no arguments`);
         (command ? process.stdout : process.stderr).write(USAGE);

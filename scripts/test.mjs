@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { OFFLINE_ENV } from './offline-env.mjs';
 
 const TIERS = ['unit', 'infra', 'integration', 'browser'];
@@ -32,5 +33,18 @@ if (tiers.includes('browser')) {
 // Each detection rule's tests sit beside it (lambdas/core/detect/rules/<rule>/<rule>.test.ts): unit tier.
 const RULES_DIR = join('lambdas', 'core', 'detect', 'rules');
 const ruleTests = () => readdirSync(RULES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(RULES_DIR, d.name)).filter((f) => f.endsWith('.test.ts')).map((f) => join(RULES_DIR, d.name, f))).sort();
-const files = tiers.flatMap((t) => [...readdirSync(join('test', t)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', t, f)), ...(t === 'unit' ? ruleTests() : [])]);
-process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]));
+const filesOf = (t) => [...readdirSync(join('test', t)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', t, f)), ...(t === 'unit' ? ruleTests() : [])];
+// The pure tiers (unit: no network, no shared files; infra: synth in memory) run two files at a
+// time, one per core of the smallest CI machine; the tiers that start collectors and stand-ins
+// run one file at a time, so no test's timing depends on another file's load.
+const PARALLEL = new Set(['unit', 'infra']);
+const phases = [
+  { files: tiers.filter((t) => PARALLEL.has(t)).flatMap(filesOf), concurrency: Math.max(1, Math.min(2, availableParallelism())) },
+  { files: tiers.filter((t) => !PARALLEL.has(t)).flatMap(filesOf), concurrency: 1 },
+].filter((p) => p.files.length);
+let status = 0;
+for (const p of phases) {
+  const r = run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${p.concurrency}`, ...p.files]);
+  status ||= r;
+}
+process.exit(status);

@@ -13,6 +13,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { downloadTenantArchive, parseExportArgs } from '../../cli/export.ts';
 import { main, USAGE, UsageError } from '../../cli/main.ts';
 
+// As bin/authtrail.mjs does: the SDK's Node-version notice is not the CLI's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const OK = ['ocsf', '--tenant', 'acme', '--from', '2026-11-01', '--to', '2026-11-30', '--account-id', '123456789012'];
 
 describe('export ocsf: arguments', () => {
