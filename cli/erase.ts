@@ -46,7 +46,10 @@ function print(r: EraseReport, json: boolean): void {
   const verb = r.dry_run ? 'would erase' : 'erased';
   for (const d of r.archive.days) console.log(`${r.tenant} ${d.dt}: ${verb} ${d.rows} row(s) from ${d.objects} archive object(s)`);
   console.log(`erase ${r.id}: ${verb} ${r.archive.rows} archived event(s) on ${r.archive.days.length} day(s) (${r.archive.scanned} object(s) read), `
-    + `${r.alerts.alerts} alert(s) in ${r.alerts.objects} object(s), ${r.hot_items} hot item(s), ${r.detector_state} detector state item(s), ${r.vault_entries} pseudonym vault entr${r.vault_entries === 1 ? 'y' : 'ies'}`);
+    + `${r.alerts.alerts} alert(s) in ${r.alerts.objects} object(s), ${r.hot_items} hot item(s), ${r.detector_state} detector state item(s), ${r.vault_entries} pseudonym vault entr${r.vault_entries === 1 ? 'y' : 'ies'}, `
+    + `${r.quarantine.bodies} quarantined bod${r.quarantine.bodies === 1 ? 'y' : 'ies'}`);
+  // Deleted whole: whatever else they hold is replayed first (`authtrail quarantine replay <id>`).
+  if (r.quarantine.ids.length) console.log(`quarantined bodies naming the subject (${r.dry_run ? 'replay what else they hold first' : 'deleted'}): ${r.quarantine.ids.join(' ')}`);
 }
 
 type EraseArgs = ReturnType<typeof parseEraseArgs>;

@@ -3,8 +3,8 @@
  * subject's events out of one tenant's archive, alerts, hot table, detector state and pseudonym
  * vault (README, "Privacy"). Its role can do what the compactor does (read, rewrite and delete
  * archive objects by the compaction protocol, move the chain heads), plus rewrite and delete
- * objects under `alerts/`, scan and delete hot items, delete detector state and vault entries,
- * and read the pseudonymizing tenants' keys. No schedule invokes it.
+ * objects under `alerts/`, read and delete quarantined bodies, scan and delete hot items, delete
+ * detector state and vault entries, and read the pseudonymizing tenants' keys. No schedule invokes it.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -66,7 +66,7 @@ export class AuthTrailEraser extends Construct {
       },
     });
     const fn = this.function;
-    const prefixes = ['events', 'digests', 'compaction', 'alerts'] as const;
+    const prefixes = ['events', 'digests', 'compaction', 'alerts', 'quarantine'] as const;
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}/*`) } } }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: prefixes.map((p) => bucket.arnForObjects(`${p}/*`)) }));
     // Writes as the compactor's (staging copies, digests, merged objects by their own names), and rewritten alert objects.
@@ -76,7 +76,7 @@ export class AuthTrailEraser extends Construct {
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: [bucket.arnForObjects('compaction/*')] }));
     // Delete markers only (no version id, no governance bypass): under Object Lock the locked versions stay until their retention ends.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: ['events', 'compaction', 'alerts'].map((p) => bucket.arnForObjects(`${p}/*`)) }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: ['events', 'compaction', 'alerts', 'quarantine'].map((p) => bucket.arnForObjects(`${p}/*`)) }));
     if (props.objectLock) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObjectRetention'], resources: [bucket.arnForObjects('compaction/*')] }));
     // The hot table: every item of the tenant read (a scan), the subject's deleted.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));

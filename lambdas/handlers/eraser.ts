@@ -1,8 +1,9 @@
 /**
  * The eraser, invoked only by `authtrail erase --outputs` (no schedule, no trigger): one data
- * subject's events erased from one tenant (adapters/erase.ts; README "Privacy"). It answers the
- * counts and logs them with the erasure's id — never the subject. A failure throws; erasing again
- * is always safe (an interrupted day's rewrite is finished, what is already gone is not found).
+ * subject's events erased from one tenant, quarantined bodies naming them included
+ * (adapters/erase.ts; README "Privacy"). It answers the counts and logs them with the
+ * erasure's id — never the subject. A failure throws; erasing again is always safe (an
+ * interrupted day's rewrite is finished, what is already gone is not found).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -57,7 +58,7 @@ export async function eraseInvoked(event: unknown): Promise<EraseReport> {
     }),
   }, { tenant: r.tenant, subject: r.subject, request: r.reason, from: r.from, to: r.to, dryRun: r.dryRun ?? false });
   // Counts and the erasure's id: never the subject.
-  logger.info('erasure', { id: report.id, tenant: report.tenant, dryRun: report.dry_run, archivedRows: report.archive.rows, days: report.archive.days.length, alerts: report.alerts.alerts, hotItems: report.hot_items, vaultEntries: report.vault_entries });
+  logger.info('erasure', { id: report.id, tenant: report.tenant, dryRun: report.dry_run, archivedRows: report.archive.rows, days: report.archive.days.length, alerts: report.alerts.alerts, hotItems: report.hot_items, vaultEntries: report.vault_entries, quarantinedBodies: report.quarantine.bodies });
   return report;
 }
 

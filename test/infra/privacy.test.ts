@@ -69,7 +69,7 @@ describe('privacy in the stacks', () => {
     assert.ok(JSON.stringify(env['AUTHTRAIL_PRIVACY_KEYS']).includes('acme'));
   });
 
-  it('the eraser: rewrites the archive as the compactor does, deletes hot items, detector state and vault entries, reads the keys; nothing else', () => {
+  it('the eraser: rewrites the archive as the compactor does, deletes hot items, detector state, vault entries and quarantined bodies, reads the keys; nothing else', () => {
     const stateless = s.stateless as StatelessStack;
     const eraser = stateless.node.findAll().find((c) => c.node.path.endsWith('Eraser/EraserFunction')) as unknown as { node: { defaultChild?: unknown } };
     const st = functionStatements(s.templates.stateless, stateless.getLogicalId(eraser.node.defaultChild as CfnElement), stacks).statements;
@@ -88,6 +88,8 @@ describe('privacy in the stacks', () => {
     assert.ok(!can('s3:DeleteObjectVersion', obj('events/tenant=acme/dt=2026-11-20/x.parquet')), 'never a version');
     assert.ok(!can('s3:DeleteObject', obj('digests/tenant=acme/x.json')), 'never a digest');
     assert.ok(!can('s3:PutObject', obj('access/tenant=acme/dt=2026-11-20/x.json')), 'never the access log');
+    assert.ok(can('s3:GetObject', obj('quarantine/tenant=acme/dt=2026-11-20/q.json')) && can('s3:DeleteObject', obj('quarantine/tenant=acme/dt=2026-11-20/q.json')));
+    assert.ok(!can('s3:PutObject', obj('quarantine/tenant=acme/dt=2026-11-20/q.json')), 'a quarantined body is deleted whole, never rewritten');
     // No schedule invokes it.
     assert.ok(!JSON.stringify(s.templates.stateless.findResources('AWS::Scheduler::Schedule')).includes('Eraser'));
   });

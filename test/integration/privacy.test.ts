@@ -190,11 +190,28 @@ describe('erasure of one data subject, end to end through the local collector', 
         const f = await c.cli(['flush']);
         assert.equal(f.code, 0, f.stderr);
       }
+      // Two bodies the quarantine keeps as received (an impossible date): one names her, one another user.
+      for (const who of ['carol@example.com', 'carolyn@example.com']) {
+        const bad = [{ uuid: `bad-${who}`, published: '2026-02-30T25:00:00.000Z', eventType: 'user.session.start', actor: { id: '00u1', type: 'User', alternateId: who }, outcome: { result: 'SUCCESS' } }];
+        const res = await fetch(`${c.base}/v1/ingest/${t}-okta`, { method: 'POST', headers: { authorization: SECRET, 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+        assert.deepEqual(await res.json(), { accepted: 0, duplicates: 0, quarantined: 1 });
+      }
     }
   });
   after(async () => { await c?.stop(); });
 
-  type Report = { id: string; archive: { rows: number; days: unknown[] }; alerts: { alerts: number }; hot_items: number; vault_entries: number };
+  /** The tenant's quarantined bodies, as stored. */
+  const quarantined = async (tenant: string) => {
+    const client = s3();
+    try {
+      const keys = (await client.send(new ListObjectsV2Command({ Bucket: c.endpoints.bucket, Prefix: `quarantine/tenant=${tenant}/` }))).Contents?.map((x) => x.Key!) ?? [];
+      return await Promise.all(keys.map(async (k) => (await client.send(new GetObjectCommand({ Bucket: c.endpoints.bucket, Key: k }))).Body!.transformToString()));
+    } finally {
+      client.destroy();
+    }
+  };
+
+  type Report = { id: string; archive: { rows: number; days: unknown[] }; alerts: { alerts: number }; hot_items: number; vault_entries: number; quarantine: { bodies: number; ids: string[] } };
   /** `authtrail erase` against the running collector. */
   const eraseLocally = async (tenant: string): Promise<Report> => {
     const r = await c.cli(['erase', '--tenant', tenant, '--user', 'Carol@Example.com', '--reason', 'erasure request 42', '--json']);
@@ -243,8 +260,11 @@ describe('erasure of one data subject, end to end through the local collector', 
       const carol = traffic('x').filter((e) => JSON.stringify(e).includes('carol@example.com')).length * 2;
       const dry = await c.cli(['erase', '--tenant', tenant, '--user', 'Carol@Example.com', '--reason', 'erasure request 42', '--dry-run', '--json']);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.equal((JSON.parse(dry.stdout) as { archive: { rows: number } }).archive.rows, carol, 'the dry run counts the subject\'s events');
+      const dryReport = JSON.parse(dry.stdout) as Report;
+      assert.equal(dryReport.archive.rows, carol, 'the dry run counts the subject\'s events');
+      assert.equal(dryReport.quarantine.bodies, 1, 'and lists her quarantined body (not carolyn\'s)');
       assert.equal((await rows(tenant)).length, before.length, 'a dry run changes nothing');
+      assert.equal((await quarantined(tenant)).length, 2);
 
       const report = tenant === 'plain' ? await eraseLocally(tenant) : await eraseInAwsMode(tenant);
       assert.equal(report.archive.rows, carol);
@@ -252,6 +272,11 @@ describe('erasure of one data subject, end to end through the local collector', 
       assert.equal(report.hot_items, carol);
       assert.ok(report.alerts.alerts >= 1, 'the push-bombing alert on her is erased');
       assert.equal(report.vault_entries > 0, tenant === 'private');
+      // Her quarantined body is deleted whole (it is kept as received, clear values and all); carolyn's stays.
+      assert.deepEqual(report.quarantine, dryReport.quarantine);
+      const left = await quarantined(tenant);
+      assert.equal(left.length, 1);
+      assert.ok(left[0]!.includes('carolyn@example.com') && !/carol@example\.com/i.test(left[0]!));
 
       const after = await rows(tenant);
       assert.equal(after.length, before.length - carol, 'only her rows left');
