@@ -29,10 +29,14 @@ export const USAGE = `usage: authtrail <command>
   reveal --tenant t --reason "<why>" <pseudonym> [--json] [--outputs <file>]
                                the clear value behind a pseudonym of a tenant whose privacy
                                policy pseudonymizes (recorded in the access log first)
+  pseudonym --tenant t --reason "<why>" <value> [--json] [--outputs <file>]
+                               the pseudonyms such a tenant stores for a clear value (an email,
+                               login, id or address), to search its events by (recorded first)
   erase --tenant t --user <id|login|email> --reason "<why>" [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-        [--dry-run] [--json]
-                               erase one data subject's events, alerts, hot items and detector
-                               state (local mode); the digest chain records each rewrite
+        [--dry-run] [--json] [--outputs <file>]
+                               erase one data subject's events, alerts, hot items, detector
+                               state and the quarantined bodies naming them; the digest chain
+                               records each rewrite; with --outputs by the deployed eraser
   quarantine [--json] [--outputs <file>]
                                list quarantined bodies and events with their reasons
   quarantine replay [<id>] [--outputs <file>]
@@ -80,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'query': return await (await import('./query.ts')).query(args);
       case 'verify': return await (await import('./verify.ts')).verify(args);
       case 'reveal': return await (await import('./reveal.ts')).reveal(args);
+      case 'pseudonym': return await (await import('./pseudonym.ts')).pseudonymCommand(args);
       case 'erase': return await (await import('./erase.ts')).erase(args);
       case 'compact': return await (await import('./compact.ts')).compact(args);
       case 'quarantine': return await (await import('./quarantine.ts')).quarantine(args);

@@ -6,16 +6,13 @@
  * output `PrivacyKeySecretArn<tenant>`), which only those granted it can read. The access is
  * recorded (cli/access-log.ts) before the value is printed.
  */
-import { readFileSync } from 'node:fs';
 import { dynamoVault } from '../lambdas/adapters/pseudonym-vault.ts';
-import { openSealed, PSEUDONYM, tenantKeyBytes } from '../lambdas/core/privacy.ts';
-import { homeDir } from '../local/dev.ts';
-import { localKeyFile } from '../local/privacy-keys.ts';
+import { openSealed, PSEUDONYM } from '../lambdas/core/privacy.ts';
 import { recordAccess } from './access-log.ts';
 import { OUTPUTS_OPTION, parseCommand } from './args.ts';
 import { CliError, UsageError } from './errors.ts';
-import { privacyKeyOutputKey } from './outputs.ts';
-import { openTarget, type Target } from './target.ts';
+import { openTarget } from './target.ts';
+import { tenantKey } from './tenant-key.ts';
 
 const OPTIONS = { tenant: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' }, ...OUTPUTS_OPTION } as const;
 
@@ -26,27 +23,6 @@ export function parseRevealArgs(args: string[]) {
   const pn = positionals[0]!;
   if (!PSEUDONYM.test(pn)) throw new UsageError(`reveal: "${pn}" is not a pseudonym (pn_ and 20 characters a-z, 2-7)`);
   return { tenant: v.tenant, reason: v.reason.trim(), pseudonym: pn, json: v.json ?? false, outputs: v.outputs };
-}
-
-async function tenantKey(t: Target, tenant: string): Promise<Buffer> {
-  if (t.mode === 'local') {
-    try {
-      return tenantKeyBytes(readFileSync(localKeyFile(homeDir(), tenant), 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`tenant "${tenant}" has no pseudonym key here: its policy pseudonymizes nothing, or the collector never ran with it`);
-      throw err;
-    }
-  }
-  const arn = t.outputs!.get(privacyKeyOutputKey(tenant));
-  if (!arn) throw new CliError(`the outputs name no pseudonym key for tenant "${tenant}" (${privacyKeyOutputKey(tenant)}): its policy pseudonymizes nothing`);
-  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const sm = new SecretsManagerClient({});
-  try {
-    const r = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
-    return tenantKeyBytes(r.SecretString ?? '');
-  } finally {
-    sm.destroy();
-  }
 }
 
 export async function reveal(args: string[]): Promise<number> {

@@ -156,6 +156,27 @@ describe('privacy policy, end to end through the local collector', () => {
     assert.deepEqual([...new Set((await accessLog(c)).map((l) => l['action']))].sort(), ['query', 'report', 'reveal']);
   });
 
+  it('pseudonym: a clear value gives the pseudonym the events carry, so an investigator can find them; recorded first', async () => {
+    const pn = alerts().find((a) => a.tenant === 'private' && a.rule === 'mfa_fatigue')!.user;
+    const r = await c.cli(['pseudonym', '--tenant', 'private', '--reason', 'incident 8: the user reports push prompts', 'Carol@Example.com', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const answer = JSON.parse(r.stdout) as { email_or_login: string; other: string; access_id: string };
+    assert.equal(answer.email_or_login, pn, 'an email is pseudonymized without case');
+    // The timeline finds her events by it.
+    const tl = await c.cli(['timeline', '--tenant', 'private', '--user', answer.email_or_login, '--json']);
+    assert.equal(tl.code, 0, tl.stderr);
+    const events = tl.stdout.trim().split('\n').filter(Boolean);
+    assert.equal(events.length, traffic('x').filter((e) => JSON.stringify(e).includes('carol@example.com')).length);
+    assert.ok(!tl.stdout.toLowerCase().includes('carol'));
+    const log = await accessLog(c, 'pseudonym');
+    assert.deepEqual(log.map((l) => [l['tenant'], l['what'], l['reason'], l['access_id']]), [['private', `${answer.email_or_login} ${answer.other}`, 'incident 8: the user reports push prompts', answer.access_id]]);
+    assert.ok(!JSON.stringify(log).toLowerCase().includes('carol'), 'the access log records the pseudonyms, not the value');
+    // Another tenant has no key; a reason is required.
+    assert.equal((await c.cli(['pseudonym', '--tenant', 'plain', '--reason', 'x', 'carol@example.com'])).code, 1);
+    assert.equal((await c.cli(['pseudonym', '--tenant', 'private', 'carol@example.com'])).code, 2);
+    assert.equal((await accessLog(c, 'pseudonym')).length, 1, 'refused requests record nothing');
+  });
+
   it('the collector\'s own output names no clear value of the private tenant', () => {
     const out = c.output();
     // The plain tenant's alerts print its users; the private tenant's values are distinct only by tenant, so check its alert lines.

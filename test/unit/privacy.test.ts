@@ -221,4 +221,20 @@ describe('erase and reveal: their arguments', () => {
     assert.throws(() => parseRevealArgs(['--tenant', 'acme', '--reason', 'r', 'bob@example.com']), /not a pseudonym/);
     assert.equal(parseRevealArgs(['--tenant', 'acme', '--reason', 'r', 'pn_aaaaaaaaaaaaaaaaaaaa']).pseudonym, 'pn_aaaaaaaaaaaaaaaaaaaa');
   });
+  it('pseudonym needs a tenant, a reason and a clear value; gives the caseless and the exact pseudonym', async () => {
+    const { parsePseudonymArgs, pseudonymsOf } = await import('../../cli/pseudonym.ts');
+    assert.throws(() => parsePseudonymArgs(['--reason', 'r', 'bob@example.com']), /--tenant/);
+    assert.throws(() => parsePseudonymArgs(['--tenant', 'acme', 'bob@example.com']), /--reason/);
+    assert.throws(() => parsePseudonymArgs(['--tenant', 'acme', '--reason', 'r', 'pn_aaaaaaaaaaaaaaaaaaaa']), /already a pseudonym/);
+    assert.throws(() => parsePseudonymArgs(['--tenant', 'acme', '--reason', 'r', '  ']), /empty/);
+    assert.equal(parsePseudonymArgs(['--tenant', 'acme', '--reason', ' r ', ' Bob@Example.com ']).value, 'Bob@Example.com');
+    const key = Buffer.alloc(32, 7);
+    const mixed = pseudonymsOf(key, 'Bob@Example.com');
+    assert.equal(mixed.email_or_login, pseudonym(key, 'bob@example.com', true));
+    assert.equal(mixed.email_or_login, pseudonymsOf(key, 'bob@example.com').other, 'an email in lower case is both');
+    assert.notEqual(mixed.other, mixed.email_or_login, 'an id keeps its case');
+    // What the intake stores for the fields: the same pseudonyms.
+    const stored = applyAll([{ ...vendorEvents('okta')[0]!, user_email: 'Bob@Example.com', user_id: 'Bob@Example.com' }], { pseudonymize: ['user_email', 'user_id'], raw: 'redact', ipTruncate: null }, key).events[0]!;
+    assert.deepEqual([stored.user_email, stored.user_id], [mixed.email_or_login, mixed.other]);
+  });
 });
